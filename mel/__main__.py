@@ -1,0 +1,3 @@
+from mel.cli.app import main
+
+main()

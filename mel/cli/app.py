@@ -1,0 +1,48 @@
+"""The `mel` command: a thin entry point; each command lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mel import __version__
+from mel.cli import indicators
+from mel.cli.common import STATE, debug_requested
+
+app = typer.Typer(
+    name="mel",
+    help=(
+        "Indicators for counter-trafficking programmes: validate data, compute indicators, "
+        "report to donors.\n\nExample: mel indicators list --pillar protection"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(indicators.app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of any error.")
+    ] = False,
+) -> None:
+    STATE.debug = debug
+
+
+def main() -> None:
+    STATE.debug = debug_requested()
+    app()

@@ -1,0 +1,378 @@
+"""Loading each kind of declarative file into typed models, collecting every located finding.
+
+Each ``load_*`` function returns what it could load and the findings; nothing raises for a
+user's mistake. :func:`mel.errors.raise_if_errors` turns findings into one exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from mel.definitions import filters as flt
+from mel.definitions.locate import findings_from_validation
+from mel.definitions.models import (
+    ChangeFromBaseline,
+    CodeList,
+    Indicator,
+    Percentage,
+    Project,
+    Ratio,
+    Target,
+    Template,
+)
+from mel.definitions.yamlio import Document, Path_, display_path, load_file
+from mel.errors import Finding, make
+
+T = TypeVar("T", bound=BaseModel)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Loaded(Generic[T]):
+    """A model with the document it came from, for locating later (cross-reference) findings."""
+
+    obj: T
+    doc: Document
+    path: Path_ = ()
+
+    def finding(self, code: str, message: str, sub: Path_ = (), **kw: Any) -> Finding:
+        return self.doc.finding(code, message, (*self.path, *sub), **kw)
+
+    @property
+    def where(self) -> str:
+        m = self.doc.mark(self.path)
+        return f"{self.doc.file}:{m.line}" if m else self.doc.file
+
+
+def yaml_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """YAML files under each path (recursively, sorted), or the path itself if it is a file."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*") if x.suffix in YAML_SUFFIXES and x.is_file())
+        else:
+            yield p
+
+
+def _validate(
+    model: type[T], doc: Document, path: Path_ = ()
+) -> tuple[Loaded[T] | None, list[Finding]]:
+    data = doc.data
+    for p in path:
+        data = data[p]
+    if not isinstance(data, dict):
+        return None, [
+            doc.finding(
+                "wrong-type",
+                f"expected a mapping of keys to values for {model.__name__.lower()}, "
+                f"found {type(data).__name__}",
+                path,
+            )
+        ]
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        return None, findings_from_validation(doc, exc, model, path)
+    return Loaded(obj, doc, path), []
+
+
+def _validate_many(
+    model: type[T], doc: Document, key: str
+) -> tuple[list[Loaded[T]], list[Finding]]:
+    """A file that holds ``key: [ ... ]``: each item is validated on its own."""
+    out: list[Loaded[T]] = []
+    findings: list[Finding] = []
+    extra = [k for k in doc.data if k != key]
+    for k in extra:
+        findings.append(
+            doc.finding(
+                "unknown-key",
+                make("unknown-key", key=k),
+                (k,),
+                prefer_key=True,
+                hint=f"a file of several items holds only '{key}:'",
+                scope="key",
+            )
+        )
+    items = doc.data[key]
+    if not isinstance(items, list) or not items:
+        findings.append(doc.finding("wrong-type", f"'{key}' must be a non-empty list", (key,)))
+        return out, findings
+    for i in range(len(items)):
+        loaded, f = _validate(model, doc, (key, i))
+        findings.extend(f)
+        if loaded:
+            out.append(loaded)
+    return out, findings
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+def filters_of(ind: Indicator) -> list[tuple[Path_, str, str, str | None]]:
+    """(path, expression, dataset, date column) for every filter of an indicator."""
+    out: list[tuple[Path_, str, str, str | None]] = []
+    if ind.where is not None:
+        out.append((("where",), ind.where, ind.dataset, ind.date))
+    for path, m in measures_of(ind):
+        if getattr(m, "where", None) is not None:
+            out.append(((*path, "where"), m.where, m.dataset or ind.dataset, m.date or ind.date))
+    return out
+
+
+def measures_of(ind: Indicator) -> list[tuple[Path_, Any]]:
+    """Every measure of an indicator with its path: the measure, or numerator and denominator."""
+    out: list[tuple[Path_, Any]] = []
+    m: Any = ind.measure
+    base: Path_ = ("measure",)
+    if isinstance(m, ChangeFromBaseline):
+        m = m.of
+        base = ("measure", "of")
+    if isinstance(m, Ratio | Percentage):
+        out.append(((*base, "numerator"), m.numerator))
+        out.append(((*base, "denominator"), m.denominator))
+    else:
+        out.append((base, m))
+    return out
+
+
+def filter_finding(
+    loaded: Loaded, path: Path_, err: flt.FilterError, *, code: str | None = None
+) -> Finding:
+    full = (*loaded.path, *path)
+    mark = loaded.doc.string_offset_mark(full, err.offset)
+    return Finding(
+        code or err.code,
+        err.message,
+        file=loaded.doc.file,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        hint=err.hint,
+        path=".".join(str(p) for p in path),
+    )
+
+
+def _raw_filters(data: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    """Every ``where:`` text under an indicator's raw data (fixtures excluded), with its path.
+
+    Checked on the raw data so that filter syntax is reported even when the rest of the
+    definition does not validate.
+    """
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "fixture":
+                continue
+            if k == "where" and isinstance(v, str):
+                yield (*path, k), v
+            else:
+                yield from _raw_filters(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _raw_filters(v, (*path, i))
+
+
+def _filter_syntax(doc: Document, path: Path_) -> list[Finding]:
+    data = doc.data
+    for p in path:
+        data = data[p]
+    out = []
+    here = Loaded(None, doc, path)  # type: ignore[arg-type]
+    for fpath, text in _raw_filters(data, ()):
+        try:
+            flt.parse(text)
+        except flt.FilterError as err:
+            out.append(filter_finding(here, fpath, err))
+    return out
+
+
+def load_indicator_file(
+    path: Path, *, base: Path | None = None
+) -> tuple[list[Loaded[Indicator]], list[Finding]]:
+    doc, findings = load_file(path, base=base)
+    if doc is None:
+        return [], findings
+    if isinstance(doc.data, dict) and "indicators" in doc.data and "id" not in doc.data:
+        loaded, more = _validate_many(Indicator, doc, "indicators")
+    else:
+        one, more = _validate(Indicator, doc)
+        loaded = [one] if one else []
+    findings += more
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("indicators"), list):
+        for i in range(len(doc.data["indicators"])):
+            findings += _filter_syntax(doc, ("indicators", i))
+    elif isinstance(doc.data, dict):
+        findings += _filter_syntax(doc, ())
+    return loaded, findings
+
+
+# --- templates and code lists --------------------------------------------------------------------
+
+
+def load_codelist_file(
+    path: Path, *, base: Path | None = None
+) -> tuple[list[Loaded[CodeList]], list[Finding]]:
+    doc, findings = load_file(path, base=base)
+    if doc is None:
+        return [], findings
+    if isinstance(doc.data, dict) and "codelists" in doc.data:
+        loaded, more = _validate_many(CodeList, doc, "codelists")
+    else:
+        one, more = _validate(CodeList, doc)
+        loaded = [one] if one else []
+    return loaded, findings + more
+
+
+def load_template_file(
+    path: Path, *, base: Path | None = None
+) -> tuple[Loaded[Template] | None, list[Finding]]:
+    doc, findings = load_file(path, base=base)
+    if doc is None:
+        return None, findings
+    loaded, more = _validate(Template, doc)
+    findings += more
+    if loaded:
+        for i, rule in enumerate(loaded.obj.rules):
+            try:
+                flt.parse(rule.check)
+            except flt.FilterError as err:
+                findings.append(filter_finding(loaded, ("rules", i, "check"), err))
+    return loaded, findings
+
+
+# --- project -------------------------------------------------------------------------------------
+
+PROJECT_FILE = "mel.yaml"
+
+
+def load_project_file(path: Path) -> tuple[Loaded[Project] | None, list[Finding]]:
+    """Load ``mel.yaml`` (``path`` may be the file or the project folder)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / PROJECT_FILE
+    doc, findings = load_file(path)
+    if doc is None:
+        if findings and findings[0].code == "file-missing":
+            findings = [
+                Finding(
+                    "file-missing",
+                    f"no {PROJECT_FILE} in {display_path(path.parent)}",
+                    file=display_path(path),
+                    hint="give the project folder, or create one with 'mel init'",
+                )
+            ]
+        return None, findings
+    loaded, more = _validate(Project, doc)
+    return loaded, findings + more
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+TARGET_COLUMNS = ("indicator", "country", "period", "baseline", "target", "note")
+
+
+def _cell(value: str) -> Any:
+    """A targets-file cell: empty -> None; yes/true -> True; no/false -> False; numbers."""
+    v = value.strip()
+    if v == "":
+        return None
+    low = v.lower()
+    if low in ("yes", "true"):
+        return True
+    if low in ("no", "false"):
+        return False
+    for number in (int, float):
+        try:
+            return number(v)
+        except ValueError:
+            pass
+    return v
+
+
+def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
+    """Targets from a CSV file; each target with its row number (the header is row 1)."""
+    shown = display_path(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return [], [
+            Finding("file-missing", make("file-missing", path=shown), file=shown, hint=exc.strerror)
+        ]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    if not text.strip():
+        return [], [Finding("file-empty", make("file-empty"), file=shown, line=1)]
+    dialect: type[csv.Dialect] = csv.excel
+    with contextlib.suppress(csv.Error):
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [h.strip() for h in next(reader)]
+    findings: list[Finding] = []
+    unknown = [h for h in header if h not in TARGET_COLUMNS]
+    for h in unknown:
+        from mel.errors import did_you_mean
+
+        guess = did_you_mean(h, TARGET_COLUMNS)
+        findings.append(
+            Finding(
+                "bad-header",
+                f"unknown column '{h}'",
+                file=shown,
+                line=1,
+                field=h,
+                scope="column",
+                hint=f"did you mean '{guess}'?"
+                if guess
+                else "columns: " + ", ".join(TARGET_COLUMNS),
+            )
+        )
+    if "indicator" not in header:
+        findings.append(
+            Finding(
+                "bad-header",
+                "the column 'indicator' is missing",
+                file=shown,
+                line=1,
+                scope="column",
+                hint="the header needs: " + ", ".join(TARGET_COLUMNS),
+            )
+        )
+    if findings:
+        return [], findings
+    out: list[tuple[int, Target]] = []
+    for rowno, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        record = {h: _cell(v) for h, v in zip(header, row, strict=False) if _cell(v) is not None}
+        for k in ("indicator", "country", "period", "note"):
+            if k in record and not isinstance(record[k], str):
+                record[k] = str(row[header.index(k)]).strip()
+        try:
+            out.append((rowno, Target.model_validate(record)))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                col = str(err["loc"][0]) if err["loc"] else None
+                msg = err["msg"].removeprefix("Value error, ")
+                if err["type"] in ("float_type", "int_type", "bool_type"):
+                    msg = f"expected a number, found '{err.get('input')}'"
+                findings.append(
+                    Finding(
+                        "bad-cell",
+                        msg,
+                        file=shown,
+                        line=rowno,
+                        field=col,
+                        scope="cell",
+                        value=str(err.get("input")),
+                    )
+                )
+    return out, findings

@@ -1,0 +1,565 @@
+"""Typed models of every declarative file: indicator, dataset template, code list, project, targets.
+
+The models are strict: unknown keys are errors, text is not silently turned into numbers or
+booleans, and every field a user may misspell has a fixed vocabulary. ``docs/definitions.md``
+documents the YAML shape with a complete example of each file kind (and the tests load them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from mel.definitions.periods import parse_period_label
+
+# --- shared field types --------------------------------------------------------------------------
+
+
+def _number_to_text(v: Any) -> Any:
+    """Codes and labels such as ``1`` or ``2024`` may be written unquoted; keep them as text."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+def _parse_date(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(
+                f"'{v}' is not a date; write it as YYYY-MM-DD, e.g. 2024-01-31"
+            ) from None
+    return v
+
+
+def _one_or_many(v: Any) -> Any:
+    return [v] if isinstance(v, str) else v
+
+
+Text = Annotated[str, BeforeValidator(_number_to_text)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+Identifier = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64),
+]
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ColumnName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+
+Pillar = Literal["prevention", "protection", "prosecution", "partnership"]
+Level = Literal["impact", "objective", "result", "process"]
+Cumulation = Literal["per_period", "cumulative", "latest"]
+Direction = Literal["increase", "decrease"]
+Frequency = Literal["monthly", "quarterly", "semiannual", "annual", "once", "continuous"]
+Provenance = Literal["taken", "adapted", "derived"]
+ColumnType = Literal["string", "code", "integer", "number", "date", "boolean"]
+PeriodType = Literal["month", "quarter", "half", "year"]
+Language = Literal["en", "fr", "es"]
+
+PILLARS: tuple[str, ...] = Pillar.__args__  # type: ignore[attr-defined]
+LEVELS: tuple[str, ...] = Level.__args__  # type: ignore[attr-defined]
+
+# Words users often write for a fixed value; the loader suggests the right one.
+SYNONYMS: dict[str, str] = {
+    "outcome": "objective",
+    "output": "result",
+    "goal": "impact",
+    "activity": "process",
+    "input": "process",
+    "cumulative_to_date": "cumulative",
+    "period": "per_period",
+    "non_cumulative": "per_period",
+    "latest_value": "latest",
+    "up": "increase",
+    "down": "decrease",
+    "quarter": "quarterly",
+    "month": "monthly",
+    "year": "annual",
+    "yearly": "annual",
+    "annually": "annual",
+    "biannual": "semiannual",
+    "text": "string",
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "category": "code",
+    "datetime": "date",
+    "percent": "percentage",
+    "distinct": "count_distinct",
+    "average": "mean",
+    "partnerships": "partnership",
+    "coordination": "partnership",
+}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, populate_by_name=True)
+
+
+# --- indicator definitions -----------------------------------------------------------------------
+
+
+Filter = Annotated[str, BeforeValidator(_number_to_text)]
+
+
+class _MeasureBase(Model):
+    where: Filter | None = Field(None, description="Filter on the records counted by this measure")
+    dataset: Name | None = Field(None, description="Dataset, when it differs from the indicator's")
+    date: ColumnName | None = Field(None, description="Date column, when it differs")
+
+
+class Count(_MeasureBase):
+    """Number of records."""
+
+    type: Literal["count"]
+
+
+class CountDistinct(_MeasureBase):
+    """Number of distinct values of a key column (persons, cases)."""
+
+    type: Literal["count_distinct"]
+    column: ColumnName
+
+
+class Sum(_MeasureBase):
+    type: Literal["sum"]
+    column: ColumnName
+
+
+class Mean(_MeasureBase):
+    type: Literal["mean"]
+    column: ColumnName
+
+
+class Median(_MeasureBase):
+    type: Literal["median"]
+    column: ColumnName
+
+
+SimpleMeasure = Annotated[Count | CountDistinct | Sum | Mean | Median, Field(discriminator="type")]
+FACTORS = (1, 100, 1000, 10000, 100000)
+
+
+class Ratio(Model):
+    """Numerator / denominator x factor, each side a measure with its own filter."""
+
+    type: Literal["ratio"]
+    numerator: SimpleMeasure
+    denominator: SimpleMeasure
+    factor: Literal[1, 100, 1000, 10000, 100000] = 1
+
+
+class Percentage(Model):
+    """Numerator / denominator x 100."""
+
+    type: Literal["percentage"]
+    numerator: SimpleMeasure
+    denominator: SimpleMeasure
+
+
+class Milestone(_MeasureBase):
+    """Yes once a record matching the filter is dated on or before the end of the period."""
+
+    type: Literal["milestone"]
+
+
+class ChangeFromBaseline(Model):
+    """Change of a measure against the indicator's baseline, in percent (or in units)."""
+
+    type: Literal["change_from_baseline"]
+    of: Annotated[
+        Count | CountDistinct | Sum | Mean | Median | Ratio | Percentage,
+        Field(discriminator="type"),
+    ]
+    relative: bool = Field(True, description="percent change (true) or difference in units")
+
+
+Measure = Annotated[
+    Count
+    | CountDistinct
+    | Sum
+    | Mean
+    | Median
+    | Ratio
+    | Percentage
+    | Milestone
+    | ChangeFromBaseline,
+    Field(discriminator="type"),
+]
+MEASURE_TYPES = (
+    "count",
+    "count_distinct",
+    "sum",
+    "mean",
+    "median",
+    "ratio",
+    "percentage",
+    "milestone",
+    "change_from_baseline",
+)
+
+
+def _disaggregation_shorthand(v: Any) -> Any:
+    return {"column": v} if isinstance(v, str) else v
+
+
+class Disaggregation(Model):
+    column: ColumnName
+    label: str | None = None
+    multi_response: bool = Field(
+        False, description="a record may fall in several categories; parts may exceed the total"
+    )
+
+
+class Verification(Model):
+    """Means of verification: how the data is collected and where it comes from."""
+
+    method: Annotated[list[NonEmpty], BeforeValidator(_one_or_many), Field(min_length=1)]
+    source: NonEmpty
+
+
+class Frequencies(Model):
+    collection: Frequency
+    reporting: Frequency
+
+
+class Reference(Model):
+    source: NonEmpty = Field(description="e.g. IOM Handbook (2008), US F indicators, IndiKit")
+    provenance: Provenance
+    code: Text | None = None
+    title: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class Translation(Model):
+    name: NonEmpty
+    definition: str | None = None
+    unit: str | None = None
+
+
+class Expectation(Model):
+    """One expected value of a fixture."""
+
+    period: Text
+    country: Text = "ALL"
+    disaggregation: ColumnName | None = None
+    category: Text | None = None
+    value: float | int | bool | None
+    numerator: float | int | None = None
+    denominator: float | int | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        parse_period_label(v)
+        return v
+
+
+class FixtureProject(Model):
+    start: Date = dt.date(2024, 1, 1)
+    end: Date = dt.date(2024, 12, 31)
+    period: PeriodType = "quarter"
+    fiscal_year_start: int = Field(1, ge=1, le=12)
+    countries: list[Text] = Field(default_factory=list)
+
+
+class Fixture(Model):
+    """A tiny dataset and the values the indicator must give on it; the test suite runs it."""
+
+    description: str | None = None
+    project: FixtureProject = Field(default_factory=FixtureProject)
+    data: dict[Name, list[dict[str, Any]]] = Field(min_length=1)
+    baseline: float | int | None = None
+    expect: list[Expectation] = Field(min_length=1)
+
+
+class Indicator(Model):
+    id: Identifier
+    name: NonEmpty
+    pillar: Pillar
+    level: Level
+    result: NonEmpty = Field(description="the logframe objective or result it measures")
+    definition: NonEmpty
+    rationale: str | None = None
+    unit: NonEmpty
+    dataset: Name
+    measure: Measure
+    where: Filter | None = None
+    date: ColumnName
+    geography: ColumnName = "country"
+    disaggregations: list[Annotated[Disaggregation, BeforeValidator(_disaggregation_shorthand)]] = (
+        Field(default_factory=list)
+    )
+    cumulation: Cumulation = "per_period"
+    direction: Direction = "increase"
+    verification: Verification
+    frequency: Frequencies
+    references: list[Reference] = Field(min_length=1)
+    fixture: Fixture | None = None
+    translations: dict[Language, Translation] = Field(default_factory=dict)
+    notes: str | None = None
+
+    @property
+    def is_ratio(self) -> bool:
+        m = self.measure
+        if isinstance(m, ChangeFromBaseline):
+            m = m.of
+        return isinstance(m, Ratio | Percentage)
+
+    def sources(self) -> list[str]:
+        return [r.source for r in self.references]
+
+
+class IndicatorFile(Model):
+    """A file with several indicators (e.g. one per pillar)."""
+
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+# --- code lists ----------------------------------------------------------------------------------
+
+
+class Code(Model):
+    code: Text
+    label: str | None = None
+    description: str | None = None
+    aliases: list[Text] = Field(default_factory=list)
+
+
+CodeListSource = Literal["iso3166-alpha3"]
+
+
+class CodeList(Model):
+    name: Name
+    title: NonEmpty
+    description: str | None = None
+    source: CodeListSource | None = Field(
+        None, description="generate the values from a maintained library instead of listing them"
+    )
+    values: list[Code] = Field(default_factory=list)
+    ordered: bool = False
+
+    @model_validator(mode="after")
+    def _values_or_source(self) -> CodeList:
+        if self.source is None and not self.values:
+            raise ValueError("give either 'values' or 'source'")
+        if self.source is not None and self.values:
+            raise ValueError("give 'values' or 'source', not both")
+        seen: set[str] = set()
+        for c in self.values:
+            for v in (c.code, *c.aliases):
+                if v in seen:
+                    raise ValueError(f"code or alias '{v}' appears twice")
+                seen.add(v)
+        return self
+
+    def codes(self) -> tuple[str, ...]:
+        if self.source == "iso3166-alpha3":
+            from mel.definitions.countries import alpha3_codes
+
+            return alpha3_codes()
+        return tuple(c.code for c in self.values)
+
+
+class CodeListFile(Model):
+    """A file with several code lists."""
+
+    codelists: list[CodeList] = Field(min_length=1)
+
+
+# --- dataset templates ---------------------------------------------------------------------------
+
+
+class Range(Model):
+    min: float | int | None = None
+    max: float | int | None = None
+
+
+class ColumnSpec(Model):
+    name: ColumnName
+    type: ColumnType
+    label: NonEmpty | None = None
+    description: str | None = None
+    required: bool = False
+    unique: bool = False
+    codelist: Name | None = None
+    multiple: bool = Field(False, description="several codes per cell, separated by ';'")
+    range: Range | None = None
+    pattern: str | None = None
+    pii: bool = Field(False, description="personal data: never leaves in any output")
+    missing_values: list[Text] = Field(default_factory=list)
+    example: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ColumnSpec:
+        if self.type == "code" and self.codelist is None:
+            raise ValueError(f"column '{self.name}' has type code but no 'codelist'")
+        if self.codelist is not None and self.type != "code":
+            raise ValueError(f"column '{self.name}' has a codelist, so its type must be 'code'")
+        if self.multiple and self.type != "code":
+            raise ValueError(f"only code columns may hold several values ('{self.name}')")
+        if self.range is not None and self.type not in ("integer", "number", "date"):
+            raise ValueError(f"a range needs a number or date column ('{self.name}')")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+        return self
+
+
+class Rule(Model):
+    """A cross-column check written in the filter language; it must hold (or be unknown)."""
+
+    name: Name
+    check: Filter
+    message: NonEmpty
+    severity: Literal["error", "warning"] = "error"
+
+
+class ForeignKey(Model):
+    column: ColumnName
+    dataset: Name
+    to: ColumnName
+
+
+class Template(Model):
+    name: Name
+    title: NonEmpty
+    description: str | None = None
+    key: Annotated[list[ColumnName], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+    missing_values: list[Text] = Field(default_factory=lambda: [""])
+    columns: list[ColumnSpec] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+
+    def column(self, name: str) -> ColumnSpec | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+class Target(Model):
+    indicator: Identifier
+    country: Text = "ALL"
+    period: Text = "LoP"
+    target: float | int | bool | None = None
+    baseline: float | int | None = None
+    note: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        parse_period_label(v)
+        return v
+
+
+# --- project -------------------------------------------------------------------------------------
+
+
+class DatasetRef(Model):
+    path: NonEmpty
+    template: Name | None = Field(None, description="template name; defaults to the dataset name")
+    sheet: str | None = Field(None, description="sheet name, for Excel files")
+    header_row: int = Field(1, ge=1)
+
+
+class Reporting(Model):
+    period: PeriodType = "quarter"
+    fiscal_year_start: int = Field(1, ge=1, le=12, description="1 = calendar year; 10 = US FY")
+
+
+class Override(Model):
+    """Project-level changes to a catalog indicator, without copying it."""
+
+    name: NonEmpty | None = None
+    disaggregations: (
+        list[Annotated[Disaggregation, BeforeValidator(_disaggregation_shorthand)]] | None
+    ) = None
+    where: Filter | None = None
+    cumulation: Cumulation | None = None
+    direction: Direction | None = None
+
+
+class IndicatorSelection(Model):
+    select: list[Text] = Field(
+        default_factory=list, description="catalog ids, id prefixes ending in *, or pillars"
+    )
+    paths: list[NonEmpty] = Field(default_factory=list, description="project's own definitions")
+    overrides: dict[Identifier, Override] = Field(default_factory=dict)
+
+
+class Privacy(Model):
+    threshold: int = Field(5, ge=1, le=100, description="counts below this are shown as <N")
+    secondary: bool = True
+
+
+class StatusBand(Model):
+    status: NonEmpty
+    min: float | int = Field(description="lowest % of target in this band")
+    color: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$")] = "FFFFFF"
+
+
+def _default_bands() -> list[StatusBand]:
+    return [
+        StatusBand(status="on track", min=90, color="C6EFCE"),
+        StatusBand(status="needs attention", min=60, color="FFEB9C"),
+        StatusBand(status="off track", min=0, color="FFC7CE"),
+    ]
+
+
+class Project(Model):
+    name: NonEmpty
+    donor: NonEmpty
+    countries: list[Text] = Field(min_length=1)
+    start: Date
+    end: Date
+    reporting: Reporting = Field(default_factory=Reporting)
+    datasets: dict[Name, DatasetRef] = Field(default_factory=dict)
+    templates: list[NonEmpty] = Field(default_factory=list, description="extra template folders")
+    indicators: IndicatorSelection = Field(default_factory=IndicatorSelection)
+    targets: NonEmpty | list[Target] | None = None
+    privacy: Privacy = Field(default_factory=Privacy)
+    status_bands: list[StatusBand] = Field(default_factory=_default_bands, min_length=1)
+    language: Language = "en"
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, v: list[str]) -> list[str]:
+        from mel.definitions.countries import check_country
+
+        problems = [msg for c in v if (msg := check_country(c))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        if len(set(v)) != len(v):
+            raise ValueError("a country is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self) -> Project:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self

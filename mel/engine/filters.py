@@ -1,0 +1,186 @@
+"""Applying a parsed filter to a DataFrame as one vectorised boolean mask.
+
+Intermediate results are pandas nullable ``boolean`` arrays, whose ``&``, ``|`` and ``~`` follow
+three-valued (Kleene) logic: a comparison with a missing value is NA (unknown), ``~NA`` is NA,
+``False & NA`` is False, ``True | NA`` is True. The final mask keeps only rows where the filter is
+true. Nothing here calls ``eval`` or ``DataFrame.query``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import re
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions import filters as f
+from mel.definitions.filters import FilterTypeError
+
+_OPS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+MULTI_SEPARATOR = ";"
+
+
+def compile_filter(text: str | None) -> f.Expr | None:
+    return None if text is None else f.parse(text)
+
+
+def mask(expr: f.Expr | str | None, df: pd.DataFrame) -> np.ndarray:
+    """Rows of ``df`` where the filter is true, as a numpy bool array (all true if no filter)."""
+    if expr is None:
+        return np.ones(len(df), dtype=bool)
+    if isinstance(expr, str):
+        expr = f.parse(expr)
+    result = _eval(expr, df)
+    return result.fillna(False).to_numpy(dtype=bool)
+
+
+def tristate(expr: f.Expr | str, df: pd.DataFrame) -> pd.Series:
+    """The filter's value per row as a nullable boolean Series: True, False or NA (unknown)."""
+    if isinstance(expr, str):
+        expr = f.parse(expr)
+    return pd.Series(_eval(expr, df), index=df.index)
+
+
+def _kleene(values: np.ndarray, na: np.ndarray) -> pd.arrays.BooleanArray:
+    return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(na, dtype=bool))
+
+
+def _value_kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "number"
+    return "string"
+
+
+def _column(df: pd.DataFrame, col: f.Column) -> pd.Series:
+    if col.name not in df.columns:
+        raise FilterTypeError(f"unknown column '{col.name}'", col.pos)
+    return df[col.name]
+
+
+def _literal_for(lit: f.Literal_, kind: str, name: str) -> object:
+    """The literal as a value comparable with a column of ``kind``; type errors otherwise."""
+    want = {"string": "string", "number": "number", "date": "date", "boolean": "boolean"}[kind]
+    if lit.type != want:
+        raise FilterTypeError(
+            f"'{name}' holds {f._describe(want)} but is compared with {f._describe(lit.type)}",
+            lit.pos,
+        )
+    if lit.type == "date":
+        assert isinstance(lit.value, dt.date)
+        return pd.Timestamp(lit.value)
+    return lit.value
+
+
+def _operand(df: pd.DataFrame, o: f.Operand, other_kind: str | None, other_name: str):
+    """(values, na mask, kind) for one side of a comparison."""
+    if isinstance(o, f.Column):
+        s = _column(df, o)
+        return s, s.isna().to_numpy(), _value_kind(s)
+    assert other_kind is not None
+    value = _literal_for(o, other_kind, other_name)
+    return value, np.zeros(len(df), dtype=bool), other_kind
+
+
+def _compare(e: f.Compare, df: pd.DataFrame) -> pd.arrays.BooleanArray:
+    if isinstance(e.left, f.Literal_) and isinstance(e.right, f.Literal_):
+        raise FilterTypeError("a comparison needs at least one column", e.pos)
+    if isinstance(e.left, f.Column):
+        left, lna, lkind = _operand(df, e.left, None, "")
+        right, rna, rkind = _operand(df, e.right, lkind, e.left.name)
+    else:
+        right, rna, rkind = _operand(df, e.right, None, "")
+        left, lna, lkind = _operand(df, e.left, rkind, e.right.name)  # type: ignore[union-attr]
+    if lkind != rkind:
+        raise FilterTypeError(
+            f"'{getattr(e.left, 'name', '')}' ({f._describe(lkind)}) cannot be compared with "
+            f"'{getattr(e.right, 'name', '')}' ({f._describe(rkind)})",
+            e.pos,
+        )
+    if e.op in ("<", "<=", ">", ">=") and lkind not in ("number", "date"):
+        raise FilterTypeError(
+            f"'{e.op}' compares numbers or dates, not {f._describe(lkind)}", e.pos
+        )
+    na = lna | rna
+    with np.errstate(invalid="ignore"):
+        raw = _OPS[e.op](left, right)
+    raw = np.asarray(pd.Series(raw).fillna(False), dtype=bool) if len(df) else np.zeros(0, bool)
+    return _kleene(raw, na)
+
+
+def _in(e: f.In, df: pd.DataFrame) -> pd.arrays.BooleanArray:
+    if not isinstance(e.operand, f.Column):
+        raise FilterTypeError("'in' needs a column on its left", e.pos)
+    s = _column(df, e.operand)
+    kind = _value_kind(s)
+    values = [_literal_for(v, kind, e.operand.name) for v in e.values]
+    raw = s.isin(values).to_numpy(dtype=bool)
+    if e.negated:
+        raw = ~raw
+    return _kleene(raw, s.isna().to_numpy())
+
+
+def _has(e: f.Has, df: pd.DataFrame) -> pd.arrays.BooleanArray:
+    if not isinstance(e.operand, f.Column):
+        raise FilterTypeError("'has' needs a column on its left", e.pos)
+    s = _column(df, e.operand)
+    if e.value.type != "string":
+        raise FilterTypeError("'has' takes a text value", e.value.pos, "quote the value")
+    na = s.isna().to_numpy()
+    sep = re.escape(MULTI_SEPARATOR)
+    pattern = rf"(?:^|{sep})\s*{re.escape(str(e.value.value))}\s*(?:{sep}|$)"
+    raw = s.astype("string").str.contains(pattern, regex=True).fillna(False)
+    return _kleene(raw.to_numpy(dtype=bool), na)
+
+
+def _truthy(e: f.Truthy, df: pd.DataFrame) -> pd.arrays.BooleanArray:
+    if not isinstance(e.operand, f.Column):
+        raise FilterTypeError("a value alone is not a condition", e.pos)
+    s = _column(df, e.operand)
+    if _value_kind(s) != "boolean" and not (
+        s.dtype == object and s.dropna().map(type).eq(bool).all()
+    ):
+        raise FilterTypeError(
+            f"column '{e.operand.name}' does not hold true/false", e.pos, "compare it with a value"
+        )
+    na = s.isna().to_numpy()
+    raw = s.fillna(False).astype(bool).to_numpy()
+    return _kleene(raw, na)
+
+
+def _eval(e: f.Expr, df: pd.DataFrame) -> pd.arrays.BooleanArray:
+    if isinstance(e, f.BoolOp):
+        parts = [_eval(x, df) for x in e.exprs]
+        out = parts[0]
+        for p in parts[1:]:
+            out = (out & p) if e.op == "and" else (out | p)
+        return out
+    if isinstance(e, f.Not):
+        return ~_eval(e.expr, df)
+    if isinstance(e, f.Compare):
+        return _compare(e, df)
+    if isinstance(e, f.In):
+        return _in(e, df)
+    if isinstance(e, f.IsMissing):
+        if not isinstance(e.operand, f.Column):
+            raise FilterTypeError("'is missing' needs a column on its left", e.pos)
+        miss = _column(df, e.operand).isna().to_numpy()
+        return _kleene(~miss if e.negated else miss, np.zeros(len(df), dtype=bool))
+    if isinstance(e, f.Has):
+        return _has(e, df)
+    if isinstance(e, f.Truthy):
+        return _truthy(e, df)
+    raise TypeError(f"unknown filter node {e!r}")  # pragma: no cover - all node types handled
