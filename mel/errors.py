@@ -10,6 +10,8 @@ Exit codes are fixed: 0 ok, 1 data problems, 2 usage or definition errors, 3 int
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -190,4 +192,11 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     if word.lower() in lowered:
         return lowered[word.lower()]
     match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
-    return lowered[match[0]] if match else None
+    if match:
+        return lowered[match[0]]
+    # the same words in another order: distinct_count -> count_distinct
+    parts = sorted(re.split(r"[_\-\s]+", word.lower()))
+    for low, original in lowered.items():
+        if sorted(re.split(r"[_\-\s]+", low)) == parts:
+            return original
+    return None

@@ -62,6 +62,13 @@ def yaml_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
+def _not_already_reported(more: list[Finding], yaml_findings: list[Finding]) -> list[Finding]:
+    """Model findings, less those at a place where the YAML itself was already reported wrong
+    (a tagged or aliased value also fails the model; one message is enough)."""
+    places = {(f.line, f.column) for f in yaml_findings}
+    return [f for f in more if (f.line, f.column) not in places]
+
+
 def _validate(
     model: type[T], doc: Document, path: Path_ = ()
 ) -> tuple[Loaded[T] | None, list[Finding]]:
@@ -204,7 +211,7 @@ def load_indicator_file(
     else:
         one, more = _validate(Indicator, doc)
         loaded = [one] if one else []
-    findings += more
+    findings += _not_already_reported(more, findings)
     if isinstance(doc.data, dict) and isinstance(doc.data.get("indicators"), list):
         for i in range(len(doc.data["indicators"])):
             findings += _filter_syntax(doc, ("indicators", i))
@@ -227,7 +234,7 @@ def load_codelist_file(
     else:
         one, more = _validate(CodeList, doc)
         loaded = [one] if one else []
-    return loaded, findings + more
+    return loaded, findings + _not_already_reported(more, findings)
 
 
 def load_template_file(
@@ -237,7 +244,7 @@ def load_template_file(
     if doc is None:
         return None, findings
     loaded, more = _validate(Template, doc)
-    findings += more
+    findings += _not_already_reported(more, findings)
     if loaded:
         for i, rule in enumerate(loaded.obj.rules):
             try:

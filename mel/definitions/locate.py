@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import types
+from dataclasses import replace
 import typing
 from typing import Any
 
@@ -93,6 +94,8 @@ _KIND = {
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
     kind = _KIND.get(type(value), type(value).__name__)
     if isinstance(value, dict | list):
         return kind
@@ -135,7 +138,8 @@ def _allowed(ctx: dict | None) -> list[str]:
     if not ctx:
         return []
     expected = str(ctx.get("expected") or ctx.get("expected_tags") or "")
-    return re.findall(r"'([^']*)'", expected) or re.findall(r"\b[\w.]+\b", expected)
+    quoted = re.findall(r"'([^']*)'", expected)
+    return quoted or [p for p in re.split(r",\s*|\s+or\s+", expected) if p]
 
 
 def findings_from_validation(
@@ -143,6 +147,7 @@ def findings_from_validation(
 ) -> list[Finding]:
     """One finding per validation error, located in ``doc``."""
     out: list[Finding] = []
+    type_errors: dict[Path_, tuple[list[str], Any]] = {}
     data = doc.data
     for sub in prefix:
         data = data[sub]
@@ -194,7 +199,9 @@ def findings_from_validation(
                 path = (*path, "type") if path[-1:] != ("type",) else path
             guess = SYNONYMS.get(str(shown)) if SYNONYMS.get(str(shown)) in allowed else None
             guess = guess or did_you_mean(str(shown), allowed)
-            hint = f"did you mean '{guess}'?" if guess else "allowed: " + ", ".join(allowed)
+            hint = f"did you mean '{guess}'?" if guess else None
+            if isinstance(shown, str) and re.fullmatch(r"[-+]?0\d+", shown):
+                hint = f"a number with a leading zero is read as text: write {int(shown)}"
             out.append(
                 doc.finding(
                     "bad-value",
@@ -217,16 +224,14 @@ def findings_from_validation(
                 )
             )
         elif etype in _EXPECTED:
+            # a union (e.g. number or true/false) reports one error per member: merge them
             expected = _EXPECTED[etype]
-            out.append(
-                doc.finding(
-                    "wrong-type",
-                    f"expected {expected}, found {_describe(value)}",
-                    path,
-                    hint=_type_hint(expected, value),
-                    value=None if isinstance(value, dict | list) else str(value),
-                )
-            )
+            if path in type_errors:
+                if expected not in type_errors[path][0]:
+                    type_errors[path][0].append(expected)
+                continue
+            type_errors[path] = ([expected], value)
+            out.append(doc.finding("wrong-type", "", path))  # placeholder, filled below
         else:
             msg = err["msg"]
             msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
@@ -237,6 +242,19 @@ def findings_from_validation(
             ):
                 msg = "must not be empty"
             out.append(doc.finding("invalid", msg, path, value=_short(value)))
+    for i, f in enumerate(out):
+        if f.code == "wrong-type" and not f.message:
+            path = next(p for p in type_errors if dotted(p) == f.path)
+            kinds, value = type_errors[path]
+            if "a whole number" in kinds and "a number" in kinds:
+                kinds.remove("a whole number")
+            expected = " or ".join(kinds)
+            out[i] = replace(
+                f,
+                message=f"expected {expected}, found {_describe(value)}",
+                hint=_type_hint(kinds[0], value),
+                value=None if isinstance(value, dict | list) else str(value),
+            )
     return out
 
 

@@ -154,8 +154,8 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, key_mark: Mark | None, depth: int = 0) -> Any:
         start = _mark(node.start_mark)
         if id(node) in self._seen:
-            # PyYAML resolves an alias to the node it names: seeing a node twice means an alias.
-            self.error("yaml-alias", make("yaml-alias"), start, hint="write the value out in full")
+            # an alias resolves to the node it names; it was reported where it is used (see
+            # _alias_findings) and is not expanded again (no alias bombs)
             return None
         self._seen.add(id(node))
         if depth > _MAX_NESTING:
@@ -163,9 +163,10 @@ class _Builder:
             return None
         explicit_tag = self._explicit_tag(node)
         if explicit_tag:
+            shown = explicit_tag.replace("tag:yaml.org,2002:", "!!")
             self.error(
                 "yaml-tag",
-                make("yaml-tag", tag=explicit_tag),
+                make("yaml-tag", tag=shown),
                 start,
                 hint="remove the tag; quote the value if it should be text",
             )
@@ -296,7 +297,29 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
         return None, [Finding("file-empty", make("file-empty"), file=file, line=1, column=1)]
     builder = _Builder(file)
     data = builder.build(node, (), None)
-    return Document(file, data, builder.info), builder.findings
+    findings = _alias_findings(text, file) + builder.findings
+    return Document(file, data, builder.info), findings
+
+
+def _alias_findings(text: str, file: str) -> list[Finding]:
+    """Each use of an alias (``*name``), at the place it is used."""
+    if "*" not in text:
+        return []
+    out = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            m = _mark(event.start_mark)
+            out.append(
+                Finding(
+                    "yaml-alias",
+                    make("yaml-alias"),
+                    file=file,
+                    line=m.line,
+                    column=m.column,
+                    hint="write the value out in full",
+                )
+            )
+    return out
 
 
 def load_file(path: Path, *, base: Path | None = None) -> tuple[Document | None, list[Finding]]:

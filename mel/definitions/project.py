@@ -1,0 +1,267 @@
+"""A project: ``mel.yaml``, its indicator selection, its own definitions and its targets, loaded
+whole and cross-checked against the catalog and templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mel import resources
+from mel.definitions.catalog import Catalog, check_indicator, load_catalog
+from mel.definitions.loader import (
+    Loaded,
+    load_indicator_file,
+    load_project_file,
+    load_targets_csv,
+    yaml_files,
+)
+from mel.definitions.models import PILLARS, Indicator, Project, Target
+from mel.definitions.yamlio import display_path
+from mel.errors import DefinitionError, Finding, did_you_mean, make
+
+
+@dataclass
+class LocatedTarget:
+    target: Target
+    file: str
+    line: int | None
+
+
+@dataclass
+class ProjectBundle:
+    """Everything declarative about a project, checked."""
+
+    root: Path
+    project: Project
+    catalog: Catalog
+    indicators: list[Indicator] = field(default_factory=list)  # selected, overrides applied
+    targets: list[LocatedTarget] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def resolve_selection(selection: list[str], catalog: Catalog) -> tuple[list[str], list[str]]:
+    """Indicator ids chosen by a selection (ids, ``PREFIX*``, pillar names, reference codes).
+
+    Returns (ids in catalog order, entries that matched nothing)."""
+    ids = list(catalog.indicators)
+    if not selection:
+        return ids, []
+    chosen: list[str] = []
+    unmatched: list[str] = []
+    for entry in selection:
+        if entry in catalog.indicators:
+            hits = [entry]
+        elif entry.lower() in PILLARS:
+            hits = [i for i in ids if catalog.indicators[i].obj.pillar == entry.lower()]
+        elif entry.endswith("*"):
+            hits = [i for i in ids if i.startswith(entry[:-1])]
+        else:
+            hits = [
+                i
+                for i in ids
+                if any(r.code == entry for r in catalog.indicators[i].obj.references)
+            ]
+        if not hits:
+            unmatched.append(entry)
+        chosen += [h for h in hits if h not in chosen]
+    return chosen, unmatched
+
+
+def load_project(path: Path) -> ProjectBundle:
+    """Load and check a project folder (or its ``mel.yaml``); raises one DefinitionError with
+    every problem found."""
+    path = Path(path)
+    root = path if path.is_dir() else path.parent
+    loaded, findings = load_project_file(path)
+    if loaded is None:
+        raise DefinitionError(findings)
+    project = loaded.obj
+    template_dirs = [resources.templates_dir()] + [root / t for t in project.templates]
+    catalog = load_catalog(None, template_dirs)
+    findings += catalog.findings
+    # the project's own definitions
+    local_paths = [root / p for p in project.indicators.paths]
+    for p, rel in zip(local_paths, project.indicators.paths, strict=True):
+        if not p.exists():
+            findings.append(
+                loaded.finding(
+                    "file-missing",
+                    make("file-missing", path=rel),
+                    ("indicators", "paths", project.indicators.paths.index(rel)),
+                )
+            )
+    local_ids: list[str] = []
+    for f in yaml_files([p for p in local_paths if p.exists()]):
+        inds, more = load_indicator_file(f)
+        findings += more
+        for ld in inds:
+            if ld.obj.id in catalog.indicators:
+                findings.append(
+                    ld.finding(
+                        "duplicate-id",
+                        make(
+                            "duplicate-id",
+                            kind="indicator",
+                            name=ld.obj.id,
+                            other=catalog.indicators[ld.obj.id].where,
+                        ),
+                        ("id",),
+                        hint="give the project's indicator its own id, or use 'overrides:'",
+                    )
+                )
+                continue
+            catalog.indicators[ld.obj.id] = ld
+            local_ids.append(ld.obj.id)
+            findings += check_indicator(ld, catalog)
+
+    selected, unmatched = resolve_selection(list(project.indicators.select), catalog)
+    for entry in unmatched:
+        i = project.indicators.select.index(entry)
+        guess = did_you_mean(entry, list(catalog.indicators))
+        findings.append(
+            loaded.finding(
+                "unknown-indicator",
+                make("unknown-indicator", name=entry),
+                ("indicators", "select", i),
+                hint=f"did you mean '{guess}'?"
+                if guess
+                else "give an id, an id prefix ending in *, a pillar or a reference code",
+            )
+        )
+    if project.indicators.select:
+        selected += [i for i in local_ids if i not in selected]
+
+    indicators: list[Indicator] = []
+    for ident in selected:
+        ind = catalog.indicators[ident].obj
+        override = project.indicators.overrides.get(ident)
+        if override is not None:
+            changes = override.model_dump(exclude_none=True)
+            if "disaggregations" in changes:
+                changes["disaggregations"] = override.disaggregations
+            ind = ind.model_copy(update=changes)
+        indicators.append(ind)
+    for ident in project.indicators.overrides:
+        if ident not in catalog.indicators:
+            findings.append(
+                loaded.finding(
+                    "unknown-indicator",
+                    make("unknown-indicator", name=ident),
+                    ("indicators", "overrides", ident),
+                    prefer_key=True,
+                )
+            )
+        elif ident not in selected:
+            findings.append(
+                loaded.finding(
+                    "invalid",
+                    f"indicator '{ident}' has overrides but is not selected",
+                    ("indicators", "overrides", ident),
+                    prefer_key=True,
+                    severity="warning",
+                )
+            )
+
+    # datasets name templates that exist
+    for name, ref in project.datasets.items():
+        tpl = ref.template or name
+        if tpl not in catalog.templates:
+            guess = did_you_mean(tpl, catalog.templates)
+            findings.append(
+                loaded.finding(
+                    "unknown-dataset",
+                    f"dataset '{name}' uses template '{tpl}', which is not defined",
+                    ("datasets", name, "template") if ref.template else ("datasets", name),
+                    prefer_key=ref.template is None,
+                    hint=f"did you mean '{guess}'?" if guess else None,
+                )
+            )
+    # targets
+    targets: list[LocatedTarget] = []
+    if isinstance(project.targets, str):
+        tpath = root / project.targets
+        if not tpath.exists():
+            findings.append(
+                loaded.finding(
+                    "file-missing",
+                    make("file-missing", path=project.targets),
+                    ("targets",),
+                )
+            )
+        else:
+            rows, more = load_targets_csv(tpath)
+            findings += more
+            shown = display_path(tpath)
+            targets = [LocatedTarget(t, shown, line) for line, t in rows]
+    elif isinstance(project.targets, list):
+        for i, t in enumerate(project.targets):
+            m = loaded.doc.mark(("targets", i))
+            targets.append(LocatedTarget(t, loaded.doc.file, m.line if m else None))
+    findings += check_targets(targets, catalog, project)
+
+    bundle = ProjectBundle(root, project, catalog, indicators, targets, findings)
+    if bundle.errors:
+        raise DefinitionError(findings)
+    return bundle
+
+
+def check_targets(
+    targets: list[LocatedTarget], catalog: Catalog, project: Project
+) -> list[Finding]:
+    out: list[Finding] = []
+    seen: dict[tuple[str, str, str], LocatedTarget] = {}
+    for lt in targets:
+        t = lt.target
+
+        def finding(message: str, field: str, hint: str | None = None, lt=lt) -> Finding:
+            return Finding(
+                "bad-cell",
+                message,
+                file=lt.file,
+                line=lt.line,
+                field=field,
+                scope="cell",
+                hint=hint,
+            )
+
+        if t.indicator not in catalog.indicators:
+            guess = did_you_mean(t.indicator, list(catalog.indicators))
+            out.append(
+                Finding(
+                    "unknown-indicator",
+                    f"target for an unknown indicator '{t.indicator}'",
+                    file=lt.file,
+                    line=lt.line,
+                    field="indicator",
+                    scope="cell",
+                    hint=f"did you mean '{guess}'?" if guess else None,
+                )
+            )
+        if t.country != "ALL" and t.country not in project.countries:
+            out.append(
+                finding(
+                    f"country '{t.country}' is not one of the project's countries",
+                    "country",
+                    "use one of " + ", ".join(project.countries) + " or ALL",
+                )
+            )
+        key = (t.indicator, t.country, t.period)
+        if key in seen:
+            out.append(
+                finding(
+                    f"a second target for {t.indicator}, {t.country}, {t.period} "
+                    f"(first at row {seen[key].line})",
+                    "period",
+                    "keep one row per indicator, country and period",
+                )
+            )
+        else:
+            seen[key] = lt
+    return out
+
+
+__all__ = ["Loaded", "ProjectBundle", "load_project", "resolve_selection"]
