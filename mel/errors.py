@@ -11,7 +11,6 @@ Exit codes are fixed: 0 ok, 1 data problems, 2 usage or definition errors, 3 int
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal

@@ -7,7 +7,6 @@ column is that of the first character of the offending key, value or filter toke
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,13 @@ CORPUS = REPO / "tests" / "definitions" / "broken"
 # file -> [(line, column, code, words the message or hint must contain)]
 EXPECTED: dict[str, list[tuple[int, int | None, str, str]]] = {
     "01-yes-for-boolean.yaml": [(16, 21, "wrong-type", "write true or false")],
-    "02-leading-zero-number.yaml": [(11, 11, "bad-value", "leading zero is read as text: write 100")],
+    "02-leading-zero-number.yaml": [
+        (11, 11, "bad-value", "leading zero is read as text: write 100")
+    ],
     "03-bad-date.yaml": [(26, 20, "invalid", "'01/02/2024' is not a date")],
-    "04-duplicate-key.yaml": [(8, 1, "yaml-duplicate-key", "key 'unit' appears twice (first at line 7)")],
+    "04-duplicate-key.yaml": [
+        (8, 1, "yaml-duplicate-key", "key 'unit' appears twice (first at line 7)")
+    ],
     "05-tab-indentation.yaml": [(4, 1, "yaml-tab", "indent with spaces")],
     "06-empty.yaml": [(1, 1, "file-empty", "the file is empty")],
     "07-unknown-key.yaml": [
@@ -41,7 +44,9 @@ EXPECTED: dict[str, list[tuple[int, int | None, str, str]]] = {
     "18-multi-valued-disaggregation.yaml": [(16, 5, "invalid", "multi_response: true")],
     "19-alias.yaml": [(19, 8, "yaml-alias", "anchors and aliases")],
     "20-python-tag.yaml": [(2, 7, "yaml-tag", "!!python/object/apply:os.system")],
-    "21-filter-type.yaml": [(12, 14, "filter-type", "'age' holds numbers but is compared with text")],
+    "21-filter-type.yaml": [
+        (12, 14, "filter-type", "'age' holds numbers but is compared with text")
+    ],
     "22-two-documents.yaml": [(22, 1, "yaml-multi-document", "more than one YAML document")],
     "23-sum-of-code-column.yaml": [(11, 11, "column-type", "'sum' needs integer or number")],
     "24-bad-period-label.yaml": [(27, 21, "invalid", "'Q1-2024' is not a period")],
@@ -127,5 +132,3 @@ def test_corpus_files_are_never_modified():
     before = {p: p.read_bytes() for p in CORPUS.iterdir()}
     load_catalog([CORPUS])
     assert {p: p.read_bytes() for p in CORPUS.iterdir()} == before
-
-

@@ -366,11 +366,16 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
         try:
             out.append((rowno, Target.model_validate(record)))
         except ValidationError as exc:
+            reported: set[str | None] = set()
             for err in exc.errors(include_url=False):
                 col = str(err["loc"][0]) if err["loc"] else None
+                if col in reported:  # a union reports each member; one message per cell
+                    continue
+                reported.add(col)
                 msg = err["msg"].removeprefix("Value error, ")
                 if err["type"] in ("float_type", "int_type", "bool_type"):
-                    msg = f"expected a number, found '{err.get('input')}'"
+                    wanted = "a number or yes/no" if col == "target" else "a number"
+                    msg = f"expected {wanted}, found '{err.get('input')}'"
                 findings.append(
                     Finding(
                         "bad-cell",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import types
-from dataclasses import replace
 import typing
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError

@@ -61,9 +61,7 @@ def resolve_selection(selection: list[str], catalog: Catalog) -> tuple[list[str]
             hits = [i for i in ids if i.startswith(entry[:-1])]
         else:
             hits = [
-                i
-                for i in ids
-                if any(r.code == entry for r in catalog.indicators[i].obj.references)
+                i for i in ids if any(r.code == entry for r in catalog.indicators[i].obj.references)
             ]
         if not hits:
             unmatched.append(entry)
@@ -121,7 +119,7 @@ def load_project(path: Path) -> ProjectBundle:
     selected, unmatched = resolve_selection(list(project.indicators.select), catalog)
     for entry in unmatched:
         i = project.indicators.select.index(entry)
-        guess = did_you_mean(entry, list(catalog.indicators))
+        guess = did_you_mean(entry, [*catalog.indicators, *PILLARS])
         findings.append(
             loaded.finding(
                 "unknown-indicator",
