@@ -104,8 +104,15 @@ def test_list_rejects_an_unknown_pillar_with_usage_exit_code(cli):
 def test_show_prints_the_reference_sheet(cli):
     result = cli("indicators", "show", "PROS-01")
     assert result.exit_code == 0
-    for words in ["PROS-01", "Prosecution", "PS.5.1-28", "Data collection method",
-                  "attendance sheets review", "Reporting frequency", "number of distinct"]:
+    for words in [
+        "PROS-01",
+        "Prosecution",
+        "PS.5.1-28",
+        "Data collection method",
+        "attendance sheets review",
+        "Reporting frequency",
+        "number of distinct",
+    ]:
         assert words in result.output
 
 

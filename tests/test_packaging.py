@@ -17,8 +17,18 @@ from tests.conftest import REPO
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -29,18 +39,26 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contains_the_catalog_and_templates(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for path in (REPO / "indicators").rglob("*.yaml"):
-        assert f"mel/_bundled/indicators/{path.relative_to(REPO / 'indicators').as_posix()}" in names
-    for path in (REPO / "templates").rglob("*.yaml"):
-        assert f"mel/_bundled/templates/{path.relative_to(REPO / 'templates').as_posix()}" in names
+    for folder in ("indicators", "templates"):
+        for path in (REPO / folder).rglob("*.yaml"):
+            assert f"mel/_bundled/{folder}/{path.relative_to(REPO / folder).as_posix()}" in names
     assert not any(n.startswith("tests/") for n in names)
 
 
 def test_installed_wheel_works_from_any_directory(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -51,8 +69,13 @@ def test_installed_wheel_works_from_any_directory(wheel, tmp_path):
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, *args], cwd=elsewhere, env=env, capture_output=True, text=True,
-            timeout=120, check=False,
+            [sys.executable, *args],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     where = run("-c", "import mel.resources as r; print(r.indicators_dir())")
