@@ -187,7 +187,7 @@ def _check_template(ld: Loaded[Template], cat: Catalog) -> list[Finding]:
         except flt.FilterError:
             continue  # reported when the file was loaded
         for err in flt.check(expr, infos):
-            out.append(filter_finding(ld, ("rules", i, "check"), err))
+            out.append(filter_finding(ld.doc, (*ld.path, "rules", i, "check"), err))
     for i, fk in enumerate(tpl.foreign_keys):
         if fk.column not in names:
             out.append(
@@ -315,7 +315,7 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
         except flt.FilterError:
             continue  # reported when the file was loaded
         for err in flt.check(expr, cat.column_infos(dataset)):
-            out.append(filter_finding(ld, path, err))
+            out.append(filter_finding(ld.doc, (*ld.path, *path), err))
     if ind.fixture is not None:
         for name, rows in ind.fixture.data.items():
             if name not in cat.templates:

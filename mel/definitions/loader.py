@@ -28,7 +28,7 @@ from mel.definitions.models import (
     Target,
     Template,
 )
-from mel.definitions.yamlio import Document, Path_, display_path, load_file
+from mel.definitions.yamlio import Document, Path_, display_path, dotted, load_file
 from mel.errors import Finding, make
 
 T = TypeVar("T", bound=BaseModel)
@@ -121,6 +121,17 @@ def _validate_many(
     return out, findings
 
 
+def _one_or_many(
+    model: type[T], doc: Document, key: str, *, single_key: str
+) -> tuple[list[Loaded[T]], list[Finding]]:
+    """A file holding one item, or ``key: [items]`` (recognised by ``key`` without
+    ``single_key``)."""
+    if isinstance(doc.data, dict) and key in doc.data and single_key not in doc.data:
+        return _validate_many(model, doc, key)
+    one, more = _validate(model, doc)
+    return ([one] if one else []), more
+
+
 # --- indicators ----------------------------------------------------------------------------------
 
 
@@ -151,19 +162,17 @@ def measures_of(ind: Indicator) -> list[tuple[Path_, Any]]:
     return out
 
 
-def filter_finding(
-    loaded: Loaded, path: Path_, err: flt.FilterError, *, code: str | None = None
-) -> Finding:
-    full = (*loaded.path, *path)
-    mark = loaded.doc.string_offset_mark(full, err.offset)
+def filter_finding(doc: Document, path: Path_, err: flt.FilterError) -> Finding:
+    """A filter error located at its character inside the YAML string at ``path``."""
+    mark = doc.string_offset_mark(path, err.offset)
     return Finding(
-        code or err.code,
+        err.code,
         err.message,
-        file=loaded.doc.file,
+        file=doc.file,
         line=mark.line if mark else None,
         column=mark.column if mark else None,
         hint=err.hint,
-        path=".".join(str(p) for p in path),
+        path=dotted(path),
     )
 
 
@@ -191,12 +200,11 @@ def _filter_syntax(doc: Document, path: Path_) -> list[Finding]:
     for p in path:
         data = data[p]
     out = []
-    here = Loaded(None, doc, path)  # type: ignore[arg-type]
-    for fpath, text in _raw_filters(data, ()):
+    for fpath, text in _raw_filters(data, path):
         try:
             flt.parse(text)
         except flt.FilterError as err:
-            out.append(filter_finding(here, fpath, err))
+            out.append(filter_finding(doc, fpath, err))
     return out
 
 
@@ -206,11 +214,7 @@ def load_indicator_file(
     doc, findings = load_file(path, base=base)
     if doc is None:
         return [], findings
-    if isinstance(doc.data, dict) and "indicators" in doc.data and "id" not in doc.data:
-        loaded, more = _validate_many(Indicator, doc, "indicators")
-    else:
-        one, more = _validate(Indicator, doc)
-        loaded = [one] if one else []
+    loaded, more = _one_or_many(Indicator, doc, "indicators", single_key="id")
     findings += _not_already_reported(more, findings)
     if isinstance(doc.data, dict) and isinstance(doc.data.get("indicators"), list):
         for i in range(len(doc.data["indicators"])):
@@ -229,11 +233,7 @@ def load_codelist_file(
     doc, findings = load_file(path, base=base)
     if doc is None:
         return [], findings
-    if isinstance(doc.data, dict) and "codelists" in doc.data:
-        loaded, more = _validate_many(CodeList, doc, "codelists")
-    else:
-        one, more = _validate(CodeList, doc)
-        loaded = [one] if one else []
+    loaded, more = _one_or_many(CodeList, doc, "codelists", single_key="name")
     return loaded, findings + _not_already_reported(more, findings)
 
 
@@ -250,7 +250,7 @@ def load_template_file(
             try:
                 flt.parse(rule.check)
             except flt.FilterError as err:
-                findings.append(filter_finding(loaded, ("rules", i, "check"), err))
+                findings.append(filter_finding(doc, ("rules", i, "check"), err))
     return loaded, findings
 
 
