@@ -118,7 +118,12 @@ def test_bundled_catalog_lints_clean():
 def test_lint_of_a_missing_path_is_a_clear_error():
     result = run_mel("indicators", "lint", "no/such/folder")
     assert result.returncode == 2
-    assert "no/such/folder does not exist" in result.stderr
+    assert result.stderr.splitlines() == [
+        "no/such/folder: error[file-missing]: no/such/folder does not exist"
+    ]
+    result = run_mel("indicators", "lint", "README.md")
+    assert result.returncode == 2
+    assert "README.md is not a definition file (hint: definitions are YAML files" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from mel import resources
 from mel.definitions import filters as flt
 from mel.definitions.loader import (
+    YAML_SUFFIXES,
     Loaded,
     filter_finding,
     filters_of,
@@ -114,12 +115,20 @@ def load_catalog(
     base = resources.bundled_root() if indicator_paths is None else None
     if indicator_paths is None:
         indicator_paths = [resources.indicators_dir()]
-    files = list(yaml_files(indicator_paths))
-    for p in indicator_paths:
-        if not Path(p).exists():
+    files = []
+    for f in yaml_files(indicator_paths):
+        if f.is_file() and f.suffix not in YAML_SUFFIXES:
             cat.findings.append(
-                Finding("file-missing", make("file-missing", path=str(p)), file=str(p))
+                Finding(
+                    "file-unreadable",
+                    f"{f.name} is not a definition file",
+                    file=str(f),
+                    hint="definitions are YAML files ending in .yaml or .yml",
+                    scope="file",
+                )
             )
+        else:
+            files.append(f)
     for f in files:
         loaded, findings = load_indicator_file(f, base=base)
         cat.findings += findings
