@@ -119,7 +119,8 @@ def test_lint_of_a_missing_path_is_a_clear_error():
     result = run_mel("indicators", "lint", "no/such/folder")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "no/such/folder: error[file-missing]: no/such/folder does not exist"
+        "no/such/folder: error[file-missing]: no/such/folder does not exist",
+        "1 error in 1 file",
     ]
     result = run_mel("indicators", "lint", "README.md")
     assert result.returncode == 2
