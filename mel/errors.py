@@ -74,6 +74,24 @@ _register("filter-type", "Filter type error", "{message}")
 # --- tabular files (targets, data) ---------------------------------------------------------------
 _register("bad-header", "Bad header", "{message}")
 _register("bad-cell", "Bad cell", "{message}")
+# --- datasets (validation) -----------------------------------------------------------------------
+_register("file-format", "Unsupported file", "{message}")
+_register("wrong-sheet", "Sheet not found", "{message}")
+_register("missing-column", "Missing column", "required column '{name}' is missing")
+_register("extra-column", "Unknown column", "column '{name}' is not in the template")
+_register("duplicate-column", "Duplicate column", "column '{name}' appears twice in the header")
+_register("type", "Wrong type", "{message}")
+_register("required", "Required value missing", "a value is required")
+_register("code-list", "Value not in code list", "{message}")
+_register("range", "Value out of range", "{message}")
+_register("pattern", "Value does not match pattern", "{message}")
+_register("unique", "Duplicate value", "{message}")
+_register("rule", "Rule failed", "{message}")
+_register("future-date", "Date in the future", "{message}")
+_register("foreign-key", "Unknown reference", "{message}")
+_register("whitespace", "Spaces around a value", "{message}")
+_register("alias", "Value written another way", "{message}")
+_register("no-rows", "No data rows", "{message}")
 # --- command line --------------------------------------------------------------------------------
 _register("usage", "Usage error", "{message}")
 
@@ -94,6 +112,8 @@ class Finding:
     field: str | None = None  # data column name for table files
     value: str | None = None  # the offending value, as text
     suggestion: str | None = None  # a suggested replacement value
+    dataset: str | None = None  # for data findings: the dataset (template) name
+    rule: str | None = None  # for data findings: the check that failed
 
     @property
     def title(self) -> str:

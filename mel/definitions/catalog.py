@@ -87,17 +87,24 @@ def load_templates(dirs: Sequence[Path] | None = None, *, base: Path | None = No
         dirs = [resources.templates_dir()]
         base = base or resources.bundled_root()
     cat = Catalog()
-    tpl_files, cl_files = template_paths(dirs)
-    for f in cl_files:
-        loaded, findings = load_codelist_file(f, base=base)
-        cat.findings += findings
-        for ld in loaded:
-            _add_unique(cat.codelists, ld.obj.name, ld, "code list", cat.findings)
-    for f in tpl_files:
-        ld, findings = load_template_file(f, base=base)
-        cat.findings += findings
-        if ld:
-            _add_unique(cat.templates, ld.obj.name, ld, "template", cat.findings)
+    # A later folder (a project's own templates) overrides an earlier one (the bundled ones);
+    # the same name twice within one folder is an error.
+    for d in dirs:
+        tpl_files, cl_files = template_paths([d])
+        codelists: dict[str, Loaded[CodeList]] = {}
+        templates: dict[str, Loaded[Template]] = {}
+        for f in cl_files:
+            loaded, findings = load_codelist_file(f, base=base)
+            cat.findings += findings
+            for ld in loaded:
+                _add_unique(codelists, ld.obj.name, ld, "code list", cat.findings)
+        for f in tpl_files:
+            ld, findings = load_template_file(f, base=base)
+            cat.findings += findings
+            if ld:
+                _add_unique(templates, ld.obj.name, ld, "template", cat.findings)
+        cat.codelists.update(codelists)
+        cat.templates.update(templates)
     for ld in cat.templates.values():
         cat.findings += _check_template(ld, cat)
     return cat

@@ -13,6 +13,13 @@ def alpha3_codes() -> tuple[str, ...]:
 
 
 @cache
+def alpha2_codes() -> tuple[str, ...]:
+    import pycountry
+
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+
+@cache
 def _by_other_code() -> dict[str, str]:
     import pycountry
 

@@ -68,6 +68,7 @@ Provenance = Literal["taken", "adapted", "derived"]
 ColumnType = Literal["string", "code", "integer", "number", "date", "boolean"]
 PeriodType = Literal["month", "quarter", "half", "year"]
 Language = Literal["en", "fr", "es"]
+DateFormat = Literal["iso", "day_first", "month_first"]
 
 PILLARS: tuple[str, ...] = Pillar.__args__  # type: ignore[attr-defined]
 LEVELS: tuple[str, ...] = Level.__args__  # type: ignore[attr-defined]
@@ -341,7 +342,7 @@ class Code(Model):
     aliases: list[Text] = Field(default_factory=list)
 
 
-CodeListSource = Literal["iso3166-alpha3"]
+CodeListSource = Literal["iso3166-alpha3", "iso3166-alpha2"]
 
 
 class CodeList(Model):
@@ -373,7 +374,26 @@ class CodeList(Model):
             from mel.definitions.countries import alpha3_codes
 
             return alpha3_codes()
+        if self.source == "iso3166-alpha2":
+            from mel.definitions.countries import alpha2_codes
+
+            return alpha2_codes()
         return tuple(c.code for c in self.values)
+
+    def spellings(self) -> dict[str, tuple[str, str]]:
+        """Every accepted way of writing a value -> (code, how): how is 'code', 'label' or
+        'alias'. Labels and aliases are matched case-insensitively by the data layer."""
+        out: dict[str, tuple[str, str]] = {}
+        if self.source is not None:
+            return {c: (c, "code") for c in self.codes()}
+        for c in self.values:
+            out[c.code] = (c.code, "code")
+        for c in self.values:
+            if c.label and c.label not in out:
+                out[c.label] = (c.code, "label")
+            for a in c.aliases:
+                out.setdefault(a, (c.code, "alias"))
+        return out
 
 
 class CodeListFile(Model):
@@ -485,6 +505,11 @@ class DatasetRef(Model):
     template: Name | None = Field(None, description="template name; defaults to the dataset name")
     sheet: str | None = Field(None, description="sheet name, for Excel files")
     header_row: int = Field(1, ge=1)
+    date_format: DateFormat = Field(
+        "iso",
+        description="how dates are written besides YYYY-MM-DD: day_first (31/12/2024) or "
+        "month_first (12/31/2024)",
+    )
 
 
 class Reporting(Model):
