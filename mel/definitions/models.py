@@ -422,6 +422,11 @@ class ColumnSpec(Model):
     range: Range | None = None
     pattern: str | None = None
     pii: bool = Field(False, description="personal data: never leaves in any output")
+    aliases: Literal["warn", "accept"] = Field(
+        "warn",
+        description="a value written as a code-list alias: warn (default) or accept "
+        "silently, for sources that write codes their own way (CTDC's 0--8)",
+    )
     missing_values: list[Text] = Field(default_factory=list)
     example: Text | None = None
 

@@ -1,0 +1,296 @@
+"""Parsing raw text cells into typed columns, against a template column.
+
+Parsing comes before checking: each column is turned into its type (numbers, dates, booleans,
+canonical codes) and every cell that cannot be parsed is reported and set missing, so that the
+column's other checks still run on the rest of it. Parsing also normalises what is acceptable
+but not canonical, with a warning and the canonical value as suggestion: spaces around a value,
+a code written in another case (``sdn`` -> ``SDN``) or as an alias (``F`` -> ``Female``).
+Labels of code-list values (``Forced labour``) are accepted silently: data-entry workbooks
+offer them in their dropdowns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions.countries import suggest_country
+from mel.definitions.models import CodeList, ColumnSpec, DateFormat
+from mel.errors import did_you_mean
+
+TRUE_WORDS = {"true", "yes", "y", "1", "t", "oui", "sí", "si"}
+FALSE_WORDS = {"false", "no", "n", "0", "f", "non"}
+MULTI_SPLIT = re.compile(r"\s*[;|]\s*")
+MULTI_SEPARATOR = ";"
+
+_DATE_FORMATS: dict[str, list[str]] = {
+    "day_first": ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
+    "month_first": ["%m/%d/%Y", "%m-%d-%Y"],
+}
+
+
+@dataclass
+class CellIssue:
+    """A problem with some cells of one column, found while parsing."""
+
+    positions: np.ndarray  # integer positions in the column
+    code: str  # 'type', 'whitespace', 'alias'
+    severity: str
+    message: str  # may contain {value}
+    suggestions: list[str | None] | None = None  # per position
+    hint: str | None = None
+
+
+@dataclass
+class Parsed:
+    values: pd.Series  # typed, missing where empty, a missing-value code, or unparsable
+    unparsable: np.ndarray  # bool: the cell had a value that could not be parsed
+    issues: list[CellIssue]
+
+
+def _missing_mask(stripped: pd.Series, missing_codes: Iterable[str]) -> np.ndarray:
+    codes = {c.strip().casefold() for c in missing_codes} | {""}
+    return stripped.str.casefold().isin(codes).to_numpy()
+
+
+def parse_column(
+    raw: pd.Series,
+    spec: ColumnSpec,
+    missing_codes: Iterable[str],
+    codelist: CodeList | None = None,
+    date_format: DateFormat = "iso",
+) -> Parsed:
+    """Parse one column of text cells (``""`` for empty) by its template column."""
+    raw = raw.astype("str")
+    stripped = raw.str.strip()
+    issues: list[CellIssue] = []
+    spaced = ((stripped != raw) & (stripped != "")).to_numpy()
+    if spaced.any():
+        pos = np.flatnonzero(spaced)
+        issues.append(
+            CellIssue(
+                pos,
+                "whitespace",
+                "warning",
+                "the value has spaces before or after it",
+                [stripped.iloc[i] for i in pos] if not spec.pii else None,
+                "remove the spaces",
+            )
+        )
+    missing = _missing_mask(stripped, [*missing_codes, *spec.missing_values])
+    text = stripped.where(~missing)
+    if spec.type == "string":
+        return Parsed(text.astype("str"), np.zeros(len(raw), bool), issues)
+    if spec.type in ("integer", "number"):
+        return _numbers(text, missing, spec, issues)
+    if spec.type == "date":
+        return _dates(text, missing, date_format, issues)
+    if spec.type == "boolean":
+        return _booleans(text, missing, issues)
+    assert codelist is not None
+    return _codes(text, missing, spec, codelist, issues)
+
+
+def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> Parsed:
+    num = pd.to_numeric(text, errors="coerce")
+    bad = num.isna().to_numpy() & ~missing
+    if spec.type == "integer":
+        frac = (num.notna() & (num % 1 != 0)).to_numpy()
+        if frac.any():
+            pos = np.flatnonzero(frac)
+            issues.append(CellIssue(pos, "type", "error", "'{value}' is not a whole number"))
+            num = num.where(~frac)
+        bad_any = bad | frac
+    else:
+        bad_any = bad
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        suggestions = []
+        for i in pos:
+            value = str(text.iloc[i])
+            cleaned = value.replace(",", "").replace(" ", "")
+            try:
+                float(cleaned)
+                suggestions.append(cleaned)
+            except ValueError:
+                suggestions.append(None)
+        want = "a whole number" if spec.type == "integer" else "a number"
+        issues.append(
+            CellIssue(
+                pos,
+                "type",
+                "error",
+                "'{value}' is not " + want,
+                suggestions,
+                "write digits only, with '.' for decimals and no thousands separators",
+            )
+        )
+    values = num.astype("Int64") if spec.type == "integer" else num.astype("Float64")
+    return Parsed(values, bad_any, issues)
+
+
+def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues) -> Parsed:
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    todo = iso.isna().to_numpy() & ~missing
+    if todo.any():
+        # ISO date-times (from Excel cells holding a time) keep their date
+        sub = text[todo]
+        stamp = pd.to_datetime(sub, format="ISO8601", errors="coerce").dt.normalize()
+        iso.loc[stamp.index] = stamp
+        todo = iso.isna().to_numpy() & ~missing
+    for fmt in _DATE_FORMATS.get(date_format, []):
+        if not todo.any():
+            break
+        sub = text[todo]
+        got = pd.to_datetime(sub, format=fmt, errors="coerce")
+        iso.loc[got.index] = got
+        todo = iso.isna().to_numpy() & ~missing
+    if todo.any():
+        pos = np.flatnonzero(todo)
+        suggestions, hints = [], []
+        for i in pos:
+            s, h = _date_suggestion(str(text.iloc[i]), date_format)
+            suggestions.append(s)
+            hints.append(h)
+        expected = {
+            "iso": "YYYY-MM-DD",
+            "day_first": "YYYY-MM-DD or DD/MM/YYYY",
+            "month_first": "YYYY-MM-DD or MM/DD/YYYY",
+        }[date_format]
+        issues.append(
+            CellIssue(
+                pos,
+                "type",
+                "error",
+                "'{value}' is not a date written " + expected,
+                suggestions,
+                hint="; ".join(sorted({h for h in hints if h})) or None,
+            )
+        )
+    return Parsed(iso.astype("datetime64[ns]"), todo, issues)
+
+
+def _date_suggestion(value: str, date_format: DateFormat) -> tuple[str | None, str | None]:
+    """What a failed date probably means, read day-first or month-first."""
+    readings = {}
+    for name, fmts in _DATE_FORMATS.items():
+        for fmt in fmts:
+            try:
+                readings[name] = dt.datetime.strptime(value, fmt).date()
+                break
+            except ValueError:
+                continue
+    if len(readings) == 1:
+        ((name, d),) = readings.items()
+        how = "day first" if name == "day_first" else "month first"
+        return d.isoformat(), f"read {how} it is {d.isoformat()}; write dates as YYYY-MM-DD"
+    if len(readings) == 2 and readings["day_first"] != readings["month_first"]:
+        a, b = readings["day_first"], readings["month_first"]
+        return None, (
+            f"ambiguous: {a.isoformat()} day first or {b.isoformat()} month first; "
+            "write YYYY-MM-DD, or set date_format for the dataset in mel.yaml"
+        )
+    if len(readings) == 2:
+        d = readings["day_first"]
+        return d.isoformat(), f"write it as {d.isoformat()}"
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+        return None, "that day does not exist"
+    return None, None
+
+
+def _booleans(text: pd.Series, missing: np.ndarray, issues) -> Parsed:
+    low = text.str.casefold()
+    true = low.isin(TRUE_WORDS).to_numpy()
+    false = low.isin(FALSE_WORDS).to_numpy()
+    bad = ~(true | false | missing)
+    values = pd.array(np.where(true, True, False), dtype="boolean")
+    values[~(true | false)] = pd.NA
+    if bad.any():
+        issues.append(
+            CellIssue(
+                np.flatnonzero(bad),
+                "type",
+                "error",
+                "'{value}' is not yes or no",
+                hint="write yes or no (or true/false, 1/0)",
+            )
+        )
+    return Parsed(pd.Series(values, index=text.index), bad, issues)
+
+
+def code_lookup(codelist: CodeList) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """(exact spelling -> (code, how), casefolded spelling -> code) for a code list."""
+    exact = codelist.spellings()
+    folded: dict[str, str] = {}
+    for spelling, (code, _) in exact.items():
+        folded.setdefault(spelling.casefold(), code)
+    return exact, folded
+
+
+def _map_code(value: str, exact, folded) -> tuple[str | None, str | None]:
+    """(canonical code or None, 'alias'/'case' when it was not written canonically)."""
+    hit = exact.get(value)
+    if hit is not None:
+        code, how = hit
+        return code, ("alias" if how == "alias" else None)
+    code = folded.get(value.casefold())
+    if code is not None:
+        return code, "case"
+    return None, None
+
+
+def suggest_code(value: str, codelist: CodeList) -> str | None:
+    if codelist.source == "iso3166-alpha3":
+        guess = suggest_country(value)
+        if guess:
+            return guess
+    candidates = list(codelist.spellings())
+    guess = did_you_mean(value, candidates, cutoff=0.75)
+    if guess is None:
+        return None
+    return codelist.spellings()[guess][0]
+
+
+def _codes(
+    text: pd.Series, missing: np.ndarray, spec: ColumnSpec, codelist: CodeList, issues
+) -> Parsed:
+    exact, folded = code_lookup(codelist)
+    uniques = pd.unique(text.dropna())
+    mapping: dict[str, str] = {}
+    noted: dict[str, str] = {}  # value -> 'alias' | 'case'
+    for u in uniques:
+        u = str(u)
+        if spec.multiple:
+            parts = [p for p in MULTI_SPLIT.split(u) if p]
+            out = []
+            for p in parts:
+                code, how = _map_code(p, exact, folded)
+                out.append(code if code is not None else p)
+                if how and not (how == "alias" and spec.aliases == "accept"):
+                    noted[u] = how
+            mapping[u] = MULTI_SEPARATOR.join(dict.fromkeys(out))
+        else:
+            code, how = _map_code(u, exact, folded)
+            mapping[u] = code if code is not None else u
+            if how and not (how == "alias" and spec.aliases == "accept"):
+                noted[u] = how
+    values = text.map(mapping, na_action="ignore").astype("str")
+    if noted:
+        hit = text.isin(list(noted)).to_numpy()
+        pos = np.flatnonzero(hit)
+        issues.append(
+            CellIssue(
+                pos,
+                "alias",
+                "warning",
+                "'{value}' is read as '{suggestion}'",
+                [mapping[str(text.iloc[i])] for i in pos],
+                "write the value as the code list writes it",
+            )
+        )
+    return Parsed(values, np.zeros(len(text), bool), issues)

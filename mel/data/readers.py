@@ -1,0 +1,347 @@
+"""Reading data files as officers send them, keeping each row's place as the user sees it.
+
+Every reader returns a :class:`RawTable`: the header as written and every cell as text (empty
+cells are ``""``), with each data row's number as a spreadsheet shows it (the header is row 1
+unless ``header_row`` says otherwise; blank rows keep their number). Types are parsed later,
+against the template, so that a bad cell is reported rather than silently coerced.
+
+* CSV: UTF-8 with or without BOM, or Latin-1 (with a warning); ``,`` ``;`` or tab separated.
+* Excel (.xlsx, .xlsm): a named sheet, or the sheet named after the dataset, or the only sheet.
+* Parquet.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions.yamlio import display_path
+from mel.errors import DataError, Finding, did_you_mean
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SNIFF_BYTES = 1 << 20
+
+
+@dataclass
+class RawTable:
+    file: str  # as shown to the user
+    header: list[str]  # as written, stripped
+    data: pd.DataFrame  # one text column per header position, named by position "0", "1", ...
+    rows: np.ndarray  # the user-visible row number of each data row
+    sheet: str | None = None
+    header_row: int = 1
+    findings: list[Finding] = field(default_factory=list)  # warnings about the file itself
+
+
+def _fail(file: str, code: str, message: str, hint: str | None = None, **kw) -> DataError:
+    return DataError(Finding(code, message, file=file, hint=hint, scope="dataset", **kw))
+
+
+def read_table(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    header_row: int = 1,
+    dataset: str | None = None,
+    shown: str | None = None,
+) -> RawTable:
+    """Read a CSV, Excel or Parquet file; raises DataError naming the file for what cannot be
+    read at all (missing file, binary garbage, unknown sheet, no header)."""
+    path = Path(path)
+    shown = shown or display_path(path)
+    if not path.exists():
+        raise _fail(shown, "file-missing", f"{shown} does not exist", "check the path in mel.yaml")
+    if path.is_dir():
+        raise _fail(shown, "file-format", f"{shown} is a folder, not a data file")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, shown, sheet, header_row, dataset)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path, shown)
+    if suffix in CSV_SUFFIXES:
+        if sheet is not None:
+            raise _fail(
+                shown,
+                "wrong-sheet",
+                f"{shown} is a CSV file: it has no sheet '{sheet}'",
+                "remove 'sheet:' for this dataset in mel.yaml",
+            )
+        return _read_csv(path, shown, header_row)
+    if suffix == ".xls":
+        raise _fail(
+            shown,
+            "file-format",
+            f"{shown} is an old Excel 97-2003 file",
+            "save it as .xlsx (Excel: File > Save As > Excel Workbook)",
+        )
+    raise _fail(
+        shown,
+        "file-format",
+        f"{shown}: files ending in '{suffix}' cannot be read",
+        "use .csv, .xlsx or .parquet",
+    )
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def _decode_probe(raw: bytes) -> tuple[str, str | None]:
+    """(encoding, warning) for a file's first bytes."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", None
+    try:
+        raw.decode("utf-8")
+        return "utf-8", None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 3:  # a character cut by the probe's end
+            return "utf-8", None
+        return "latin-1", "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
+
+
+def _delimiter(first_line: str) -> str:
+    counts = dict.fromkeys((",", ";", "\t"), 0)
+    in_quotes = False
+    for ch in first_line:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
+    with open(path, "rb") as fh:
+        probe = fh.read(SNIFF_BYTES)
+    if not probe.strip():
+        raise _fail(shown, "no-rows", f"{shown} is empty", "export the data with its header row")
+    if b"\x00" in probe:
+        raise _fail(
+            shown,
+            "file-format",
+            f"{shown} is not a text (CSV) file",
+            "export the sheet as CSV, or name the .xlsx file in mel.yaml",
+        )
+    encoding, warning = _decode_probe(probe)
+    text = probe.decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if len(lines) < header_row:
+        raise _fail(shown, "bad-header", f"{shown} has no row {header_row} to read the header from")
+    sep = _delimiter(lines[header_row - 1])
+    try:
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            skiprows=header_row - 1,
+            engine="c",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+        warning = "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            skiprows=header_row - 1,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise _fail(
+            shown,
+            "file-format",
+            f"{shown} is not a well-formed CSV file: {exc}",
+            "check the quotes and separators around the line named",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise _fail(shown, "no-rows", f"{shown} is empty") from None
+    header = [str(h).strip() for h in df.iloc[0].tolist()]
+    body = df.iloc[1:].reset_index(drop=True)
+    rows = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
+    findings = []
+    if warning:
+        findings.append(
+            Finding(
+                "file-format",
+                warning,
+                file=shown,
+                severity="warning",
+                hint="save the file as CSV UTF-8",
+                scope="dataset",
+            )
+        )
+    return _finish(shown, header, body, rows, None, header_row, findings)
+
+
+def _finish(
+    shown: str,
+    header: list[str],
+    body: pd.DataFrame,
+    rows: np.ndarray,
+    sheet: str | None,
+    header_row: int,
+    findings: list[Finding],
+) -> RawTable:
+    body.columns = [str(i) for i in range(body.shape[1])]
+    if len(body):
+        blank = np.ones(len(body), dtype=bool)
+        for c in body.columns:
+            blank &= (body[c].str.strip() == "").to_numpy()
+        if blank.any():
+            body = body.loc[~blank].reset_index(drop=True)
+            rows = rows[~blank]
+    # drop trailing unnamed, empty columns (a common artefact of spreadsheets)
+    while (
+        header
+        and header[-1] == ""
+        and (body.shape[1] < len(header) or (body[str(len(header) - 1)].str.strip() == "").all())
+    ):
+        header.pop()
+        if str(len(header)) in body.columns:
+            body = body.drop(columns=str(len(header)))
+    return RawTable(shown, header, body, rows, sheet, header_row, findings)
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """An Excel cell's value as the text a CSV export would hold (dates as YYYY-MM-DD)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _read_excel(
+    path: Path, shown: str, sheet: str | None, header_row: int, dataset: str | None
+) -> RawTable:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _fail(
+            shown,
+            "file-format",
+            f"{shown} is not a readable Excel workbook ({exc})",
+            "open it in Excel or LibreOffice and save it again as .xlsx",
+        ) from None
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            if dataset and dataset in names:
+                sheet = dataset
+            elif len(names) == 1:
+                sheet = names[0]
+            else:
+                raise _fail(
+                    shown,
+                    "wrong-sheet",
+                    f"{shown} has several sheets ({', '.join(names)}) and none is named "
+                    f"'{dataset}'",
+                    "name the sheet with 'sheet:' in mel.yaml",
+                )
+        if sheet not in names:
+            guess = did_you_mean(sheet, names)
+            raise _fail(
+                shown,
+                "wrong-sheet",
+                f"{shown} has no sheet '{sheet}'",
+                f"did you mean '{guess}'?" if guess else "its sheets: " + ", ".join(names),
+                suggestion=guess,
+            )
+        ws = wb[sheet]
+        values = [
+            [cell_text(v) for v in row]
+            for row in ws.iter_rows(min_row=header_row, values_only=True)
+        ]
+    finally:
+        wb.close()
+    if not values or not any(v.strip() for v in values[0]):
+        raise _fail(
+            f"{shown} [{sheet}]",
+            "bad-header",
+            f"sheet '{sheet}' has no header in row {header_row}",
+            "the first row must name the columns",
+        )
+    width = max(len(r) for r in values)
+    values = [r + [""] * (width - len(r)) for r in values]
+    header = [h.strip() for h in values[0]]
+    body = (
+        pd.DataFrame(values[1:], dtype="str")
+        if len(values) > 1
+        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
+    )
+    rows = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
+    return _finish(shown, header, body, rows, sheet, header_row, [])
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path, shown: str) -> RawTable:
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for a broken file
+        raise _fail(
+            shown, "file-format", f"{shown} is not a readable Parquet file ({exc})"
+        ) from None
+    body = pd.DataFrame(
+        {
+            str(i): df[c].map(cell_text, na_action="ignore").fillna("").astype("str")
+            for i, c in enumerate(df.columns)
+        }
+    )
+    rows = np.arange(1, len(body) + 1, dtype=np.int64)  # record numbers
+    return _finish(shown, [str(c).strip() for c in df.columns], body, rows, None, 0, [])
+
+
+def read_csv_text(text: str, name: str = "<text>") -> RawTable:
+    """Read CSV from a string (tests, fixtures)."""
+    df = pd.read_csv(
+        io.StringIO(text),
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        sep=_delimiter(text.split("\n")[0]),
+    )
+    header = [str(h).strip() for h in df.iloc[0].tolist()]
+    body = df.iloc[1:].reset_index(drop=True)
+    return _finish(name, header, body, np.arange(2, 2 + len(body), dtype=np.int64), None, 1, [])
