@@ -9,6 +9,8 @@ import typer
 from mel import __version__
 from mel.cli import indicators
 from mel.cli.common import STATE, debug_requested
+from mel.cli.template import template
+from mel.cli.validate import validate
 
 app = typer.Typer(
     name="mel",
@@ -22,6 +24,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(indicators.app)
+app.command("validate")(validate)
+app.command("template")(template)
 
 
 def _version(value: bool) -> None:

@@ -84,3 +84,17 @@ def handle_errors(func: F) -> F:
 
 def debug_requested(argv: Sequence[str] | None = None) -> bool:
     return "--debug" in (sys.argv[1:] if argv is None else argv)
+
+
+def parse_date_option(value: str | None, option: str):
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    import datetime as dt
+
+    from mel.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} takes a date written YYYY-MM-DD, not '{value}'") from None

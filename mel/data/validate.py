@@ -309,7 +309,7 @@ def _codelist_check(spec: ColumnSpec, catalog: Catalog) -> tuple[pa.Check, _Chec
     cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]
     codes = set(cl.codes())
     if cl.source is not None:
-        shown = f"an ISO 3166 {cl.source.split('-')[-1]} code"
+        shown = None
     else:
         shown = ", ".join(list(cl.codes())[:12]) + (", ..." if len(codes) > 12 else "")
 
@@ -322,7 +322,12 @@ def _codelist_check(spec: ColumnSpec, catalog: Catalog) -> tuple[pa.Check, _Chec
 
     def hint(v: object) -> str:
         s = suggestion(v)
-        return f"did you mean '{s}'?" if s else f"allowed: {shown}"
+        if s:
+            return f"did you mean '{s}'?"
+        if shown is None:
+            kind = "alpha-3" if cl.source == "iso3166-alpha3" else "alpha-2"
+            return f"write an ISO 3166 {kind} country code"
+        return f"allowed: {shown}"
 
     if spec.multiple:
 
@@ -643,3 +648,84 @@ def _with_dataset(f: Finding, name: str) -> Finding:
     from dataclasses import replace
 
     return replace(f, dataset=name)
+
+
+def validate_path(
+    path: Path,
+    *,
+    template: str | None = None,
+    sheet: str | None = None,
+    header_row: int = 1,
+    date_format: DateFormat = "iso",
+    as_of: dt.date | None = None,
+    template_dirs: list[Path] | None = None,
+) -> ValidationResult:
+    """Validate a project folder (or its mel.yaml), or one data file against ``template``."""
+    from mel.definitions.catalog import load_templates
+    from mel.definitions.loader import PROJECT_FILE
+    from mel.definitions.project import load_project
+    from mel.errors import UsageError
+
+    path = Path(path)
+    as_of = as_of or dt.date.today()
+    if path.is_dir() or path.name == PROJECT_FILE:
+        if template is not None:
+            raise UsageError(
+                "--template is for a single data file; a project folder names its "
+                "templates in mel.yaml"
+            )
+        return validate_project(load_project(path), as_of=as_of)
+    if template is None:
+        raise UsageError(
+            f"{path} is a data file: name its template with --template, e.g. --template cases "
+            "(or give a project folder)"
+        )
+    catalog = load_templates(template_dirs)
+    catalog.raise_if_errors()
+    ds = validate_file(
+        path,
+        template,
+        catalog,
+        as_of=as_of,
+        sheet=sheet,
+        header_row=header_row,
+        date_format=date_format,
+    )
+    return ValidationResult({ds.name: ds}, ds.findings)
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    dataset: str
+    file: str
+    rows: int
+    invalid_rows: int
+    errors: int
+    warnings: int
+
+
+def summarise(
+    result: ValidationResult,
+) -> tuple[list[DatasetSummary], list[tuple[str, str, str, int]]]:
+    """(per dataset: rows, invalid rows, errors, warnings; per dataset, rule and severity: count)."""
+    per_dataset = []
+    for name, ds in result.datasets.items():
+        fs = [f for f in result.findings if f.dataset == name]
+        per_dataset.append(
+            DatasetSummary(
+                name,
+                ds.file,
+                len(ds.frame),
+                int(ds.invalid.sum()),
+                sum(f.severity == "error" for f in fs),
+                sum(f.severity == "warning" for f in fs),
+            )
+        )
+    counts: dict[tuple[str, str, str], int] = {}
+    for f in result.findings:
+        key = (f.dataset or "", f.rule or f.code, f.severity)
+        counts[key] = counts.get(key, 0) + 1
+    by_rule = sorted(
+        ((*k, n) for k, n in counts.items()), key=lambda r: (r[0], r[2] != "error", -r[3], r[1])
+    )
+    return per_dataset, by_rule

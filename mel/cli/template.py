@@ -1,0 +1,54 @@
+"""`mel template`: write a template's data-entry workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mel.cli.common import console, handle_errors
+from mel.definitions.catalog import load_templates
+from mel.errors import UsageError, did_you_mean
+from mel.outputs.entry_workbook import DEFAULT_ROWS, write_entry_workbook
+
+
+@handle_errors
+def template(
+    name: Annotated[str, typer.Argument(help="The template, e.g. cases, assistance, trainings.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).")],
+    rows: Annotated[
+        int, typer.Option(help="Rows prepared with validation.", min=1, max=100_000)
+    ] = DEFAULT_ROWS,
+    templates: Annotated[
+        list[Path] | None,
+        typer.Option("--templates", help="Template folder besides the bundled ones (repeatable)."),
+    ] = None,
+) -> None:
+    """Write a data-entry workbook: dropdowns from the code lists, date and number checks,
+    input messages, and an instructions sheet.
+
+    Example: mel template cases -o cases.xlsx
+    """
+    from mel import resources
+
+    dirs = [resources.templates_dir(), *(templates or [])]
+    catalog = load_templates(dirs)
+    catalog.raise_if_errors()
+    if name not in catalog.templates:
+        guess = did_you_mean(name, catalog.templates)
+        raise UsageError(
+            f"template '{name}' is not defined ("
+            + (
+                f"did you mean '{guess}'?"
+                if guess
+                else "templates: " + ", ".join(sorted(catalog.templates))
+            )
+            + ")"
+        )
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"{output}: the workbook must end in .xlsx")
+    path = write_entry_workbook(catalog.templates[name].obj, catalog, output, rows=rows)
+    console().print(
+        f"wrote {path}: {len(catalog.templates[name].obj.columns)} columns, {rows:,} rows prepared"
+    )

@@ -1,0 +1,113 @@
+"""What every workbook `mel` writes shares: safe cell values, styles, deterministic atomic saving.
+
+* A value from data is always written as text or a number, never as a formula: openpyxl would
+  store a string starting with ``=`` as a formula, so such strings are forced to be text, and
+  characters that XML cannot hold are removed.
+* Saving is deterministic: the workbook's created/modified properties and every zip entry's time
+  are fixed, so the same inputs give byte-identical files.
+* Saving is atomic: the workbook is written to a temporary file beside the target and renamed
+  over it, so a failure leaves the previous file or nothing, never half a workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14)
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def set_text(cell: Cell, value: object) -> Cell:
+    """Write a value from data into a cell so that it can never become a formula."""
+    if value is None:
+        cell.value = None
+        return cell
+    if isinstance(value, bool | int | float | dt.date | dt.datetime):
+        cell.value = value
+        return cell
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell.value = text
+    cell.data_type = "s"  # a leading '=' stays text
+    return cell
+
+
+def write_header(ws: Worksheet, row: int, titles: list[str], widths: list[int] | None = None):
+    for j, title in enumerate(titles, start=1):
+        c = set_text(ws.cell(row=row, column=j), title)
+        c.fill = HEADER_FILL
+        c.font = HEADER_FONT
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+        c.border = BORDER
+        if widths:
+            ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+
+
+def print_setup(ws: Worksheet, header_row: int = 1) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry the same time, for byte-identical workbooks."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME.timetuple()[:6])
+            zinfo.compress_type = self.compression
+            zinfo.external_attr = 0o600 << 16
+            zinfo_or_arcname = zinfo
+        return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def save_workbook(wb: Workbook, path: Path) -> Path:
+    """Save deterministically and atomically; returns the path written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "mel"
+    wb.properties.lastModifiedBy = "mel"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Sheet"
+    title, k = clean, 2
+    while title.lower() in {t.lower() for t in taken}:
+        suffix = f" ({k})"
+        title = clean[: 31 - len(suffix)] + suffix
+        k += 1
+    taken.add(title)
+    return title

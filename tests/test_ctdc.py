@@ -1,0 +1,91 @@
+"""Real case data: the CTDC extract in ../shared/data, through the bundled `ctdc` template.
+
+Every expected value is derived here from the raw file with the csv module, independently of
+mel's readers and parsers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+
+from mel.data.validate import validate_file
+from mel.definitions.catalog import load_templates
+from tests.conftest import REPO, run_mel
+
+CTDC = REPO / "tests" / "data" / "ctdc_sample.csv"  # a copy of shared/data/ctdc_sample.csv
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def raw_rows() -> list[dict[str, str]]:
+    with open(CTDC, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return validate_file(CTDC, "ctdc", load_templates(), as_of=AS_OF)
+
+
+def test_exact_findings(dataset, raw_rows):
+    # the only problem in the extract: citizenship '00', which is no ISO 3166 alpha-2 code
+    expected = [
+        (i + 2, "citizenship", "00") for i, r in enumerate(raw_rows) if r["citizenship"] == "00"
+    ]
+    assert len(expected) == 20
+    got = [(f.line, f.field, f.value) for f in dataset.findings]
+    assert got == expected
+    assert {(f.code, f.severity) for f in dataset.findings} == {("code-list", "error")}
+    assert dataset.findings[0].format() == (
+        f"{dataset.file}:{expected[0][0]} (column 'citizenship'): error[code-list]: '00' is not "
+        "in the code list 'country_alpha2' (hint: write an ISO 3166 alpha-2 country code)"
+    )
+    assert dataset.invalid.sum() == 20
+
+
+def test_minus_99_is_missing_never_a_category(dataset, raw_rows):
+    for col in (
+        "majority_status_at_exploit",
+        "majority_entry",
+        "citizenship",
+        "victim_purpose",
+        "control_threats",
+    ):
+        n_missing = sum(r[col] in ("-99", "") for r in raw_rows)
+        assert int(dataset.frame[col].isna().sum()) == n_missing, col
+        assert "-99" not in set(dataset.frame[col].dropna().astype(str))
+
+
+def test_age_bands_written_with_double_dash_are_read_as_the_ctdc_bands(dataset, raw_rows):
+    by_raw: dict[str, int] = {}
+    for r in raw_rows:
+        band = r["age_range"].replace("--", "-")
+        by_raw[band] = by_raw.get(band, 0) + 1
+    assert dataset.frame["age_range"].value_counts().to_dict() == by_raw
+
+
+def test_flags_and_numeric_codes(dataset, raw_rows):
+    assert int(dataset.frame["control_threats"].sum()) == sum(
+        r["control_threats"] == "1" for r in raw_rows
+    )
+    assert set(dataset.frame["victim_purpose"].dropna()) == {
+        r["victim_purpose"] for r in raw_rows if r["victim_purpose"] != "-99"
+    }
+    assert int(dataset.frame["registration_year"].min()) == min(
+        int(r["registration_year"]) for r in raw_rows
+    )
+
+
+def test_cli_on_the_ctdc_extract_exits_1():
+    result = run_mel("validate", str(CTDC), "--template", "ctdc", "--as-of", "2026-11-23")
+    assert result.returncode == 1
+    assert "FAILED: 20 errors, 0 warnings" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_input_file_is_not_modified(raw_rows):
+    before = CTDC.read_bytes()
+    validate_file(CTDC, "ctdc", load_templates(), as_of=AS_OF)
+    assert CTDC.read_bytes() == before
