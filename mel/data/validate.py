@@ -707,7 +707,8 @@ class DatasetSummary:
 def summarise(
     result: ValidationResult,
 ) -> tuple[list[DatasetSummary], list[tuple[str, str, str, int]]]:
-    """(per dataset: rows, invalid rows, errors, warnings; per dataset, rule and severity: count)."""
+    """Counts per dataset (rows, invalid rows, errors, warnings) and per dataset, rule and
+    severity."""
     per_dataset = []
     for name, ds in result.datasets.items():
         fs = [f for f in result.findings if f.dataset == name]

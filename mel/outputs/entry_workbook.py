@@ -20,7 +20,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import CodeList, ColumnSpec, Template
-from mel.outputs.excel import TITLE_FONT, WRAP, print_setup, save_workbook, set_text, write_header
+from mel.outputs.excel import (
+    TITLE_FONT,
+    WRAP,
+    fit_row_height,
+    print_setup,
+    save_workbook,
+    set_text,
+    write_header,
+)
 
 DEFAULT_ROWS = 2000
 LISTS_SHEET = "Lists"
@@ -65,7 +73,8 @@ def column_rules(spec: ColumnSpec, catalog: Catalog) -> str:
     if spec.pattern:
         parts.append(f"like {spec.example}" if spec.example else f"matching {spec.pattern}")
     if spec.unique:
-        parts.append("; each row its own value")
+        parts[-1] += ";"
+        parts.append("each row its own value")
     return " ".join(parts)
 
 
@@ -111,6 +120,7 @@ def write_entry_workbook(
         ]
         for j, v in enumerate(values, start=1):
             set_text(instructions.cell(row=i, column=j), v).alignment = WRAP
+        fit_row_height(instructions, i)
     instructions.freeze_panes = "A6"
     print_setup(instructions, 5)
 

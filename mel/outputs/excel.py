@@ -94,6 +94,7 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     try:
         with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(wb, archive).save()
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -111,3 +112,24 @@ def sheet_title(name: str, taken: set[str]) -> str:
         k += 1
     taken.add(title)
     return title
+
+
+def fit_row_height(ws: Worksheet, row: int, line_height: float = 15.0) -> None:
+    """Set a row's height for its wrapped text (spreadsheet programs do not do it on opening)."""
+    import math
+
+    lines = 1
+    for cell in ws[row]:
+        if cell.value is None:
+            continue
+        width = ws.column_dimensions[cell.column_letter].width or 10
+        chars = max(1, int(width * 1.1))
+        n = sum(max(1, math.ceil(len(part) / chars)) for part in str(cell.value).split("\n"))
+        lines = max(lines, n)
+    ws.row_dimensions[row].height = line_height * lines
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
