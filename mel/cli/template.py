@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 
 from mel.cli.common import console, handle_errors
-from mel.definitions.catalog import load_templates
 from mel.errors import UsageError, did_you_mean
-from mel.outputs.entry_workbook import DEFAULT_ROWS, write_entry_workbook
 
 
 @handle_errors
@@ -19,7 +17,7 @@ def template(
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).")],
     rows: Annotated[
         int, typer.Option(help="Rows prepared with validation.", min=1, max=100_000)
-    ] = DEFAULT_ROWS,
+    ] = 2000,
     templates: Annotated[
         list[Path] | None,
         typer.Option("--templates", help="Template folder besides the bundled ones (repeatable)."),
@@ -31,6 +29,8 @@ def template(
     Example: mel template cases -o cases.xlsx
     """
     from mel import resources
+    from mel.definitions.catalog import load_templates
+    from mel.outputs.entry_workbook import write_entry_workbook
 
     dirs = [resources.templates_dir(), *(templates or [])]
     catalog = load_templates(dirs)

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from mel.cli.common import console, handle_errors, print_findings
-from mel.data.validate import summarise, validate_path
 from mel.errors import EXIT_DATA
 
 
@@ -49,6 +48,7 @@ def validate(
     Example: mel validate tests/data/clean --as-of 2025-12-31
     """
     from mel.cli.common import parse_date_option
+    from mel.data.validate import summarise, validate_path
     from mel.definitions.models import DatasetRef
 
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()

@@ -198,6 +198,13 @@ class _CheckMeta:
     columns: tuple[str, ...] = ()
 
 
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _fmt(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
@@ -408,7 +415,7 @@ def validate_raw(
         suggestion: str | None,
         value: object,
     ) -> Finding:
-        shown = PII_SHOWN if spec.pii else _fmt(value)
+        shown = None if _is_missing(value) else (PII_SHOWN if spec.pii else _fmt(value))
         if spec.pii:
             message = message.replace(f"'{_fmt(value)}'", PII_SHOWN).replace(_fmt(value), PII_SHOWN)
             suggestion = hint_s = None
@@ -668,6 +675,16 @@ def validate_path(
 
     path = Path(path)
     as_of = as_of or dt.date.today()
+    if not path.exists():
+        raise UsageError(
+            Finding(
+                "file-missing",
+                f"{path} does not exist",
+                file=str(path),
+                scope="file",
+                hint="give a project folder (with mel.yaml) or a data file",
+            )
+        )
     if path.is_dir() or path.name == PROJECT_FILE:
         if template is not None:
             raise UsageError(

@@ -1,0 +1,210 @@
+"""Reading files as officers send them: encodings, separators, sheets, headers, row numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from mel.data.readers import read_table
+from mel.data.validate import validate_file
+from mel.definitions.catalog import load_templates
+from mel.errors import DataError
+
+AS_OF = dt.date(2025, 12, 31)
+HEADER = "population_id,country,year,population,source"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_templates()
+
+
+def _pop(tmp_path, text: str, name="pop.csv", encoding="utf-8") -> object:
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_utf8_with_bom_and_semicolons(tmp_path, catalog):
+    p = _pop(tmp_path, "\ufeffcountry;year;population;source\nSDN;2024;50042791;Projection é\n")
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    assert ds.findings == []
+    assert ds.frame["source"].iloc[0] == "Projection é"
+    assert int(ds.frame["population"].iloc[0]) == 50042791
+
+
+def test_latin1_csv_is_read_with_a_warning(tmp_path, catalog):
+    p = _pop(
+        tmp_path,
+        "country;year;population;source\nTZA;2024;68000000;Estimation ménages\n",
+        encoding="latin-1",
+    )
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    assert ds.frame["source"].iloc[0] == "Estimation ménages"
+    (f,) = ds.findings
+    assert (f.severity, f.code) == ("warning", "file-format")
+    assert "Latin-1" in f.message
+
+
+def test_tab_separated(tmp_path, catalog):
+    p = _pop(tmp_path, "country\tyear\tpopulation\nNGA\t2024\t227882945\n", name="p.tsv")
+    assert validate_file(p, "population", catalog, as_of=AS_OF).findings == []
+
+
+def test_blank_lines_keep_row_numbers(tmp_path, catalog):
+    p = _pop(tmp_path, "country,year,population\nSDN,2024,1\n\n,,\nTZA,20x4,2\n")
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    assert list(ds.rows) == [2, 5]
+    (f,) = ds.findings
+    assert (f.line, f.field, f.code) == (5, "year", "type")
+
+
+def test_header_by_label_case_and_spacing(tmp_path, catalog):
+    p = _pop(tmp_path, "COUNTRY, Year ,Resident population\nSDN,2024,10\n")
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    assert ds.findings == []
+    assert int(ds.frame["population"].iloc[0]) == 10
+
+
+def test_header_problems(tmp_path, catalog):
+    p = _pop(tmp_path, "country,yeer,population,population,notes\nSDN,2024,10,11,x\n")
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    got = sorted((f.code, f.field, f.severity) for f in ds.findings)
+    assert got == [
+        ("duplicate-column", "population", "error"),
+        ("extra-column", "notes", "warning"),
+        ("extra-column", "yeer", "warning"),
+        ("missing-column", "year", "error"),
+    ]
+    text = "\n".join(f.format() for f in ds.findings)
+    assert "is 'yeer' meant to be 'year'?" in text
+    assert all(f.line == 1 for f in ds.findings)
+
+
+def test_empty_header_only_and_garbage_files(tmp_path, catalog):
+    with pytest.raises(DataError, match="is empty"):
+        read_table(_pop(tmp_path, "", name="empty.csv"))
+    ds = validate_file(
+        _pop(tmp_path, "country,year,population\n", name="h.csv"),
+        "population",
+        catalog,
+        as_of=AS_OF,
+    )
+    assert [f.code for f in ds.findings] == ["no-rows"]
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 10)
+    with pytest.raises(DataError, match="not a text"):
+        read_table(garbage)
+    with pytest.raises(DataError, match="does not exist"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(DataError, match="cannot be read"):
+        read_table(_pop(tmp_path, "x", name="data.json"))
+    bad_xlsx = tmp_path / "broken.xlsx"
+    bad_xlsx.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataError, match="not a readable Excel workbook"):
+        read_table(bad_xlsx)
+
+
+def _workbook(tmp_path, sheets: dict[str, list[list[object]]], name="book.xlsx"):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_excel_named_sheet_header_row_and_types(tmp_path, catalog):
+    path = _workbook(
+        tmp_path,
+        {
+            "notes": [["read me"]],
+            "pop": [
+                ["Population 2024"],
+                ["country", "year", "population"],
+                ["SDN", 2024, 50042791.0],
+                ["TZA", 2024.0, 68000000],
+            ],
+        },
+    )
+    ds = validate_file(path, "population", catalog, as_of=AS_OF, sheet="pop", header_row=2)
+    assert ds.findings == []
+    assert list(ds.rows) == [3, 4]
+    assert ds.file.endswith("book.xlsx[pop]")
+
+
+def test_excel_wrong_sheet_suggests(tmp_path):
+    path = _workbook(tmp_path, {"Cases": [["case_id"]], "Assistance": [["service_id"]]})
+    with pytest.raises(DataError) as exc:
+        read_table(path, sheet="assistance")
+    (f,) = exc.value.findings
+    assert f.code == "wrong-sheet"
+    assert "did you mean 'Assistance'?" in f.format()
+    with pytest.raises(DataError, match="several sheets"):
+        read_table(path, dataset="referrals")
+    assert read_table(path, dataset="Cases").sheet == "Cases"
+
+
+def test_excel_dates_and_datetimes(tmp_path, catalog):
+    path = _workbook(
+        tmp_path,
+        {
+            "milestones": [
+                ["milestone_id", "country", "date", "kind", "title"],
+                ["M1", "SDN", dt.datetime(2024, 5, 15), "referral_mechanism", "NRM"],
+                ["M2", "SDN", dt.datetime(2024, 6, 1, 13, 30), "law", "Anti-trafficking act"],
+            ]
+        },
+    )
+    ds = validate_file(path, "milestones", catalog, as_of=AS_OF)
+    assert ds.findings == []
+    assert list(ds.frame["date"].dt.date) == [dt.date(2024, 5, 15), dt.date(2024, 6, 1)]
+
+
+def test_parquet(tmp_path, catalog):
+    p = tmp_path / "pop.parquet"
+    pd.DataFrame(
+        {"country": ["SDN", "sdn"], "year": [2024, 2025], "population": [1, None]}
+    ).to_parquet(p)
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    got = [(f.line, f.field, f.code) for f in ds.findings]
+    assert got == [(2, "country", "alias"), (2, "population", "required")]
+    assert ds.findings[1].value is None
+
+
+def test_dates_day_first_when_declared(tmp_path, catalog):
+    p = _pop(
+        tmp_path,
+        "milestone_id,country,date,kind,title\nM1,SDN,31/12/2024,law,A\n"
+        "M2,SDN,2024-01-05,law,B\nM3,SDN,03/04/2024,law,C\n",
+        name="m.csv",
+    )
+    ds = validate_file(p, "milestones", catalog, as_of=AS_OF, date_format="day_first")
+    assert ds.findings == []
+    assert [d.isoformat() for d in ds.frame["date"].dt.date] == [
+        "2024-12-31",
+        "2024-01-05",
+        "2024-04-03",
+    ]
+    ds = validate_file(p, "milestones", catalog, as_of=AS_OF)  # ISO only: both reported
+    assert [(f.line, f.suggestion) for f in ds.findings] == [(2, "2024-12-31"), (4, None)]
+    assert "ambiguous: 2024-04-03 day first or 2024-03-04 month first" in ds.findings[1].format()
+
+
+def test_missing_value_codes_are_missing_not_categories(tmp_path, catalog):
+    p = _pop(
+        tmp_path,
+        "case_id,registration_date,country,trafficking_status,sex\n"
+        "C1,2024-01-01,SDN,actual,Unknown\nC2,2024-01-01,SDN,actual,n/a\n"
+        "C3,2024-01-01,SDN,actual,-99\n",
+        name="c.csv",
+    )
+    ds = validate_file(p, "cases", catalog, as_of=AS_OF)
+    assert ds.findings == []
+    assert ds.frame["sex"].isna().all()
