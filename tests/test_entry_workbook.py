@@ -79,48 +79,28 @@ def test_dropdowns_read_back_and_resolve_to_the_code_lists(cases_xlsx, catalog):
 def test_filled_workbook_validates_unchanged(cases_xlsx, catalog, tmp_path):
     wb = openpyxl.load_workbook(cases_xlsx)
     ws = wb["cases"]
+    tpl = catalog.templates["cases"].obj
+    column_of = {c.name: j for j, c in enumerate(tpl.columns, start=1)}
     rows = [
         # as an officer picks them: labels from the dropdowns, real dates, yes/no
-        [
-            "SDN-KRT-00001",
-            dt.date(2024, 3, 1),
-            "SDN",
-            "Khartoum",
-            "Female",
-            16,
-            "9-17",
-            "Child (under 18)",
-            "ERI",
-            "Victim of trafficking",
-            "sexual;forced_labour",
-            dt.date(2024, 3, 4),
-            dt.date(2024, 9, 1),
-            "yes",
-            "A. Person",
-            "+249900000001",
-        ],
-        [
-            "TZA-ZNZ-00002",
-            dt.date(2024, 4, 12),
-            "TZA",
-            "Zanzibar",
-            "Male",
-            31,
-            "30-38",
-            "Adult (18 and over)",
-            "TZA",
-            "Possible victim",
-            "Forced labour",
-            None,
-            None,
-            None,
-            "B. Person",
-            None,
-        ],
+        {"case_id": "SDN-KRT-00001", "registration_date": dt.date(2024, 3, 1), "country": "SDN",
+         "office": "Khartoum", "sex": "Female", "age": 16, "age_band": "9-17",
+         "age_group": "Child (under 18)", "nationality": "ERI",
+         "trafficking_status": "Victim of trafficking", "exploitation": "sexual;forced_labour",
+         "labour_industry": "Domestic work (households as employers)",
+         "means_of_control": "debt_bondage;withholds_documents",
+         "identified_by": "Law enforcement", "needs_assessment_date": dt.date(2024, 3, 4),
+         "closure_date": dt.date(2024, 9, 1), "plan_completed": "yes",
+         "full_name": "A. Person", "phone": "+249900000001"},
+        {"case_id": "TZA-ZNZ-00002", "registration_date": dt.date(2024, 4, 12),
+         "country": "TZA", "office": "Zanzibar", "sex": "Male", "age": 31, "age_band": "30-38",
+         "age_group": "Adult (18 and over)", "nationality": "TZA",
+         "trafficking_status": "Possible victim", "exploitation": "Forced labour",
+         "full_name": "B. Person"},
     ]
     for r, values in enumerate(rows, start=2):
-        for c, v in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=v)
+        for name, v in values.items():
+            ws.cell(row=r, column=column_of[name], value=v)
     filled = tmp_path / "filled.xlsx"
     wb.save(filled)
     ds = validate_file(filled, "cases", catalog, as_of=dt.date(2025, 1, 1))
@@ -128,6 +108,8 @@ def test_filled_workbook_validates_unchanged(cases_xlsx, catalog, tmp_path):
     assert list(ds.frame["trafficking_status"]) == ["actual", "possible"]
     assert list(ds.frame["age_group"]) == ["Minor", "Adult"]
     assert list(ds.frame["exploitation"]) == ["sexual;forced_labour", "forced_labour"]
+    assert ds.frame["labour_industry"].iloc[0] == "T"
+    assert ds.frame["identified_by"].iloc[0] == "LawEnforcement"
     assert ds.frame["registration_date"].iloc[1] == dt.datetime(2024, 4, 12)
     assert list(ds.rows) == [2, 3]
     assert ds.frame["plan_completed"].iloc[0]
