@@ -16,7 +16,8 @@ def quick_start() -> list[str]:
 
 def test_quick_start_is_two_commands():
     setup_and_run, setup_and_test = quick_start()
-    assert "pip install ." in setup_and_run and "mel " in setup_and_run
+    assert "pip install ." in setup_and_run
+    assert setup_and_run.endswith("mel validate examples/counter-trafficking")
     assert "pip install -e '.[dev]'" in setup_and_test
 
 

@@ -66,7 +66,7 @@ def validate(
     )
     per_dataset, by_rule = summarise(result)
     out = console()
-    table = Table(title="Datasets")
+    table = Table(title=f"Datasets of {result.root}" if result.root is not None else "Dataset")
     for col in ("dataset", "file", "rows", "rows with errors", "errors", "warnings"):
         table.add_column(
             col, justify="right" if col not in ("dataset", "file") else "left", overflow="fold"

@@ -44,6 +44,7 @@ class CellIssue:
     message: str  # may contain {value}
     suggestions: list[str | None] | None = None  # per position
     hint: str | None = None
+    hints: list[str | None] | None = None  # per position, instead of hint
 
 
 @dataclass
@@ -169,7 +170,7 @@ def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues
                 "error",
                 "'{value}' is not a date written " + expected,
                 suggestions,
-                hint="; ".join(sorted({h for h in hints if h})) or None,
+                hints=hints,
             )
         )
     return Parsed(iso.astype("datetime64[ns]"), todo, issues)

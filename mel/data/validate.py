@@ -25,6 +25,7 @@ from mel.data.readers import RawTable, read_table
 from mel.definitions import filters as flt
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import ColumnSpec, DateFormat, Template
+from mel.definitions.yamlio import display_path
 from mel.engine.filters import tristate
 from mel.errors import DataError, Finding, did_you_mean
 
@@ -73,6 +74,7 @@ class Dataset:
 class ValidationResult:
     datasets: dict[str, Dataset]
     findings: list[Finding]
+    root: Path | None = None  # the project folder, when a project was validated
 
     @property
     def errors(self) -> list[Finding]:
@@ -465,7 +467,7 @@ def validate_raw(
                 scope="dataset",
             )
         )
-    findings = raw.findings + sorted(findings, key=_finding_order)
+    findings = [_with_dataset(f, name) for f in raw.findings] + sorted(findings, key=_finding_order)
     return Dataset(name, tpl, where, frame, raw.rows, raw, found, findings)
 
 
@@ -481,7 +483,7 @@ def _issue_findings(issue: CellIssue, spec: ColumnSpec, column: pd.Series, cell)
         message = issue.message.replace("{value}", str(value)).replace(
             "{suggestion}", str(suggestion)
         )
-        hint = issue.hint
+        hint = issue.hints[k] if issue.hints else issue.hint
         if suggestion and issue.code == "type":
             hint = f"did you mean '{suggestion}'?" + (f" ({hint})" if hint else "")
         out.append(cell(spec, int(i), issue.code, message, issue.severity, hint, suggestion, value))
@@ -648,7 +650,7 @@ def validate_project(bundle, *, as_of: dt.date | None = None) -> ValidationResul
         )
         datasets[name] = ds
         findings += ds.findings
-    return ValidationResult(datasets, findings)
+    return ValidationResult(datasets, findings, bundle.root)
 
 
 def _with_dataset(f: Finding, name: str) -> Finding:
@@ -729,10 +731,13 @@ def summarise(
     per_dataset = []
     for name, ds in result.datasets.items():
         fs = [f for f in result.findings if f.dataset == name]
+        file = ds.file
+        if result.root is not None:
+            file = file.removeprefix(display_path(result.root).rstrip("/") + "/")
         per_dataset.append(
             DatasetSummary(
                 name,
-                ds.file,
+                file,
                 len(ds.frame),
                 int(ds.invalid.sum()),
                 sum(f.severity == "error" for f in fs),

@@ -374,8 +374,9 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
                 reported.add(col)
                 msg = err["msg"].removeprefix("Value error, ")
                 if err["type"] in ("float_type", "int_type", "bool_type"):
-                    wanted = "a number or yes/no" if col == "target" else "a number"
-                    msg = f"expected {wanted}, found '{err.get('input')}'"
+                    wanted = "a number or yes/no"
+                    shown = row[header.index(col)].strip() if col in header else err.get("input")
+                    msg = f"expected {wanted}, found '{shown}'"
                 findings.append(
                     Finding(
                         "bad-cell",

@@ -492,7 +492,7 @@ class Target(Model):
     country: Text = "ALL"
     period: Text = "LoP"
     target: float | int | bool | None = None
-    baseline: float | int | None = None
+    baseline: float | int | bool | None = None  # yes/no for milestones
     note: str | None = None
 
     @field_validator("period")

@@ -80,6 +80,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname = zinfo
         return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes worksheets from temporary files, whose time zipfile would copy
+        data = Path(filename).read_bytes()
+        return self.writestr(arcname or Path(filename).name, data, compress_type, compresslevel)
+
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
     """Save deterministically and atomically; returns the path written."""
