@@ -804,9 +804,34 @@ privacy:
 
 
 def _csv(df: pd.DataFrame, path: Path, *, encoding: str = "utf-8", sep: str = ",") -> None:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, sep=sep, lineterminator="\n")
-    path.write_bytes(buf.getvalue().encode(encoding))
+    """Write CSV as spreadsheet programs do (quotes only where a value needs them).
+
+    pyarrow's writer is used when no value needs quoting (fast for the large variants); pandas'
+    otherwise."""
+    if encoding == "utf-8" and sep == ",":
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pa.table(
+            {
+                c: pa.array(df[c].astype(str).fillna("").to_numpy(dtype=object), pa.string())
+                for c in df.columns
+            }
+        )
+        buf = io.BytesIO()
+        buf.write((",".join(df.columns) + "\n").encode())
+        try:
+            pacsv.write_csv(
+                table, buf, pacsv.WriteOptions(quoting_style="none", include_header=False)
+            )
+        except pa.ArrowInvalid:
+            pass
+        else:
+            path.write_bytes(buf.getvalue())
+            return
+    text = io.StringIO()
+    df.to_csv(text, index=False, sep=sep, lineterminator="\n")
+    path.write_bytes(text.getvalue().encode(encoding))
 
 
 def _excel(sheets: dict[str, pd.DataFrame], path: Path) -> None:

@@ -55,8 +55,8 @@ class Parsed:
 
 
 def _missing_mask(stripped: pd.Series, missing_codes: Iterable[str]) -> np.ndarray:
-    codes = {c.strip().casefold() for c in missing_codes} | {""}
-    return stripped.str.casefold().isin(codes).to_numpy()
+    codes = {c.strip().lower() for c in missing_codes} | {""}
+    return stripped.str.lower().isin(codes).to_numpy()
 
 
 def parse_column(
@@ -205,7 +205,7 @@ def _date_suggestion(value: str, date_format: DateFormat) -> tuple[str | None, s
 
 
 def _booleans(text: pd.Series, missing: np.ndarray, issues) -> Parsed:
-    low = text.str.casefold()
+    low = text.str.lower()
     true = low.isin(TRUE_WORDS).to_numpy()
     false = low.isin(FALSE_WORDS).to_numpy()
     bad = ~(true | false | missing)
