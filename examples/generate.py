@@ -163,6 +163,10 @@ def _iso(days: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
 
 
+def _iso1(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+
+
 def _day(d: dt.date) -> int:
     return (d - dt.date(1970, 1, 1)).days
 
@@ -314,7 +318,8 @@ def make_cases(rng: np.random.Generator, n: int, countries: list[str]) -> pd.Dat
             "plan_completed": np.where(closed, np.where(completed, "yes", "no"), ""),
             "full_name": first + " " + last,
             "phone": phone,
-        }
+        },
+        dtype=object,
     )
 
 
@@ -374,7 +379,8 @@ def make_assistance(rng, cases: pd.DataFrame) -> pd.DataFrame:
             "sex": cases["sex"].to_numpy()[idx],
             "age_group": cases["age_group"].to_numpy()[idx],
             "cost_usd": np.char.mod("%.2f", cost),
-        }
+        },
+        dtype=object,
     )
 
 
@@ -459,7 +465,8 @@ def make_referrals(rng, cases: pd.DataFrame) -> pd.DataFrame:
             "outcome": outcome,
             "outcome_date": np.where(has_outcome, _iso(out_day), ""),
             "sex": cases["sex"].to_numpy()[idx],
-        }
+        },
+        dtype=object,
     )
 
 
@@ -538,7 +545,7 @@ def make_trainings(rng, countries: list[str], scale: float) -> pd.DataFrame:
                         (
                             pid,
                             f"{c}-E{event_no:04d}",
-                            _iso(np.array([day]))[0],
+                            _iso1(day),
                             c,
                             institution[role],
                             role,
@@ -600,7 +607,7 @@ def make_awareness(rng, countries: list[str], scale: float) -> pd.DataFrame:
                     rows.append(
                         (
                             f"{c}-A{k:05d}",
-                            _iso(np.array([day]))[0],
+                            _iso1(day),
                             c,
                             _offices(c)[0][1],
                             ch,
@@ -670,7 +677,7 @@ def make_legal(rng, countries: list[str], scale: float) -> pd.DataFrame:
                         (
                             f"{ref}-{stage[:3].upper()}",
                             ref,
-                            _iso(np.array([d]))[0],
+                            _iso1(d),
                             c,
                             stage,
                             expl,
@@ -803,6 +810,18 @@ privacy:
 """
 
 
+def _arrow_text(s: pd.Series):
+    """A column as an Arrow string array, missing values as empty text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if s.dtype == object:
+        arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+    else:
+        arr = pa.array(s.astype(str).fillna("").to_numpy(dtype=object), pa.string())
+    return pc.fill_null(arr, "")
+
+
 def _csv(df: pd.DataFrame, path: Path, *, encoding: str = "utf-8", sep: str = ",") -> None:
     """Write CSV as spreadsheet programs do (quotes only where a value needs them).
 
@@ -812,12 +831,7 @@ def _csv(df: pd.DataFrame, path: Path, *, encoding: str = "utf-8", sep: str = ",
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        table = pa.table(
-            {
-                c: pa.array(df[c].astype(str).fillna("").to_numpy(dtype=object), pa.string())
-                for c in df.columns
-            }
-        )
+        table = pa.table({c: _arrow_text(df[c]) for c in df.columns})
         buf = io.BytesIO()
         buf.write((",".join(df.columns) + "\n").encode())
         try:
