@@ -119,6 +119,23 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _pandas_csv(source, sep: str, encoding: str | None, header_row: int) -> pd.DataFrame:
+    """Every cell as text, empty cells as "", blank lines kept (so row numbers hold)."""
+    return pd.read_csv(
+        source,
+        sep=sep,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        encoding=encoding,
+        skiprows=header_row - 1,
+        engine="c",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+
+
 def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
     with open(path, "rb") as fh:
         probe = fh.read(SNIFF_BYTES)
@@ -138,34 +155,12 @@ def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
         raise _fail(shown, "bad-header", f"{shown} has no row {header_row} to read the header from")
     sep = _delimiter(lines[header_row - 1])
     try:
-        df = pd.read_csv(
-            path,
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            skiprows=header_row - 1,
-            engine="c",
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except UnicodeDecodeError:
-        encoding = "latin-1"
-        warning = "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
-        df = pd.read_csv(
-            path,
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            skiprows=header_row - 1,
-            engine="c",
-        )
+        try:
+            df = _pandas_csv(path, sep, encoding, header_row)
+        except UnicodeDecodeError:  # the probe was UTF-8, a later part is not
+            encoding = "latin-1"
+            warning = "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
+            df = _pandas_csv(path, sep, encoding, header_row)
     except pd.errors.ParserError as exc:
         raise _fail(
             shown,
@@ -333,15 +328,7 @@ def _read_parquet(path: Path, shown: str) -> RawTable:
 
 def read_csv_text(text: str, name: str = "<text>") -> RawTable:
     """Read CSV from a string (tests, fixtures)."""
-    df = pd.read_csv(
-        io.StringIO(text),
-        header=None,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        sep=_delimiter(text.split("\n")[0]),
-    )
+    df = _pandas_csv(io.StringIO(text), _delimiter(text.split("\n")[0]), None, 1)
     header = [str(h).strip() for h in df.iloc[0].tolist()]
     body = df.iloc[1:].reset_index(drop=True)
     return _finish(name, header, body, np.arange(2, 2 + len(body), dtype=np.int64), None, 1, [])
