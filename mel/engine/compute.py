@@ -1,0 +1,578 @@
+"""The indicator computation: from validated datasets to one tidy result table.
+
+Every value at every level (each country and all countries; each reporting period, each year
+and the life of project; the total and each category of each disaggregation) is recomputed
+from the records, never summed or averaged from other cells: distinct persons seen in two
+quarters are one person in the year, and a ratio is the ratio of its summed numerator and
+denominator.
+
+Records are left out, and counted by reason, when they failed validation, have no date, fall
+outside the project dates, belong to a country outside the project, or do not pass the filter.
+
+Cells: a geography x period with no (valid, dated) record of the dataset at all has *no data*
+(value missing), never 0; where the dataset has records but none passes the filter, a count is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions.models import (
+    ChangeFromBaseline,
+    Count,
+    CountDistinct,
+    Indicator,
+    Mean,
+    Median,
+    Milestone,
+    Percentage,
+    Project,
+    Ratio,
+    Sum,
+    Template,
+)
+from mel.engine import filters as flt
+from mel.engine.periods import Period, assign, periods_between
+
+ALL = "ALL"
+LOP = "LoP"
+TOTAL = ""
+UNKNOWN = "Unknown"
+ADDITIVE = (Count, CountDistinct, Sum)
+
+REASONS = {
+    "invalid": "failed validation",
+    "no_date": "missing date",
+    "outside": "outside the project dates",
+    "country": "country not in the project",
+    "filter": "filter false",
+}
+
+RESULT_COLUMNS = [
+    "indicator",
+    "country",
+    "period",
+    "period_kind",
+    "disaggregation",
+    "category",
+    "value",
+    "numerator",
+    "denominator",
+    "n_records",
+    "multi_response",
+    "note",
+]
+
+
+@dataclass
+class SourceData:
+    """A validated dataset as the engine needs it."""
+
+    name: str
+    template: Template
+    frame: pd.DataFrame  # typed columns
+    rows: np.ndarray  # user-visible row numbers
+    file: str
+    invalid: np.ndarray  # bool per row: failed validation
+
+
+@dataclass
+class Calendar:
+    """The project's periods."""
+
+    start: dt.date
+    end: dt.date
+    kind: str
+    fy_start: int
+    periods: list[Period]
+    years: list[Period]
+
+    @classmethod
+    def of(cls, project: Project) -> Calendar:
+        kind, fy = project.reporting.period, project.reporting.fiscal_year_start
+        periods = periods_between(project.start, project.end, kind, fy)
+        years = [] if kind == "year" else periods_between(project.start, project.end, "year", fy)
+        return cls(project.start, project.end, kind, fy, periods, years)
+
+    @property
+    def all_periods(self) -> list[Period]:
+        return [*self.periods, *self.years, Period(LOP, "lop", self.start, self.end)]
+
+
+@dataclass
+class Prepared:
+    """One measure's records, with their geography, periods and categories placed."""
+
+    records: pd.DataFrame  # _geo, _period, _year, _row, _date + the columns the measure needs
+    excluded: pd.DataFrame  # _geo, _reason, _row
+    coverage: pd.DataFrame  # _geo, _period, _year: where the dataset has any usable record
+
+
+@dataclass
+class Result:
+    table: pd.DataFrame
+    exclusions: pd.DataFrame  # indicator, dataset, country, reason, records
+    checks: pd.DataFrame  # indicator, country, period, disaggregation, total, parts, ok
+    internal: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# --- preparing records ---------------------------------------------------------------------------
+
+
+def prepare(
+    source: SourceData,
+    *,
+    date_column: str,
+    geography: str,
+    where: list[str | None],
+    calendar: Calendar,
+    countries: Iterable[str],
+    columns: Iterable[str],
+) -> Prepared:
+    frame = source.frame
+    n = len(frame)
+    countries = list(countries)
+    column = frame[date_column]
+    if pd.api.types.is_integer_dtype(column.dtype):  # a year column (population): mid-year
+        dates = pd.to_datetime(column.astype("Int64").astype("str") + "-07-01", errors="coerce")
+    else:
+        dates = pd.to_datetime(column)
+    geo = frame[geography].astype("str")
+    reason = np.full(n, "", dtype=object)
+    reason[source.invalid] = "invalid"
+    no_date = dates.isna().to_numpy()
+    reason[(reason == "") & no_date] = "no_date"
+    outside = ~no_date & (
+        (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
+    ).to_numpy(dtype=bool)
+    reason[(reason == "") & outside] = "outside"
+    foreign = ~geo.isin(countries).to_numpy()
+    reason[(reason == "") & foreign] = "country"
+    usable = reason == ""
+    keep = usable.copy()
+    for expr in where:
+        if expr is not None:
+            keep &= flt.mask(expr, frame)
+    reason[usable & ~keep] = "filter"
+    base = pd.DataFrame(
+        {
+            "_geo": geo.to_numpy(),
+            "_period": assign(dates, calendar.kind, calendar.fy_start).to_numpy()
+            if calendar.kind != "year"
+            else assign(dates, "year", calendar.fy_start).to_numpy(),
+            "_year": assign(dates, "year", calendar.fy_start).to_numpy(),
+            "_date": dates.to_numpy(),
+            "_row": source.rows,
+        }
+    )
+    coverage = base.loc[usable, ["_geo", "_period", "_year"]].drop_duplicates()
+    needed = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    records = pd.concat(
+        [base.loc[keep].reset_index(drop=True), frame.loc[keep, needed].reset_index(drop=True)],
+        axis=1,
+    )
+    excluded = pd.DataFrame(
+        {
+            "_geo": geo.to_numpy()[reason != ""],
+            "_reason": reason[reason != ""],
+            "_row": source.rows[reason != ""],
+        }
+    )
+    return Prepared(records, excluded, coverage)
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
+    """keys + value, n (records) for a simple measure, over groups of ``keys``."""
+    if not len(records):
+        return pd.DataFrame(columns=[*keys, "value", "n"])
+    g = records.groupby(keys, observed=True, sort=False, dropna=False)
+    n = g.size().rename("n")
+    if isinstance(measure, Count):
+        value = n.rename("value").astype("float64")
+    elif isinstance(measure, CountDistinct):
+        value = g[measure.column].nunique().rename("value").astype("float64")
+    elif isinstance(measure, Sum):
+        value = g[measure.column].sum(min_count=1).rename("value").astype("float64")
+    elif isinstance(measure, Mean):
+        value = g[measure.column].mean().rename("value").astype("float64")
+    elif isinstance(measure, Median):
+        value = g[measure.column].median().rename("value").astype("float64")
+    else:  # pragma: no cover - other kinds are not simple measures
+        raise TypeError(measure)
+    return pd.concat([value, n], axis=1).reset_index()
+
+
+def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str] | None):
+    """Records with a _cat column (exploded for multi-response) and the category list."""
+    values = records[column]
+    if values.dtype == "boolean" or values.dtype == bool:
+        cat = values.map({True: "yes", False: "no"}, na_action="ignore")
+        cats = ["yes", "no"]
+    else:
+        cat = values.astype("str")
+        cats = list(codes) if codes is not None else sorted(cat.dropna().unique())
+    out = records.assign(_cat=cat)
+    if multi:
+        out = out.assign(_cat=out["_cat"].str.split(";")).explode("_cat")
+    out["_cat"] = out["_cat"].fillna(UNKNOWN).astype("str")
+    seen = [c for c in pd.unique(out["_cat"]) if c not in cats and c != UNKNOWN]
+    return out, [*cats, *sorted(seen), UNKNOWN]
+
+
+@dataclass
+class Cell:
+    geo: str
+    period: str
+    kind: str
+    disaggregation: str
+    category: str
+
+
+def measure_cells(
+    prepared: Prepared,
+    measure,
+    calendar: Calendar,
+    cumulation: str,
+    disaggregations: list[tuple[str, bool, list[str] | None]],
+    countries: list[str],
+) -> pd.DataFrame:
+    """value and n for every cell, for one simple measure (or a milestone).
+
+    Columns: country, period, period_kind, disaggregation, category, value, n, covered."""
+    rec = prepared.records
+    frames = [("", False, None, rec.assign(_cat=TOTAL), [TOTAL])]
+    for column, multi, codes in disaggregations:
+        exploded, cats = _categories(rec, column, multi, codes)
+        frames.append((column, multi, codes, exploded, cats))
+    out = []
+    for column, _multi, _codes, data, cats in frames:
+        for geo_all in (False, True):
+            d = data.assign(_country=data["_geo"], _geo=ALL) if geo_all else data
+            geos = [ALL] if geo_all else countries
+            if isinstance(measure, Milestone):
+                part = _milestone(d, calendar, geos, cats, countries)
+            elif cumulation == "cumulative":
+                part = _cumulative(d, measure, calendar)
+            else:
+                part = _per_period(d, measure)
+            part = part.assign(disaggregation=column)
+            grid = _grid(geos, calendar, column, cats)
+            part = grid.merge(
+                part, how="left", on=["country", "period", "disaggregation", "category"]
+            )
+            out.append(part)
+    table = pd.concat(out, ignore_index=True)
+    cov = _coverage(prepared.coverage, calendar, cumulation)
+    table = table.merge(cov, how="left", on=["country", "period"])
+    table["covered"] = table["covered"].eq(True)
+    if cumulation == "latest" and not isinstance(measure, Milestone):
+        table = _latest(table, calendar)
+    table["n"] = table["n"].fillna(0).astype("int64")
+    if isinstance(measure, ADDITIVE):
+        zero = table["value"].isna() & table["covered"]
+        table.loc[zero, "value"] = 0.0
+    if "numerator" not in table.columns:
+        table["numerator"] = np.nan
+        table["denominator"] = np.nan
+    return table
+
+
+def _grid(geos: list[str], calendar: Calendar, column: str, cats: list[str]) -> pd.DataFrame:
+    rows = [
+        (g, p.label, p.kind, column, c) for g in geos for p in calendar.all_periods for c in cats
+    ]
+    return pd.DataFrame(
+        rows, columns=["country", "period", "period_kind", "disaggregation", "category"]
+    )
+
+
+def _rename(df: pd.DataFrame, time: str, label: str | None = None) -> pd.DataFrame:
+    df = df.rename(columns={"_geo": "country", "_cat": "category", time: "period"})
+    if label is not None:
+        df["period"] = label
+    return df
+
+
+def _per_period(d: pd.DataFrame, measure) -> pd.DataFrame:
+    parts = [
+        _rename(aggregate(d, measure, ["_geo", "_period", "_cat"]), "_period"),
+        _rename(aggregate(d, measure, ["_geo", "_year", "_cat"]), "_year"),
+        _rename(aggregate(d, measure, ["_geo", "_cat"]), "", LOP),
+    ]
+    return (
+        pd.concat(
+            [p[["country", "period", "category", "value", "n"]] for p in parts if len(p)],
+            ignore_index=True,
+        )
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=["country", "period", "category", "value", "n"])
+    )
+
+
+def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):
+    """Each period: the measure over all records from the project start to the period's end
+    (distinct counts are distinct over the whole window)."""
+    parts = []
+    for p in calendar.all_periods:
+        window = d[d["_date"] <= pd.Timestamp(p.end)] if p.kind != "lop" else d
+        parts.append(_rename(aggregate(window, measure, ["_geo", "_cat"]), "", p.label))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["country", "period", "category", "value", "n"])
+    return pd.concat(parts, ignore_index=True)[["country", "period", "category", "value", "n"]]
+
+
+def _milestone(
+    d: pd.DataFrame, calendar: Calendar, geos: list[str], cats: list[str], countries: list[str]
+) -> pd.DataFrame:
+    """Yes (1) once a record is dated on or before the period's end, else no (0): a register of
+    milestones lists what was adopted, so no record means "not yet", not "no data". For all
+    countries: yes when every country has it; numerator and denominator count the countries."""
+    first = d.groupby(["_geo", "_cat"], observed=True)["_date"].min()
+    n = d.groupby(["_geo", "_cat"], observed=True).size()
+    by_country = None
+    if geos == [ALL] and "_country" in d.columns:
+        by_country = d.groupby(["_country", "_cat"], observed=True)["_date"].min()
+    rows = []
+    for p in calendar.all_periods:
+        end = pd.Timestamp(p.end)
+        for geo in geos:
+            for cat in cats:
+                if by_country is not None:
+                    done = sum(
+                        1
+                        for c in countries
+                        if (c, cat) in by_country.index and by_country[(c, cat)] <= end
+                    )
+                    rows.append(
+                        (
+                            geo,
+                            p.label,
+                            cat,
+                            float(done == len(countries)),
+                            int(n.get((geo, cat), 0)),
+                            float(done),
+                            float(len(countries)),
+                        )
+                    )
+                    continue
+                when = first.get((geo, cat))
+                achieved = when is not None and when <= end
+                rows.append(
+                    (geo, p.label, cat, float(achieved), int(n.get((geo, cat), 0)), np.nan, np.nan)
+                )
+    return pd.DataFrame(
+        rows, columns=["country", "period", "category", "value", "n", "numerator", "denominator"]
+    )
+
+
+def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> pd.DataFrame:
+    """(country, period) where the dataset has usable records (for cumulative and latest
+    modes: any record up to the period's end)."""
+    rows = set()
+    for geo_all in (False, True):
+        c = cov.assign(_geo=ALL) if geo_all else cov
+        for g, per, yr in c[["_geo", "_period", "_year"]].itertuples(index=False):
+            rows.add((g, per))
+            rows.add((g, yr))
+            rows.add((g, LOP))
+    out = pd.DataFrame(sorted(rows), columns=["country", "period"]).assign(covered=True)
+    if cumulation != "per_period":
+        # covered from the first period with data onwards
+        firsts = {}
+        for p in calendar.periods:
+            for g in out.loc[out["period"] == p.label, "country"]:
+                firsts.setdefault(g, p.start)
+        extra = [
+            (g, p.label, True)
+            for g, start in firsts.items()
+            for p in calendar.all_periods
+            if p.end >= start
+        ]
+        out = pd.concat([out, pd.DataFrame(extra, columns=["country", "period", "covered"])])
+        out = out.drop_duplicates(["country", "period"])
+    return out
+
+
+def _latest(table: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
+    """Each period shows the value of the latest reporting period, up to it, that has data;
+    years and LoP show the latest value within them."""
+    order = {p.label: i for i, p in enumerate(calendar.periods)}
+    base = table[table["period_kind"] == calendar.kind].copy()
+    base["_i"] = base["period"].map(order)
+    base = base.sort_values("_i")
+    keys = ["country", "disaggregation", "category"]
+    base["value"] = base.groupby(keys, sort=False)["value"].ffill()
+    out = [base.drop(columns="_i")]
+    for p in [*calendar.years, Period(LOP, "lop", calendar.start, calendar.end)]:
+        inside = {q.label for q in calendar.periods if q.start >= p.start and q.end <= p.end}
+        within = base[base["period"].isin(inside)]
+        last = within.sort_values("_i").groupby(keys, sort=False).tail(1)
+        rest = table[table["period"] == p.label].drop(columns=["value"])
+        merged = rest.merge(last[[*keys, "value"]], how="left", on=keys)
+        out.append(merged)
+    return pd.concat(out, ignore_index=True)
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+def _disaggregations(ind: Indicator, source: SourceData, catalog) -> list:
+    out = []
+    for d in ind.disaggregations:
+        spec = source.template.column(d.column)
+        codes = None
+        if spec is not None and spec.codelist and spec.codelist in catalog.codelists:
+            cl = catalog.codelists[spec.codelist].obj
+            codes = None if cl.source is not None else list(cl.codes())
+        out.append((d.column, d.multi_response, codes))
+    return out
+
+
+def compute_indicator(
+    ind: Indicator,
+    sources: dict[str, SourceData],
+    project: Project,
+    catalog,
+    *,
+    countries: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of one indicator and its exclusions."""
+    calendar = Calendar.of(project)
+    countries = countries or list(project.countries)
+    measure = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
+    main = sources[ind.dataset]
+    disaggs = _disaggregations(ind, main, catalog)
+
+    def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        src = sources[m.dataset or default_dataset]
+        date = m.date or ind.date
+        own = [d for d in disaggs if d[0] in src.frame.columns]
+        cols = [c for c in (getattr(m, "column", None), *[d[0] for d in own]) if c]
+        prepared = prepare(
+            src,
+            date_column=date,
+            geography=ind.geography,
+            where=[ind.where if src is main else None, m.where],
+            calendar=calendar,
+            countries=countries,
+            columns=cols,
+        )
+        cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
+        excl = prepared.excluded.assign(dataset=src.name)
+        return cells, excl
+
+    if isinstance(measure, Ratio | Percentage):
+        factor = 100 if isinstance(measure, Percentage) else measure.factor
+        num, ex1 = run(measure.numerator, ind.dataset)
+        den, ex2 = run(measure.denominator, ind.dataset)
+        den_total = den[den["disaggregation"] == TOTAL]
+        keys = ["country", "period", "period_kind", "disaggregation", "category"]
+        cells = num.merge(
+            den[[*keys, "value", "n", "covered"]], how="left", on=keys, suffixes=("_num", "_den")
+        )
+        # a disaggregation the denominator's dataset lacks: every category shares its total
+        missing_den = cells["value_den"].isna() & ~cells["covered_den"].eq(True)
+        if missing_den.any():
+            fill = cells.loc[missing_den, ["country", "period"]].merge(
+                den_total[["country", "period", "value", "n"]], how="left", on=["country", "period"]
+            )
+            cells.loc[missing_den, "value_den"] = fill["value"].to_numpy()
+            cells.loc[missing_den, "n_den"] = fill["n"].to_numpy()
+        cells["numerator"] = cells["value_num"]
+        cells["denominator"] = cells["value_den"]
+        ok = cells["denominator"].fillna(0) > 0
+        cells["value"] = np.where(
+            ok, cells["numerator"] / cells["denominator"].where(ok) * factor, np.nan
+        )
+        cells["note"] = np.where(
+            cells["denominator"].isna(),
+            "no data",
+            np.where(cells["denominator"] == 0, "denominator is 0", ""),
+        )
+        cells["n_records"] = cells["n_num"].fillna(0) + cells["n_den"].fillna(0)
+        excluded = pd.concat([ex1, ex2], ignore_index=True)
+    else:
+        cells, excluded = run(measure, ind.dataset)
+        cells["note"] = np.where(cells["value"].isna(), "no data", "")
+        cells["n_records"] = cells["n"]
+    multi = {d[0]: d[1] for d in disaggs}
+    cells["multi_response"] = (
+        cells["disaggregation"].map(lambda d: multi.get(d, False)).astype(bool)
+    )
+    cells["indicator"] = ind.id
+    return cells[RESULT_COLUMNS], excluded
+
+
+def disaggregation_checks(table: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
+    """For single-valued disaggregations of additive measures: do the parts add up to the
+    total? (Multi-response ones are labelled instead: their parts may exceed the total.)"""
+    rows = []
+    additive = {i for i, ind in indicators.items() if isinstance(ind.measure, ADDITIVE)}
+    t = table[table["indicator"].isin(additive)]
+    totals = t[t["disaggregation"] == TOTAL].set_index(["indicator", "country", "period"])["value"]
+    parts = t[(t["disaggregation"] != TOTAL) & ~t["multi_response"]]
+    sums = parts.groupby(["indicator", "country", "period", "disaggregation"])["value"].sum(
+        min_count=1
+    )
+    for (ind, geo, per, dis), s in sums.items():
+        total = totals.get((ind, geo, per))
+        if total is None or pd.isna(total):
+            continue
+        rows.append((ind, geo, per, dis, total, s, bool(np.isclose(total, s))))
+    return pd.DataFrame(
+        rows, columns=["indicator", "country", "period", "disaggregation", "total", "parts", "ok"]
+    )
+
+
+def compute(
+    indicators: list[Indicator],
+    sources: dict[str, SourceData],
+    project: Project,
+    catalog,
+    *,
+    countries: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(cells of every indicator, exclusions, disaggregation checks)."""
+    tables, exclusions = [], []
+    for ind in indicators:
+        if progress:
+            progress(ind.id)
+        cells, excl = compute_indicator(ind, sources, project, catalog, countries=countries)
+        tables.append(cells)
+        if len(excl):
+            exclusions.append(
+                excl.groupby(["dataset", "_geo", "_reason"])
+                .size()
+                .rename("records")
+                .reset_index()
+                .rename(columns={"_geo": "country", "_reason": "reason"})
+                .assign(indicator=ind.id)
+            )
+    table = pd.concat(tables, ignore_index=True)
+    excl = (
+        pd.concat(exclusions, ignore_index=True)
+        if exclusions
+        else pd.DataFrame(columns=["dataset", "country", "reason", "records", "indicator"])
+    )
+    excl["reason"] = excl["reason"].map(REASONS)
+    checks = disaggregation_checks(table, {i.id: i for i in indicators})
+    return table, excl[["indicator", "dataset", "country", "reason", "records"]], checks
+
+
+def sources_from(result) -> dict[str, SourceData]:
+    """The engine's view of a :class:`mel.data.validate.ValidationResult`."""
+    return {
+        name: SourceData(name, ds.template, ds.frame, ds.rows, ds.file, ds.invalid)
+        for name, ds in result.datasets.items()
+    }

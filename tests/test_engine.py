@@ -1,0 +1,342 @@
+"""The engine's semantics on tiny datasets whose every expected value is worked out by hand.
+
+Each test builds records directly, computes, and compares with numbers written in the test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mel.definitions.catalog import load_templates
+from mel.definitions.models import Indicator, Project
+from mel.engine.compute import SourceData, compute
+
+CATALOG = load_templates()
+BASE = {
+    "pillar": "protection",
+    "level": "result",
+    "result": "r",
+    "definition": "d",
+    "unit": "u",
+    "verification": {"method": "m", "source": "s"},
+    "frequency": {"collection": "quarterly", "reporting": "quarterly"},
+    "references": [{"source": "test", "provenance": "derived"}],
+}
+
+
+def project(**kw) -> Project:
+    data = {
+        "name": "t",
+        "donor": "d",
+        "countries": ["SDN", "TZA"],
+        "start": "2024-01-01",
+        "end": "2024-12-31",
+        "reporting": {"period": "quarter", "fiscal_year_start": 1},
+    }
+    data.update(kw)
+    return Project.model_validate(data)
+
+
+def indicator(**kw) -> Indicator:
+    data = {
+        **BASE,
+        "id": "T-1",
+        "name": "n",
+        "dataset": "cases",
+        "date": "registration_date",
+        "measure": {"type": "count_distinct", "column": "case_id"},
+    }
+    data.update(kw)
+    return Indicator.model_validate(data)
+
+
+def source(name: str, rows: list[dict], invalid: list[int] = ()) -> SourceData:
+    tpl = CATALOG.templates[name].obj
+    frame = pd.DataFrame(rows)
+    for c in tpl.columns:
+        if c.name not in frame:
+            frame[c.name] = None
+        if c.type == "date":
+            frame[c.name] = pd.to_datetime(frame[c.name])
+        elif c.type in ("integer", "number"):
+            frame[c.name] = pd.to_numeric(frame[c.name]).astype("Float64")
+        elif c.type == "boolean":
+            frame[c.name] = frame[c.name].astype("boolean")
+        else:
+            frame[c.name] = frame[c.name].astype("str")
+    bad = np.zeros(len(frame), bool)
+    bad[list(invalid)] = True
+    return SourceData(name, tpl, frame, np.arange(2, len(frame) + 2), f"{name}.csv", bad)
+
+
+def run(ind, sources, proj=None):
+    proj = proj or project()
+    table, excl, checks = compute([ind], sources, proj, CATALOG)
+    return table, excl, checks
+
+
+def value(table, country="ALL", period="LoP", disaggregation="", category=""):
+    sel = table[
+        (table.country == country)
+        & (table.period == period)
+        & (table.disaggregation == disaggregation)
+        & (table.category == category)
+    ]
+    assert len(sel) == 1, sel
+    return sel.iloc[0]
+
+
+def case(cid, date, country="SDN", status="actual", **kw):
+    return {
+        "case_id": cid,
+        "registration_date": date,
+        "country": country,
+        "trafficking_status": status,
+        **kw,
+    }
+
+
+def test_distinct_counts_are_not_additive():
+    # person A in Q1 and Q2, person B in Q1: Q1 = 2, Q2 = 1, but the year and LoP = 2, not 3
+    src = {
+        "cases": source(
+            "cases", [case("A", "2024-02-01"), case("A", "2024-05-01"), case("B", "2024-03-01")]
+        )
+    }
+    t, _, _ = run(indicator(), src)
+    assert value(t, "SDN", "2024-Q1").value == 2
+    assert value(t, "SDN", "2024-Q2").value == 1
+    assert value(t, "SDN", "2024").value == 2
+    assert value(t, "SDN", "LoP").value == 2
+    assert value(t, "ALL", "LoP").value == 2
+    rows = run(indicator(measure={"type": "count"}), src)[0]
+    assert value(rows, "SDN", "2024").value == 3
+
+
+def test_distinct_across_countries():
+    # the same person registered in two countries is one person in the total
+    src = {
+        "cases": source("cases", [case("A", "2024-02-01", "SDN"), case("A", "2024-02-03", "TZA")])
+    }
+    t, _, _ = run(indicator(), src)
+    assert value(t, "SDN", "2024-Q1").value == 1
+    assert value(t, "TZA", "2024-Q1").value == 1
+    assert value(t, "ALL", "2024-Q1").value == 1
+
+
+def test_ratio_of_sums_not_average_of_ratios():
+    # Q1: 1 of 2 assessed (50%); Q2: 1 of 8 (12.5%); the year is 2/10 = 20%, not 31.25%
+    rows = [case("A", "2024-01-10", needs_assessment_date="2024-01-11"), case("B", "2024-01-12")]
+    rows += [case(f"C{i}", "2024-04-10") for i in range(7)]
+    rows += [case("D", "2024-04-11", needs_assessment_date="2024-04-12")]
+    ind = indicator(
+        unit="percent",
+        measure={
+            "type": "percentage",
+            "numerator": {
+                "type": "count_distinct",
+                "column": "case_id",
+                "where": "needs_assessment_date is not missing",
+            },
+            "denominator": {"type": "count_distinct", "column": "case_id"},
+        },
+    )
+    t, _, _ = run(ind, {"cases": source("cases", rows)})
+    q1, q2, year = value(t, "SDN", "2024-Q1"), value(t, "SDN", "2024-Q2"), value(t, "SDN", "2024")
+    assert (q1.value, q1.numerator, q1.denominator) == (50.0, 1, 2)
+    assert (q2.value, q2.numerator, q2.denominator) == (12.5, 1, 8)
+    assert (year.value, year.numerator, year.denominator) == (20.0, 2, 10)
+
+
+def test_zero_and_missing_denominators():
+    ind = indicator(
+        unit="percent",
+        where="trafficking_status == 'actual'",
+        measure={
+            "type": "percentage",
+            "numerator": {"type": "count", "where": "needs_assessment_date is not missing"},
+            "denominator": {"type": "count"},
+        },
+    )
+    # SDN has records in Q1 but none passes the filter: 0/0 -> no value, "denominator is 0"
+    rows = [case("A", "2024-01-10", status="possible")]
+    t, _, _ = run(ind, {"cases": source("cases", rows)})
+    q1 = value(t, "SDN", "2024-Q1")
+    assert np.isnan(q1.value) and q1.note == "denominator is 0" and q1.denominator == 0
+    # TZA has no record at all: no data
+    tza = value(t, "TZA", "2024-Q1")
+    assert np.isnan(tza.value) and tza.note == "no data"
+
+
+def test_fiscal_year_boundaries():
+    # US fiscal year (October): 2023-09-30 is FY2023-Q4, 2023-10-01 is FY2024-Q1
+    proj = project(
+        start="2023-07-01",
+        end="2024-12-31",
+        reporting={"period": "quarter", "fiscal_year_start": 10},
+    )
+    src = {
+        "cases": source(
+            "cases",
+            [
+                case("A", "2023-09-30"),
+                case("B", "2023-10-01"),
+                case("C", "2024-09-30"),
+                case("D", "2024-10-01"),
+            ],
+        )
+    }
+    t, _, _ = run(indicator(), src, proj)
+    assert value(t, "SDN", "FY2023-Q4").value == 1
+    assert value(t, "SDN", "FY2024-Q1").value == 1
+    assert value(t, "SDN", "FY2024").value == 2  # B and C
+    assert value(t, "SDN", "FY2025-Q1").value == 1
+    assert set(t.period) >= {
+        "FY2023-Q4",
+        "FY2024-Q1",
+        "FY2024-Q4",
+        "FY2025-Q1",
+        "FY2023",
+        "FY2024",
+        "FY2025",
+        "LoP",
+    }
+
+
+def test_cumulative_distinct_is_distinct_over_the_window():
+    # A in Q1 and Q2, B in Q2, C in Q4: cumulative Q1 = 1, Q2 = 2 (not 3), Q3 = 2, Q4 = 3
+    src = {
+        "cases": source(
+            "cases",
+            [
+                case("A", "2024-01-05"),
+                case("A", "2024-04-05"),
+                case("B", "2024-05-05"),
+                case("C", "2024-11-05"),
+            ],
+        )
+    }
+    t, _, _ = run(indicator(cumulation="cumulative"), src)
+    got = [value(t, "SDN", f"2024-Q{q}").value for q in range(1, 5)]
+    assert got == [1, 2, 2, 3]
+    assert value(t, "SDN", "LoP").value == 3
+
+
+def test_latest_value_is_carried_not_summed():
+    # active committees: 3 reported in Q1, nothing in Q2, 2 in Q3: Q2 shows 3, the year and LoP 2
+    rows = [case(f"K{i}", "2024-02-01") for i in range(3)] + [
+        case(f"K{i}", "2024-08-01") for i in range(2)
+    ]
+    t, _, _ = run(indicator(cumulation="latest"), {"cases": source("cases", rows)})
+    assert [value(t, "SDN", f"2024-Q{q}").value for q in (1, 2, 3)] == [3, 3, 2]
+    assert value(t, "SDN", "2024").value == 2
+    assert value(t, "SDN", "LoP").value == 2
+
+
+def test_unknown_category_makes_parts_add_up():
+    rows = [
+        case("A", "2024-01-05", sex="Female"),
+        case("B", "2024-01-06", sex="Male"),
+        case("C", "2024-01-07"),
+        case("D", "2024-01-08", sex="Female"),
+    ]
+    t, _, checks = run(indicator(disaggregations=["sex"]), {"cases": source("cases", rows)})
+    assert value(t, "SDN", "2024-Q1", "sex", "Female").value == 2
+    assert value(t, "SDN", "2024-Q1", "sex", "Male").value == 1
+    assert value(t, "SDN", "2024-Q1", "sex", "Other").value == 0
+    assert value(t, "SDN", "2024-Q1", "sex", "Unknown").value == 1
+    assert value(t, "SDN", "2024-Q1").value == 4
+    assert checks.ok.all() and len(checks) > 0
+
+
+def test_multi_response_parts_may_exceed_the_total():
+    rows = [
+        case("A", "2024-01-05", exploitation="sexual;forced_labour"),
+        case("B", "2024-01-06", exploitation="forced_labour"),
+    ]
+    ind = indicator(disaggregations=[{"column": "exploitation", "multi_response": True}])
+    t, _, checks = run(ind, {"cases": source("cases", rows)})
+    assert value(t, "SDN", "2024-Q1", "exploitation", "forced_labour").value == 2
+    assert value(t, "SDN", "2024-Q1", "exploitation", "sexual").value == 1
+    assert value(t, "SDN", "2024-Q1").value == 2
+    assert value(t, "SDN", "2024-Q1", "exploitation", "sexual").multi_response
+    assert checks.empty  # multi-response disaggregations are labelled, not checked
+
+
+def test_exclusions_are_counted_by_reason():
+    rows = [
+        case("A", "2024-01-05"),
+        case("B", None),
+        case("C", "2023-12-31"),
+        case("D", "2024-02-02", country="NGA"),
+        case("E", "2024-02-03", status="not_a_victim"),
+        case("F", "2024-02-04"),
+    ]
+    ind = indicator(where="trafficking_status in ['actual', 'possible']")
+    t, excl, _ = run(ind, {"cases": source("cases", rows, invalid=[5])})
+    assert value(t, "SDN", "2024-Q1").value == 1  # only A
+    got = {(r.country, r.reason): r.records for r in excl.itertuples()}
+    assert got == {
+        ("SDN", "missing date"): 1,
+        ("SDN", "outside the project dates"): 1,
+        ("NGA", "country not in the project"): 1,
+        ("SDN", "filter false"): 1,
+        ("SDN", "failed validation"): 1,
+    }
+
+
+def test_no_data_is_not_zero():
+    # TZA has records only in Q2; SDN has records in Q1 that the filter rejects
+    rows = [case("A", "2024-01-05", status="not_a_victim"), case("B", "2024-04-05", "TZA")]
+    t, _, _ = run(
+        indicator(where="trafficking_status == 'actual'"), {"cases": source("cases", rows)}
+    )
+    assert value(t, "SDN", "2024-Q1").value == 0  # data, none counted
+    assert np.isnan(value(t, "TZA", "2024-Q1").value)  # no data at all
+    assert value(t, "TZA", "2024-Q1").note == "no data"
+    assert value(t, "TZA", "2024-Q2").value == 1
+
+
+@pytest.mark.parametrize("kind", ["sum", "mean", "median"])
+def test_sum_mean_median(kind):
+    rows = [
+        {
+            "service_id": f"S{i}",
+            "case_id": "A",
+            "service_date": d,
+            "country": "SDN",
+            "service_type": "medical",
+            "cost_usd": c,
+        }
+        for i, (d, c) in enumerate(
+            [("2024-01-05", 10), ("2024-02-05", 30), ("2024-04-05", 200), ("2024-05-05", None)]
+        )
+    ]
+    ind = indicator(
+        dataset="assistance", date="service_date", measure={"type": kind, "column": "cost_usd"}
+    )
+    t, _, _ = run(ind, {"assistance": source("assistance", rows)})
+    expected = {"sum": (40, 200, 240), "mean": (20, 200, 80), "median": (20, 200, 30)}[kind]
+    got = (
+        value(t, "SDN", "2024-Q1").value,
+        value(t, "SDN", "2024-Q2").value,
+        value(t, "SDN", "LoP").value,
+    )
+    assert got == expected
+
+
+def test_milestone_for_countries_and_all():
+    rows = [
+        {"milestone_id": "M1", "country": "SDN", "date": "2024-05-15", "kind": "law", "title": "x"},
+        {"milestone_id": "M2", "country": "TZA", "date": "2024-11-15", "kind": "law", "title": "y"},
+    ]
+    ind = indicator(
+        dataset="milestones", date="date", measure={"type": "milestone"}, cumulation="latest"
+    )
+    t, _, _ = run(ind, {"milestones": source("milestones", rows)})
+    assert [value(t, "SDN", f"2024-Q{q}").value for q in range(1, 5)] == [0, 1, 1, 1]
+    assert [value(t, "TZA", f"2024-Q{q}").value for q in range(1, 5)] == [0, 0, 0, 1]
+    q3 = value(t, "ALL", "2024-Q3")
+    assert (q3.value, q3.numerator, q3.denominator) == (0, 1, 2)
+    assert value(t, "ALL", "2024-Q4").value == 1
