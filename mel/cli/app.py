@@ -9,6 +9,7 @@ import typer
 from mel import __version__
 from mel.cli import indicators
 from mel.cli.common import STATE, debug_requested
+from mel.cli.compute import compute
 from mel.cli.template import template
 from mel.cli.validate import validate
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(indicators.app)
 app.command("validate")(validate)
 app.command("template")(template)
+app.command("compute")(compute)
 
 
 def _version(value: bool) -> None:

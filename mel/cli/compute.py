@@ -1,0 +1,107 @@
+"""`mel compute`: every indicator per period and country, as one tidy table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mel.cli.common import console, err_console, handle_errors
+
+
+@handle_errors
+def compute(
+    project: Annotated[Path, typer.Argument(help="The project folder (with mel.yaml).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write (.csv, .parquet or .json).")
+    ],
+    period: Annotated[
+        list[str] | None,
+        typer.Option("--period", "-p", help="Only this period (repeatable), e.g. FY2025-Q1."),
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option("--country", "-c", help="Only this country (repeatable).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv, parquet or json (default: from -o).")
+    ] = None,
+    internal: Annotated[
+        bool,
+        typer.Option("--internal", help="Show all values, small counts too (not for donors)."),
+    ] = False,
+    as_of: Annotated[str | None, typer.Option(help="As-of date for validation.")] = None,
+) -> None:
+    """Compute every indicator for every period and country, with disaggregations, targets and
+    status; small counts are suppressed unless --internal.
+
+    Example: mel compute examples/counter-trafficking -o results.csv
+    """
+    from mel.cli.common import parse_date_option
+    from mel.definitions.project import load_project
+    from mel.engine.pipeline import run
+    from mel.errors import UsageError
+    from mel.outputs.tidy import FORMATS, write_table
+
+    fmt = (fmt or output.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise UsageError(
+            f"{output}: the format must be one of {', '.join(FORMATS)} "
+            "(--format, or the file's ending)"
+        )
+    bundle = load_project(project)
+    root = bundle.root.resolve()
+    if output.resolve().parent == root / "data" or any(
+        output.resolve() == (root / ref.path).resolve() for ref in bundle.project.datasets.values()
+    ):
+        raise UsageError(
+            f"{output} would overwrite or sit among the project's input data; "
+            "write results elsewhere"
+        )
+    err = err_console()
+    with err.status("computing indicators...") as status:
+        results = run(
+            bundle,
+            internal=internal,
+            countries=country,
+            periods=period,
+            as_of=parse_date_option(as_of, "--as-of"),
+            progress=lambda i: status.update(f"computing {i}..."),
+        )
+    write_table(results.table, output, fmt)
+    out = console()
+    t = results.table
+    lop = t[(t["disaggregation"] == "") & (t["country"] == "ALL") & (t["period"] == "LoP")]
+    table = Table(
+        title=f"{bundle.project.name}: life of project, all countries"
+        + (" (INTERNAL: small counts shown)" if internal else "")
+    )
+    for col in ("indicator", "value", "target", "% of target", "status"):
+        table.add_column(col, justify="left" if col in ("indicator", "status") else "right")
+    for row in lop.itertuples(index=False):
+        value = "<" + str(results.threshold) if row.suppressed else _fmt(row.value)
+        table.add_row(
+            row.indicator, value, _fmt(row.target), _fmt(row.pct_of_target, "%"), row.status
+        )
+    out.print(table)
+    hidden = int(t["suppressed"].sum())
+    out.print(
+        f"wrote {output}: {len(t):,} cells of {t['indicator'].nunique()} indicators"
+        + ("" if internal else f"; {hidden:,} small cells suppressed (<{results.threshold})")
+    )
+    if results.invalid_rows:
+        err.print(
+            f"note: {results.invalid_rows:,} rows with errors were left out; see "
+            f"'mel validate {project}'"
+        )
+
+
+def _fmt(v, suffix: str = "") -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer() and not suffix:
+        return f"{int(v):,}"
+    return f"{v:,.1f}{suffix}"

@@ -1,0 +1,114 @@
+"""From a project to its result table: validate, compute, attach targets, suppress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from mel.engine.compute import Calendar, compute, sources_from
+from mel.engine.suppress import suppress
+from mel.engine.targets import attach_targets
+from mel.errors import Finding, UsageError, did_you_mean
+
+
+@dataclass
+class Results:
+    table: pd.DataFrame
+    exclusions: pd.DataFrame
+    checks: pd.DataFrame
+    internal: bool
+    validation_findings: list[Finding] = field(default_factory=list)
+    threshold: int = 5
+
+    @property
+    def invalid_rows(self) -> int:
+        return len(
+            {
+                (f.dataset, f.line)
+                for f in self.validation_findings
+                if f.severity == "error" and f.line is not None
+            }
+        )
+
+
+def years_of(calendar: Calendar) -> dict[str, str]:
+    """Reporting period label -> label of the year it belongs to."""
+    out = {}
+    for p in calendar.periods:
+        for y in calendar.years:
+            if y.start <= p.start <= y.end:
+                out[p.label] = y.label
+    return out
+
+
+def run(
+    bundle,
+    *,
+    internal: bool = False,
+    countries: list[str] | None = None,
+    periods: list[str] | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Results:
+    from mel.data.validate import validate_project
+
+    project = bundle.project
+    if countries:
+        unknown = [c for c in countries if c not in project.countries]
+        if unknown:
+            guess = did_you_mean(unknown[0], project.countries)
+            raise UsageError(
+                f"country '{unknown[0]}' is not one of the project's countries "
+                f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
+            )
+    validation = validate_project(bundle, as_of=as_of)
+    sources = sources_from(validation)
+    missing = sorted({i.dataset for i in bundle.indicators} - set(sources))
+    if missing:
+        raise UsageError(
+            f"the indicators need the dataset(s) {', '.join(missing)}, which mel.yaml does not "
+            "name or which could not be read (see mel validate)"
+        )
+    indicators = {i.id: i for i in bundle.indicators}
+    table, exclusions, checks = compute(
+        bundle.indicators, sources, project, bundle.catalog, countries=countries, progress=progress
+    )
+    calendar = Calendar.of(project)
+    table = attach_targets(table, indicators, bundle.targets, project.status_bands)
+    if internal:
+        table = table.assign(suppressed=False)
+    else:
+        table = suppress(
+            table,
+            indicators,
+            project.privacy.threshold,
+            years_of(calendar),
+            secondary_suppression=project.privacy.secondary,
+        )
+    if countries:
+        table = table[table["country"].isin([*countries, "ALL"])]
+    if periods:
+        known = {p.label for p in calendar.all_periods}
+        bad = [p for p in periods if p not in known]
+        if bad:
+            guess = did_you_mean(bad[0], known)
+            raise UsageError(
+                f"period '{bad[0]}' is not a period of this project"
+                + (
+                    f" (did you mean {guess}?)"
+                    if guess
+                    else f"; its periods are like {calendar.periods[0].label}"
+                )
+            )
+        table = table[table["period"].isin(periods)]
+    return Results(
+        table.reset_index(drop=True),
+        exclusions,
+        checks,
+        internal,
+        validation.findings,
+        project.privacy.threshold,
+    )

@@ -1,0 +1,158 @@
+"""Small-cell suppression for donor outputs.
+
+Victims of trafficking are a sensitive population: a count from 1 to threshold-1 (default
+1-4) is not published (shown as ``<5``, as UNODC does). Zero is published.
+
+Primary suppression hides such counts, means and medians of fewer records than the threshold,
+and ratios whose numerator or denominator is such a count. Secondary suppression then hides
+more cells so that no hidden value can be worked out from a published total and its published
+siblings (for a ratio, from the numerators, which add up; averages do not add up and get
+primary suppression only): in every group of cells that add up (the categories of a single-valued
+disaggregation and their total; the countries and all countries; the reporting periods of a
+year and the year; the years and the life of project), a group with exactly one hidden cell
+gets its smallest other non-zero cell hidden too. This is repeated until nothing changes.
+Distinct counts do not add up exactly across periods or countries; they are treated as if
+they did, which hides more rather than less.
+
+A hidden cell's value, numerator, denominator and % of target are removed from the table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions.models import Count, CountDistinct, Indicator, Mean, Median, Sum
+from mel.engine.compute import ALL, LOP, TOTAL
+
+
+def _small(v: pd.Series, threshold: int) -> np.ndarray:
+    x = pd.to_numeric(v, errors="coerce")
+    return ((x >= 1) & (x < threshold)).fillna(False).to_numpy(dtype=bool)
+
+
+def primary(table: pd.DataFrame, indicators: dict[str, Indicator], threshold: int) -> np.ndarray:
+    hide = np.zeros(len(table), dtype=bool)
+    kind = table["indicator"].map(lambda i: type(indicators[i].measure).__name__)
+    counts = kind.isin([Count.__name__, CountDistinct.__name__, Sum.__name__]).to_numpy()
+    averages = kind.isin([Mean.__name__, Median.__name__]).to_numpy()
+    hide |= counts & _small(table["value"], threshold)
+    hide |= averages & _small(table["n_records"], threshold)
+    ratios = kind.isin(["Ratio", "Percentage", "ChangeFromBaseline"]).to_numpy()
+    hide |= ratios & (
+        _small(table["numerator"], threshold) | _small(table["denominator"], threshold)
+    )
+    return hide
+
+
+def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
+    """Index arrays of cells that add up: (parts..., total)."""
+    groups: list[np.ndarray] = []
+    t = table.reset_index(drop=True)
+    single = t["disaggregation"].eq(TOTAL) | ~t["multi_response"]
+    # categories of a disaggregation + the total of the same indicator, country and period
+    totals = t[t["disaggregation"] == TOTAL]
+    total_at = {
+        k: i
+        for i, k in zip(
+            totals.index,
+            zip(totals["indicator"], totals["country"], totals["period"], strict=True),
+            strict=True,
+        )
+    }
+    parts = t[(t["disaggregation"] != TOTAL) & single]
+    for (ind, geo, per, _dis), idx in parts.groupby(
+        ["indicator", "country", "period", "disaggregation"], sort=False
+    ).groups.items():
+        total = total_at.get((ind, geo, per))
+        if total is not None:
+            groups.append(np.append(np.asarray(idx), total))
+    # countries + all countries, per indicator, period, disaggregation and category
+    for _, idx in t.groupby(
+        ["indicator", "period", "disaggregation", "category"], sort=False
+    ).groups.items():
+        idx = np.asarray(idx)
+        if (t.loc[idx, "country"] == ALL).sum() == 1 and len(idx) > 1:
+            order = np.argsort((t.loc[idx, "country"] == ALL).to_numpy(), kind="stable")
+            groups.append(idx[order])
+    # reporting periods of a year + the year; years + LoP
+    t2 = t.assign(_year=t["period"].map(years))
+    for _, idx in (
+        t2[t2["period_kind"].isin(["quarter", "month", "half"])]
+        .groupby(["indicator", "country", "disaggregation", "category", "_year"], sort=False)
+        .groups.items()
+    ):
+        key = t.loc[idx[0]]
+        year_row = t.index[
+            (t["indicator"] == key["indicator"])
+            & (t["country"] == key["country"])
+            & (t["disaggregation"] == key["disaggregation"])
+            & (t["category"] == key["category"])
+            & (t["period"] == years.get(key["period"]))
+        ]
+        if len(year_row) == 1:
+            groups.append(np.append(np.asarray(idx), year_row[0]))
+    for _, idx in (
+        t[t["period_kind"].isin(["year", "lop"])]
+        .groupby(["indicator", "country", "disaggregation", "category"], sort=False)
+        .groups.items()
+    ):
+        idx = np.asarray(idx)
+        if (t.loc[idx, "period"] == LOP).sum() == 1 and len(idx) > 2:
+            order = np.argsort((t.loc[idx, "period"] == LOP).to_numpy(), kind="stable")
+            groups.append(idx[order])
+    return groups
+
+
+def additive_basis(table: pd.DataFrame, indicators: dict[str, Indicator]) -> np.ndarray:
+    """The quantity that adds up across a group: the value of a count, the numerator of a
+    ratio; nothing (NaN) for averages and milestones, which get primary suppression only."""
+    kind = table["indicator"].map(lambda i: type(indicators[i].measure).__name__).to_numpy()
+    value = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype="float64")
+    numerator = pd.to_numeric(table["numerator"], errors="coerce").to_numpy(dtype="float64")
+    counts = np.isin(kind, [Count.__name__, CountDistinct.__name__, Sum.__name__])
+    ratios = np.isin(kind, ["Ratio", "Percentage", "ChangeFromBaseline"])
+    return np.where(counts, value, np.where(ratios, numerator, np.nan))
+
+
+def secondary(
+    table: pd.DataFrame, hide: np.ndarray, groups: list[np.ndarray], values: np.ndarray
+) -> np.ndarray:
+    """Hide more cells until no group that adds up has exactly one hidden cell."""
+    hide = hide.copy()
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            hidden = hide[g]
+            if hidden.sum() != 1:
+                continue
+            others = [i for i in g if not hide[i] and np.isfinite(values[i]) and values[i] != 0]
+            if not others:
+                continue
+            pick = min(others, key=lambda i: values[i])
+            hide[pick] = True
+            changed = True
+    return hide
+
+
+def suppress(
+    table: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    threshold: int,
+    years: dict[str, str],
+    *,
+    secondary_suppression: bool = True,
+) -> pd.DataFrame:
+    """The table for donors: hidden cells flagged, their values removed."""
+    t = table.reset_index(drop=True)
+    hide = primary(t, indicators, threshold)
+    if secondary_suppression:
+        hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
+    out = t.copy()
+    out["suppressed"] = hide
+    for col in ("value", "numerator", "denominator", "pct_of_target"):
+        if col in out:
+            out[col] = out[col].astype("float64").where(~hide)
+    out["n_records"] = out["n_records"].where(~hide)
+    return out

@@ -1,0 +1,68 @@
+"""Tidy results as CSV, Parquet or JSON, for other tools.
+
+Written atomically (a temporary file renamed over the target). In CSV, a text cell that a
+spreadsheet would read as a formula (starting with = + - @, or a tab or carriage return) is
+prefixed with a single quote; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+FORMATS = ("csv", "parquet", "json")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+            return value  # a negative number written as text stays a number
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def _atomic(path: Path, write) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_table(table: pd.DataFrame, path: Path, fmt: str | None = None) -> Path:
+    fmt = fmt or Path(path).suffix.lstrip(".").lower()
+    out = table.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            out[c] = out[c].map(safe_text, na_action="ignore")
+    if fmt == "csv":
+        return _atomic(path, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
+    if fmt == "parquet":
+        for c in ("target", "baseline"):
+            if c in out:
+                out[c] = out[c].map(lambda v: None if v is None else str(v)).astype("str")
+        return _atomic(path, lambda p: out.to_parquet(p, index=False))
+    if fmt == "json":
+        records = json.loads(out.to_json(orient="records", double_precision=10))
+        text = json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False)
+        return _atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+__all__ = ["FORMATS", "safe_text", "write_table"]

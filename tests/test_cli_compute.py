@@ -1,0 +1,94 @@
+"""`mel compute` as a user meets it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO, run_mel
+
+EXAMPLE = "examples/counter-trafficking"
+
+
+@pytest.fixture(scope="module")
+def csv_result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("c") / "results.csv"
+    result = run_mel("compute", EXAMPLE, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    return result, pd.read_csv(out, keep_default_na=False)
+
+
+def test_compute_writes_the_tidy_table(csv_result):
+    result, table = csv_result
+    assert "life of project, all countries" in result.stdout
+    assert set(table["indicator"]) == {
+        "PROT-01",
+        "PROT-02",
+        "PREV-01",
+        "PROS-01",
+        "PART-01",
+        "PART-02",
+    }
+    assert {"ALL", "SDN", "TZA", "NGA"} == set(table["country"])
+    assert {"FY2024-Q1", "FY2024", "LoP"} <= set(table["period"])
+    assert table["suppressed"].astype(str).eq("True").any()
+
+
+def test_donor_output_has_no_small_counts_and_no_personal_data(csv_result):
+    _, table = csv_result
+    counts = table[table["indicator"].isin(["PROT-01", "PREV-01", "PROS-01", "PART-02"])]
+    values = pd.to_numeric(counts["value"], errors="coerce")
+    assert not ((values >= 1) & (values < 5)).any()
+    cases = pd.read_csv(REPO / EXAMPLE / "data" / "cases.csv", dtype=str, keep_default_na=False)
+    text = (REPO / EXAMPLE).joinpath("data", "cases.csv").read_text()
+    assert text  # the inputs hold names and phones ...
+    names = set(cases["full_name"]) | {p for p in cases["phone"] if p}
+    blob = table.to_csv()
+    assert not any(n in blob for n in list(names)[:500])  # ... the results never do
+
+
+def test_internal_mode_shows_small_counts(tmp_path):
+    out = tmp_path / "internal.json"
+    result = run_mel(
+        "compute", EXAMPLE, "-o", str(out), "--internal", "-c", "TZA", "-p", "FY2024-Q1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "INTERNAL" in result.stdout
+    rows = json.loads(out.read_text())
+    assert {r["country"] for r in rows} == {"TZA", "ALL"}
+    assert {r["period"] for r in rows} == {"FY2024-Q1"}
+    assert not any(r["suppressed"] for r in rows)
+    assert any(r["value"] is not None and 1 <= r["value"] < 5 for r in rows)
+
+
+def test_parquet(tmp_path):
+    out = tmp_path / "r.parquet"
+    assert run_mel("compute", EXAMPLE, "-o", str(out), "-p", "LoP").returncode == 0
+    assert set(pd.read_parquet(out)["period"]) == {"LoP"}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["-o", "x.txt"], "the format must be one of csv, parquet, json"),
+        (["-o", "{tmp}/r.csv", "-c", "KEN"], "country 'KEN' is not one of the project's"),
+        (["-o", "{tmp}/r.csv", "-p", "2024-Q1"], "period '2024-Q1' is not a period of this"),
+        (["-o", f"{EXAMPLE}/data/cases.csv"], "would overwrite or sit among"),
+    ],
+)
+def test_usage_errors(tmp_path, args, words):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = run_mel("compute", EXAMPLE, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_same_inputs_give_identical_output(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run_mel("compute", EXAMPLE, "-o", str(a), "-p", "LoP").returncode == 0
+    assert run_mel("compute", EXAMPLE, "-o", str(b), "-p", "LoP").returncode == 0
+    assert a.read_bytes() == b.read_bytes()
