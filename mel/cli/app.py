@@ -10,6 +10,7 @@ from mel import __version__
 from mel.cli import indicators
 from mel.cli.common import STATE, debug_requested
 from mel.cli.compute import compute
+from mel.cli.explain import explain
 from mel.cli.template import template
 from mel.cli.validate import validate
 
@@ -28,6 +29,7 @@ app.add_typer(indicators.app)
 app.command("validate")(validate)
 app.command("template")(template)
 app.command("compute")(compute)
+app.command("explain")(explain)
 
 
 def _version(value: bool) -> None:

@@ -177,11 +177,13 @@ def prepare(
         [base.loc[keep].reset_index(drop=True), frame.loc[keep, needed].reset_index(drop=True)],
         axis=1,
     )
+    out = reason != ""
     excluded = pd.DataFrame(
         {
-            "_geo": geo.to_numpy()[reason != ""],
-            "_reason": reason[reason != ""],
-            "_row": source.rows[reason != ""],
+            "_geo": geo.to_numpy()[out],
+            "_reason": reason[out],
+            "_row": source.rows[out],
+            "_date": dates.to_numpy()[out],
         }
     )
     return Prepared(records, excluded, coverage)
@@ -438,6 +440,40 @@ def _disaggregations(ind: Indicator, source: SourceData, catalog) -> list:
     return out
 
 
+def prepare_measure(
+    ind: Indicator,
+    m,
+    sources: dict[str, SourceData],
+    calendar: Calendar,
+    countries: list[str],
+    disaggs: list,
+):
+    """(source, prepared records, the disaggregations its dataset has) for one measure (the
+    indicator's own measure, or its numerator or denominator)."""
+    src = sources[m.dataset or ind.dataset]
+    own = [d for d in disaggs if d[0] in src.frame.columns]
+    key = [k for k in src.template.key if k in src.frame.columns]
+    cols = [c for c in (getattr(m, "column", None), *[d[0] for d in own], *key) if c]
+    prepared = prepare(
+        src,
+        date_column=m.date or ind.date,
+        geography=ind.geography,
+        where=[ind.where if src is sources[ind.dataset] else None, m.where],
+        calendar=calendar,
+        countries=countries,
+        columns=cols,
+    )
+    return src, prepared, own
+
+
+def measure_parts(ind: Indicator) -> list[tuple[str, object]]:
+    """("value", measure) or ("numerator", m), ("denominator", m)."""
+    m = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
+    if isinstance(m, Ratio | Percentage):
+        return [("numerator", m.numerator), ("denominator", m.denominator)]
+    return [("value", m)]
+
+
 def compute_indicator(
     ind: Indicator,
     sources: dict[str, SourceData],
@@ -454,19 +490,7 @@ def compute_indicator(
     disaggs = _disaggregations(ind, main, catalog)
 
     def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        src = sources[m.dataset or default_dataset]
-        date = m.date or ind.date
-        own = [d for d in disaggs if d[0] in src.frame.columns]
-        cols = [c for c in (getattr(m, "column", None), *[d[0] for d in own]) if c]
-        prepared = prepare(
-            src,
-            date_column=date,
-            geography=ind.geography,
-            where=[ind.where if src is main else None, m.where],
-            calendar=calendar,
-            countries=countries,
-            columns=cols,
-        )
+        src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs)
         cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
         excl = prepared.excluded.assign(dataset=src.name)
         return cells, excl
