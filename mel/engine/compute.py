@@ -171,6 +171,8 @@ def prepare(
             "_row": source.rows,
         }
     )
+    for col in ("_geo", "_period", "_year"):  # grouped on again and again: factorize once
+        base[col] = base[col].astype("category")
     coverage = base.loc[usable, ["_geo", "_period", "_year"]].drop_duplicates()
     needed = [c for c in dict.fromkeys(columns) if c in frame.columns]
     records = pd.concat(
@@ -225,7 +227,7 @@ def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str
     out = records.assign(_cat=cat)
     if multi:
         out = out.assign(_cat=out["_cat"].str.split(";")).explode("_cat")
-    out["_cat"] = out["_cat"].fillna(UNKNOWN).astype("str")
+    out["_cat"] = out["_cat"].fillna(UNKNOWN).astype("str").astype("category")
     seen = [c for c in pd.unique(out["_cat"]) if c not in cats and c != UNKNOWN]
     return out, [*cats, *sorted(seen), UNKNOWN]
 
@@ -251,7 +253,10 @@ def measure_cells(
 
     Columns: country, period, period_kind, disaggregation, category, value, n, covered."""
     rec = prepared.records
-    frames = [("", False, None, rec.assign(_cat=TOTAL), [TOTAL])]
+    if isinstance(measure, CountDistinct):  # distinct counts on integer codes, not on text
+        codes, _ = pd.factorize(rec[measure.column])
+        rec = rec.assign(**{measure.column: np.where(codes >= 0, codes, np.nan)})
+    frames = [("", False, None, rec.assign(_cat=pd.Categorical([TOTAL] * len(rec))), [TOTAL])]
     for column, multi, codes in disaggregations:
         exploded, cats = _categories(rec, column, multi, codes)
         frames.append((column, multi, codes, exploded, cats))

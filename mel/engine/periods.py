@@ -101,7 +101,17 @@ def period_from_label(
 
 
 def assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
-    """The label of the period of each date (vectorised); missing dates give missing labels."""
+    """The label of the period of each date (vectorised); missing dates give missing labels.
+
+    Labels are computed once per distinct date (a few thousand for millions of records)."""
+    dates = pd.to_datetime(dates)
+    codes, uniques = pd.factorize(dates, use_na_sentinel=True)
+    labels = _assign(pd.Series(uniques), kind, fy_start).to_numpy(dtype=object)
+    out = np.where(codes >= 0, labels[np.maximum(codes, 0)] if len(labels) else None, None)
+    return pd.Series(out, index=dates.index).astype("str")
+
+
+def _assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
     d = pd.to_datetime(dates)
     year = d.dt.year.to_numpy(dtype="float64")
     month = d.dt.month.to_numpy(dtype="float64")
