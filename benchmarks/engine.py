@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,15 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_generator, peak_mb
 
 
 def _period_sql(col: str, fy_start: int) -> tuple[str, str]:
@@ -236,9 +229,7 @@ def main() -> None:
     from mel.definitions.project import load_project
     from mel.engine.compute import Calendar, compute, sources_from
 
-    spec = importlib.util.spec_from_file_location("generate", REPO / "examples" / "generate.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_generator()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "big"
         t0 = time.perf_counter()

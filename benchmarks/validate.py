@@ -15,7 +15,6 @@ memory is its own:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -23,19 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-# Peak memory is read from VmHWM, which starts afresh at exec; getrusage's ru_maxrss would
-# carry over the parent's peak (it holds the generated data) into the child.
-PEAK = """
-def peak_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PEAK_SOURCE, load_generator
 
 CASES_ONLY = (
-    PEAK
+    PEAK_SOURCE
     + """
 import datetime as dt, json, sys, time
 t0 = time.perf_counter()
@@ -57,7 +48,7 @@ print(json.dumps({"rows": len(ds.frame), "import_s": t1 - t0, "read_s": t2 - t1,
 )
 
 PROJECT = (
-    PEAK
+    PEAK_SOURCE
     + """
 import datetime as dt, json, sys, time
 t0 = time.perf_counter()
@@ -87,9 +78,7 @@ def main() -> None:
     ap.add_argument("--countries", default="SDN,TZA,NGA,ETH,KEN")
     ap.add_argument("--seed", type=int, default=2023)
     args = ap.parse_args()
-    spec = importlib.util.spec_from_file_location("generate", REPO / "examples" / "generate.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_generator()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "big"
         t0 = time.perf_counter()

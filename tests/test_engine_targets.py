@@ -8,6 +8,7 @@ import pytest
 
 from mel.definitions.models import Indicator, StatusBand
 from mel.engine import targets as tg
+from mel.engine.compute import RESULT_COLUMNS
 from mel.engine.suppress import suppress
 from tests.test_engine import BASE
 
@@ -68,19 +69,7 @@ def test_milestone_targets():
 
 
 def _table(rows):
-    cols = [
-        "indicator",
-        "country",
-        "period",
-        "period_kind",
-        "disaggregation",
-        "category",
-        "value",
-        "numerator",
-        "denominator",
-        "n_records",
-        "multi_response",
-    ]
+    cols = RESULT_COLUMNS[:-1]  # without note
     return pd.DataFrame([(*r, np.nan, np.nan, r[6], False) for r in rows], columns=cols)
 
 
