@@ -92,3 +92,25 @@ def test_same_inputs_give_identical_output(tmp_path):
     assert run_mel("compute", EXAMPLE, "-o", str(a), "-p", "LoP").returncode == 0
     assert run_mel("compute", EXAMPLE, "-o", str(b), "-p", "LoP").returncode == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_targets_for_periods_outside_the_calendar_are_reported(tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(REPO / EXAMPLE, project)
+    with open(project / "targets.csv", "a", encoding="utf-8") as fh:
+        fh.write("PROT-01,SDN,2024-Q1,,10,\nPROT-01,SDN,FY2031,,10,\n")
+    n = len((project / "targets.csv").read_text().splitlines())
+    result = run_mel("compute", str(project), "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert any(
+        f"targets.csv:{n - 1} (column 'period')" in ln and "written like FY2024-Q1" in ln
+        for ln in lines
+    ), lines
+    assert any(
+        f"targets.csv:{n} (column 'period')" in ln and "outside the project" in ln for ln in lines
+    ), lines
+    assert not (tmp_path / "r.csv").exists()

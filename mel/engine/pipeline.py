@@ -11,7 +11,7 @@ import pandas as pd
 from mel.engine.compute import Calendar, compute, sources_from
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
-from mel.errors import Finding, UsageError, did_you_mean
+from mel.errors import DefinitionError, Finding, UsageError, did_you_mean
 
 
 @dataclass
@@ -44,6 +44,39 @@ def years_of(calendar: Calendar) -> dict[str, str]:
     return out
 
 
+def check_target_periods(targets: list, calendar: Calendar) -> None:
+    """Every target names a period of the project's calendar (or LoP)."""
+    from mel.engine.periods import period_from_label
+
+    labels = {p.label for p in calendar.all_periods}
+    findings = []
+    for lt in targets:
+        label = lt.target.period
+        if label in labels:
+            continue
+        try:
+            period_from_label(label, calendar.fy_start, calendar.start, calendar.end)
+            reason = f"period '{label}' is outside the project ({calendar.start} to {calendar.end})"
+            hint = None
+        except ValueError as exc:
+            reason = f"period '{label}' is not a reporting period of this project"
+            hint = str(exc).split(": ", 1)[-1]
+        findings.append(
+            Finding(
+                "bad-cell",
+                reason,
+                file=lt.file,
+                line=lt.line,
+                field="period",
+                scope="cell",
+                value=label,
+                hint=hint,
+            )
+        )
+    if findings:
+        raise DefinitionError(findings)
+
+
 def run(
     bundle,
     *,
@@ -64,6 +97,7 @@ def run(
                 f"country '{unknown[0]}' is not one of the project's countries "
                 f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
             )
+    check_target_periods(bundle.targets, Calendar.of(project))
     validation = validate_project(bundle, as_of=as_of)
     sources = sources_from(validation)
     missing = sorted({i.dataset for i in bundle.indicators} - set(sources))
