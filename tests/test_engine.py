@@ -340,3 +340,45 @@ def test_milestone_for_countries_and_all():
     q3 = value(t, "ALL", "2024-Q3")
     assert (q3.value, q3.numerator, q3.denominator) == (0, 1, 2)
     assert value(t, "ALL", "2024-Q4").value == 1
+
+
+def test_ctdc_shares_of_a_flag_group():
+    # means of control: P1 debt bondage and false promises, P2 debt bondage, P3 nothing recorded,
+    # P4 false promises. CTDC rule: only the 3 persons with some information count, so
+    # debt bondage = 2/3 and false promises = 2/3 (shares exceed 100% in all: multi-response);
+    # the total is 3/3.
+    rows = [
+        case("P1", "2024-01-05", means_of_control="debt_bondage;false_promises"),
+        case("P2", "2024-01-06", means_of_control="debt_bondage"),
+        case("P3", "2024-01-07"),
+        case("P4", "2024-01-08", means_of_control="false_promises"),
+    ]
+    known = "means_of_control is not missing"
+    ind = indicator(
+        unit="percent",
+        measure={
+            "type": "percentage",
+            "numerator": {"type": "count_distinct", "column": "case_id", "where": known},
+            "denominator": {"type": "count_distinct", "column": "case_id", "where": known},
+        },
+        disaggregations=[
+            {"column": "means_of_control", "multi_response": True, "denominator": "total"}
+        ],
+    )
+    t, _, _ = run(ind, {"cases": source("cases", rows)})
+    debt = value(t, "SDN", "2024-Q1", "means_of_control", "debt_bondage")
+    assert (debt.numerator, debt.denominator) == (2, 3)
+    assert debt.value == pytest.approx(200 / 3)
+    promises = value(t, "SDN", "2024-Q1", "means_of_control", "false_promises")
+    assert (promises.numerator, promises.denominator) == (2, 3)
+    assert value(t, "SDN", "2024-Q1", "means_of_control", "sexual_abuse").value == 0
+    total = value(t, "SDN", "2024-Q1")
+    assert (total.value, total.numerator, total.denominator) == (100.0, 3, 3)
+    # without the option each category would be over its own persons: 2/2 = 100%
+    ind2 = indicator(
+        unit="percent",
+        measure=ind.measure.model_dump(),
+        disaggregations=[{"column": "means_of_control", "multi_response": True}],
+    )
+    t2, _, _ = run(ind2, {"cases": source("cases", rows)})
+    assert value(t2, "SDN", "2024-Q1", "means_of_control", "debt_bondage").value == 100

@@ -54,6 +54,9 @@ EXPECTED: dict[str, list[tuple[int, int | None, str, str]]] = {
     "26-latin1.yaml": [(2, None, "file-unreadable", "not UTF-8")],
     "27-string-expected.yaml": [(7, 7, "wrong-type", "quote the value")],
     "28-date-column-type.yaml": [(13, 7, "column-type", "the date column needs date or integer")],
+    "29-share-denominator-on-a-count.yaml": [
+        (15, 32, "invalid", "'denominator: total' is for ratio and percentage indicators")
+    ],
 }
 
 

@@ -314,6 +314,15 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
                     hint="add 'multi_response: true': its parts may add up to more than the total",
                 )
             )
+        if d.denominator == "total" and not ind.is_ratio:
+            out.append(
+                ld.finding(
+                    "invalid",
+                    "'denominator: total' is for ratio and percentage indicators",
+                    ("disaggregations", i, "denominator"),
+                    hint="remove it, or make the measure a percentage",
+                )
+            )
         if spec is not None and d.multi_response and not spec.multiple:
             out.append(
                 ld.finding(

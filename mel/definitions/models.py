@@ -224,6 +224,12 @@ class Disaggregation(Model):
     multi_response: bool = Field(
         False, description="a record may fall in several categories; parts may exceed the total"
     )
+    denominator: Literal["category", "total"] = Field(
+        "category",
+        description="for ratios: each category over its own denominator (default), or over the "
+        "total's (shares of a flag group: only records with some information in the group, "
+        "as CTDC computes them)",
+    )
 
 
 class Verification(Model):

@@ -509,8 +509,12 @@ def compute_indicator(
         cells = num.merge(
             den[[*keys, "value", "n", "covered"]], how="left", on=keys, suffixes=("_num", "_den")
         )
-        # a disaggregation the denominator's dataset lacks: every category shares its total
-        missing_den = cells["value_den"].isna() & ~cells["covered_den"].eq(True)
+        # every category shares the total denominator when the disaggregation says so (shares
+        # of a flag group, the CTDC rule), or when the denominator's dataset lacks the column
+        shares = [d.column for d in ind.disaggregations if d.denominator == "total"]
+        missing_den = (cells["value_den"].isna() & ~cells["covered_den"].eq(True)) | cells[
+            "disaggregation"
+        ].isin(shares)
         if missing_den.any():
             fill = cells.loc[missing_den, ["country", "period"]].merge(
                 den_total[["country", "period", "value", "n"]], how="left", on=["country", "period"]
