@@ -135,3 +135,47 @@ def test_ratio_with_a_small_numerator_is_hidden():
     out = suppress(t, {"T-1": pct}, 5, {})
     assert out["suppressed"].tolist() == [True]
     assert np.isnan(out.loc[0, "value"]) and np.isnan(out.loc[0, "numerator"])
+
+
+def _target(**kw):
+    from types import SimpleNamespace
+
+    from mel.definitions.models import Target
+
+    return SimpleNamespace(
+        target=Target.model_validate({"indicator": "T-1", **kw}), file="t.csv", line=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("direction", "measured", "baseline", "target", "change", "pct", "status"),
+    [
+        # "20% increase": baseline 40, measured 50 -> +25%, 125% of the target
+        ("increase", 50.0, 40, 20, 25.0, 125.0, "on track"),
+        # "20% decrease": baseline 40, measured 30 -> -25%; (0 - -25) / (0 - -20) = 125%
+        ("decrease", 30.0, 40, -20, -25.0, 125.0, "on track"),
+        ("decrease", 36.0, 40, -20, -10.0, 50.0, "off track"),
+        ("increase", 50.0, None, 20, np.nan, np.nan, "no data"),
+        ("increase", 50.0, 0, 20, np.nan, np.nan, "no data"),
+    ],
+)
+def test_change_from_baseline(direction, measured, baseline, target, change, pct, status):
+    chg = ind(
+        direction,
+        measure={
+            "type": "change_from_baseline",
+            "of": {"type": "count_distinct", "column": "case_id"},
+        },
+    )
+    t = _table([("T-1", "SDN", "LoP", "lop", "", "", measured)]).assign(note="")
+    out = tg.attach_targets(
+        t, {"T-1": chg}, [_target(country="SDN", baseline=baseline, target=target)], BANDS
+    )
+    row = out.iloc[0]
+    assert row.numerator == measured  # the measured value is kept
+    if np.isnan(change):
+        assert np.isnan(row.value) and row.note in ("no baseline", "baseline is 0")
+    else:
+        assert row.value == pytest.approx(change)
+        assert row.pct_of_target == pytest.approx(pct)
+    assert row.status == status

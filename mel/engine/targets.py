@@ -9,6 +9,11 @@
 * Yes/no (milestone) targets: ``achieved`` or ``not achieved``.
 * Otherwise the status is the first configured band whose minimum the % of target reaches.
 
+A ``change_from_baseline`` indicator's value is the change of its measure against the cell's
+baseline (in percent of the baseline, or in units); the measured value moves to ``numerator``,
+and the target is a change too (20 for "20% increase", -20 for "20% decrease"), so the
+achievement is computed against a baseline change of 0.
+
 Targets apply to totals (not to categories). A target for a period in the targets file is
 matched by its label (``FY2024-Q1``, ``FY2024``, ``LoP``); the baseline of a cell is its own
 row's baseline, or else the LoP baseline of the same country.
@@ -19,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mel.definitions.models import Indicator, Milestone, StatusBand
+from mel.definitions.models import ChangeFromBaseline, Indicator, Milestone, StatusBand
 
 NO_DATA = "no data"
 NO_TARGET = "no target"
@@ -47,6 +52,7 @@ def attach_targets(
     bands = sorted(bands, key=lambda b: b.min, reverse=True)
     out = table.copy()
     target_col, baseline_col, pct_col, status_col = [], [], [], []
+    changes: dict[int, tuple] = {}  # row position -> (change, measured value, note)
     for row in out.itertuples(index=False):
         ind = indicators.get(row.indicator)
         t = (
@@ -61,7 +67,13 @@ def attach_targets(
             if t is not None and t.baseline is not None
             else (_number(lop.baseline) if lop is not None and row.disaggregation == "" else None)
         )
-        pct, status = achievement(row.value, target, baseline, ind, bands)
+        value = row.value
+        if ind is not None and isinstance(ind.measure, ChangeFromBaseline):
+            value, note = change(row.value, baseline, ind.measure.relative)
+            changes[len(target_col)] = (value, row.value, note)
+            pct, status = achievement(value, target, 0.0, ind, bands)
+        else:
+            pct, status = achievement(value, target, baseline, ind, bands)
         if row.disaggregation != "":
             status = ""
         target_col.append(target)
@@ -72,7 +84,27 @@ def attach_targets(
     out["baseline"] = pd.Series(baseline_col, index=out.index, dtype=object)
     out["pct_of_target"] = pd.Series(pct_col, index=out.index, dtype="float64")
     out["status"] = status_col
+    if changes:
+        pos = np.fromiter(changes, dtype=np.int64)
+        values = [changes[i] for i in pos]
+        out["value"] = out["value"].astype("float64")
+        out.iloc[pos, out.columns.get_loc("numerator")] = [v[1] for v in values]
+        out.iloc[pos, out.columns.get_loc("value")] = [v[0] for v in values]
+        out.iloc[pos, out.columns.get_loc("note")] = [v[2] for v in values]
     return out
+
+
+def change(measured, baseline, relative: bool) -> tuple[float, str]:
+    """(change against the baseline, note): in percent of the baseline, or in units."""
+    if measured is None or (isinstance(measured, float) and np.isnan(measured)):
+        return np.nan, "no data"
+    if baseline is None or isinstance(baseline, bool):
+        return np.nan, "no baseline"
+    if relative:
+        if baseline == 0:
+            return np.nan, "baseline is 0"
+        return (measured - baseline) / baseline * 100, ""
+    return measured - baseline, ""
 
 
 def achievement(value, target, baseline, ind: Indicator | None, bands: list[StatusBand]):
