@@ -382,3 +382,48 @@ def test_ctdc_shares_of_a_flag_group():
     )
     t2, _, _ = run(ind2, {"cases": source("cases", rows)})
     assert value(t2, "SDN", "2024-Q1", "means_of_control", "debt_bondage").value == 100
+
+
+def test_rate_per_100000_with_population_as_a_yearly_level():
+    # victims: SDN 3 in Q1 and 2 in Q2 of 2024; population 2024: SDN 1,000,000, TZA 500,000.
+    # SDN Q1 = 3 / 1,000,000 x 100,000 = 0.3; Q2 = 0.2; year 2024 = 0.5;
+    # all countries Q1 = 3 / 1,500,000 x 100,000 = 0.2; a 2023 figure is outside the project.
+    cases = [case(f"V{i}", "2024-02-01") for i in range(3)] + [
+        case(f"W{i}", "2024-05-01") for i in range(2)
+    ]
+    population = [
+        {"country": "SDN", "year": 2024, "population": 1_000_000},
+        {"country": "TZA", "year": 2024, "population": 500_000},
+        {"country": "SDN", "year": 2023, "population": 900_000},
+    ]
+    ind = indicator(
+        unit="per 100,000",
+        measure={
+            "type": "ratio",
+            "factor": 100000,
+            "numerator": {"type": "count_distinct", "column": "case_id"},
+            "denominator": {
+                "type": "sum",
+                "column": "population",
+                "dataset": "population",
+                "date": "year",
+            },
+        },
+        disaggregations=["sex"],
+    )
+    t, excl, _ = run(
+        ind, {"cases": source("cases", cases), "population": source("population", population)}
+    )
+    assert value(t, "SDN", "2024-Q1").value == pytest.approx(0.3)
+    assert value(t, "SDN", "2024-Q2").value == pytest.approx(0.2)
+    q3 = value(t, "SDN", "2024-Q3")  # no case record at all in Q3: no data, not 0
+    assert np.isnan(q3.value) and q3.note == "no data" and q3.denominator == 1_000_000
+    assert value(t, "SDN", "2024").value == pytest.approx(0.5)
+    assert value(t, "ALL", "2024-Q1").value == pytest.approx(0.2)
+    assert value(t, "ALL", "2024-Q1").denominator == 1_500_000
+    assert value(t, "TZA", "2024-Q1").note == "no data"  # no case recorded in TZA
+    # a category's rate is over the whole population (the population has no sex column)
+    assert value(t, "SDN", "2024-Q1", "sex", "Unknown").value == pytest.approx(0.3)
+    assert ("SDN", "outside the project dates") in {
+        (r.country, r.reason) for r in excl.itertuples()
+    }

@@ -111,6 +111,7 @@ class Prepared:
     records: pd.DataFrame  # _geo, _period, _year, _row, _date + the columns the measure needs
     excluded: pd.DataFrame  # _geo, _reason, _row
     coverage: pd.DataFrame  # _geo, _period, _year: where the dataset has any usable record
+    stock: bool = False  # dated by year: a level for every period ending in that year
 
 
 @dataclass
@@ -139,7 +140,9 @@ def prepare(
     n = len(frame)
     countries = list(countries)
     column = frame[date_column]
-    if pd.api.types.is_integer_dtype(column.dtype):  # a year column (population): mid-year
+    spec = source.template.column(date_column)
+    stock = spec is not None and spec.type == "integer"
+    if stock:  # a year column (population): a level that holds through the year
         dates = pd.to_datetime(column.astype("Int64").astype("str") + "-07-01", errors="coerce")
     else:
         dates = pd.to_datetime(column)
@@ -148,9 +151,15 @@ def prepare(
     reason[source.invalid] = "invalid"
     no_date = dates.isna().to_numpy()
     reason[(reason == "") & no_date] = "no_date"
-    outside = ~no_date & (
-        (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
-    ).to_numpy(dtype=bool)
+    if stock:  # a year overlapping the project counts
+        years = dates.dt.year
+        outside = ~no_date & ((years < calendar.start.year) | (years > calendar.end.year)).to_numpy(
+            dtype=bool
+        )
+    else:
+        outside = ~no_date & (
+            (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
+        ).to_numpy(dtype=bool)
     reason[(reason == "") & outside] = "outside"
     foreign = ~geo.isin(countries).to_numpy()
     reason[(reason == "") & foreign] = "country"
@@ -188,7 +197,7 @@ def prepare(
             "_date": dates.to_numpy()[out],
         }
     )
-    return Prepared(records, excluded, coverage)
+    return Prepared(records, excluded, coverage, stock)
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -267,6 +276,8 @@ def measure_cells(
             geos = [ALL] if geo_all else countries
             if isinstance(measure, Milestone):
                 part = _milestone(d, calendar, geos, cats, countries)
+            elif prepared.stock:
+                part = _stock(d, measure, calendar)
             elif cumulation == "cumulative":
                 part = _cumulative(d, measure, calendar)
             else:
@@ -281,6 +292,8 @@ def measure_cells(
     cov = _coverage(prepared.coverage, calendar, cumulation)
     table = table.merge(cov, how="left", on=["country", "period"])
     table["covered"] = table["covered"].eq(True)
+    if prepared.stock:  # a level covers every period it applies to
+        table["covered"] = table["value"].notna()
     if cumulation == "latest" and not isinstance(measure, Milestone):
         table = _latest(table, calendar)
     table["n"] = table["n"].fillna(0).astype("int64")
@@ -332,6 +345,20 @@ def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):
     for p in calendar.all_periods:
         window = d[d["_date"] <= pd.Timestamp(p.end)] if p.kind != "lop" else d
         parts.append(_rename(aggregate(window, measure, ["_geo", "_cat"]), "", p.label))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["country", "period", "category", "value", "n"])
+    return pd.concat(parts, ignore_index=True)[["country", "period", "category", "value", "n"]]
+
+
+def _stock(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
+    """A level dated by year (population): each period takes the level of the calendar year in
+    which it ends."""
+    year = d["_date"].dt.year
+    parts = []
+    for p in calendar.all_periods:
+        agg = aggregate(d[(year == p.end.year).to_numpy()], measure, ["_geo", "_cat"])
+        parts.append(_rename(agg, "", p.label))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["country", "period", "category", "value", "n"])
@@ -528,7 +555,7 @@ def compute_indicator(
             ok, cells["numerator"] / cells["denominator"].where(ok) * factor, np.nan
         )
         cells["note"] = np.where(
-            cells["denominator"].isna(),
+            cells["denominator"].isna() | cells["numerator"].isna(),
             "no data",
             np.where(cells["denominator"] == 0, "denominator is 0", ""),
         )
