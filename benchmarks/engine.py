@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_generator, peak_mb
+from _common import load_generator, peak_mb, reset_peak, rss_mb
 
 
 def _period_sql(col: str, fy_start: int) -> tuple[str, str]:
@@ -240,7 +241,12 @@ def main() -> None:
         validation = validate_project(bundle, as_of=dt.date(2026, 1, 1))
         val_s = time.perf_counter() - t0
     sources = sources_from(validation)
+    del validation
+    gc.collect()
     project = bundle.project
+    process_peak = peak_mb()
+    resident = rss_mb()
+    isolated = reset_peak()
     t0 = time.perf_counter()
     table, _, _ = compute(bundle.indicators, sources, project, bundle.catalog)
     engine_s = time.perf_counter() - t0
@@ -273,7 +279,14 @@ def main() -> None:
     print(f"DuckDB (hand-written SQL, incl. registering the frames): {duck_s:.2f} s")
     print(f"ratio engine / DuckDB: {engine_s / duck_s:.2f}")
     print(f"results equal: {compared:,} cells compared")
-    print(f"peak memory of the process (validation + engine): {engine_peak:,.0f} MB")
+    if isolated:
+        print(
+            f"memory: validated data resident {resident:,.0f} MB; peak while the engine ran "
+            f"{engine_peak:,.0f} MB (the engine's own: {engine_peak - resident:,.0f} MB); "
+            f"validation's peak before it {process_peak:,.0f} MB"
+        )
+    else:
+        print(f"peak memory of the process (validation + engine): {engine_peak:,.0f} MB")
 
 
 if __name__ == "__main__":
