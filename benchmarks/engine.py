@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import sys
 import tempfile
 import time
@@ -229,6 +228,7 @@ def main() -> None:
     from mel.data.validate import validate_project
     from mel.definitions.project import load_project
     from mel.engine.compute import Calendar, compute, sources_from
+    from mel.engine.pipeline import release_memory
 
     gen = load_generator()
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,7 +242,7 @@ def main() -> None:
         val_s = time.perf_counter() - t0
     sources = sources_from(validation)
     del validation
-    gc.collect()
+    release_memory()
     project = bundle.project
     process_peak = peak_mb()
     resident = rss_mb()

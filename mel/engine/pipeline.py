@@ -34,6 +34,20 @@ class Results:
         )
 
 
+def release_memory() -> None:
+    """Free what was dropped, and give Arrow's memory pool back to the system (mimalloc and
+    jemalloc keep freed memory otherwise)."""
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+
+
 def years_of(calendar: Calendar) -> dict[str, str]:
     """Reporting period label -> label of the year it belongs to."""
     out = {}
@@ -100,6 +114,9 @@ def run(
     check_target_periods(bundle.targets, Calendar.of(project))
     validation = validate_project(bundle, as_of=as_of)
     sources = sources_from(validation)
+    findings = validation.findings
+    del validation  # the raw text tables are not needed by the engine
+    release_memory()
     missing = sorted({i.dataset for i in bundle.indicators} - set(sources))
     if missing:
         raise UsageError(
@@ -143,6 +160,6 @@ def run(
         exclusions,
         checks,
         internal,
-        validation.findings,
+        findings,
         project.privacy.threshold,
     )
