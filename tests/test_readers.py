@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -208,3 +209,22 @@ def test_missing_value_codes_are_missing_not_categories(tmp_path, catalog):
     ds = validate_file(p, "cases", catalog, as_of=AS_OF)
     assert ds.findings == []
     assert ds.frame["sex"].isna().all()
+
+
+def test_invalid_rows_are_found_in_very_large_datasets(catalog):
+    """Rows with errors are marked at any size (it once stopped working from 2,000,000 rows)."""
+    from mel.data.readers import RawTable
+    from mel.data.validate import Dataset
+    from mel.errors import Finding
+
+    n = 2_500_000
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    rows[10:] += 1  # a blank row after row 11 keeps its number
+    frame = pd.DataFrame({"x": np.zeros(n)})
+    findings = [
+        Finding("type", "bad", line=int(rows[i]), scope="cell", field="x") for i in (0, 10, n - 1)
+    ]
+    findings.append(Finding("alias", "warn", line=int(rows[5]), scope="cell", severity="warning"))
+    raw = RawTable("f.csv", ["x"], frame, rows)
+    ds = Dataset("d", catalog.templates["population"].obj, "f.csv", frame, rows, raw, {}, findings)
+    assert np.flatnonzero(ds.invalid).tolist() == [0, 10, n - 1]

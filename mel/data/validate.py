@@ -11,6 +11,7 @@ suggestion where one exists. Nothing stops at the first problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -57,16 +58,24 @@ class Dataset:
     columns_in_file: dict[str, int]  # template column -> position in the file
     findings: list[Finding] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def invalid(self) -> np.ndarray:
         """Rows with at least one error: the engine leaves them out, and counts them."""
-        bad = np.zeros(len(self.frame), dtype=bool)
-        pos = {r: i for i, r in enumerate(self.rows)} if len(self.rows) < 2_000_000 else None
-        for f in self.findings:
-            if f.severity == "error" and f.scope in ("cell", "row") and f.line is not None:
-                i = pos.get(f.line) if pos is not None else None
-                if i is not None:
-                    bad[i] = True
+        lines = np.array(
+            sorted(
+                {
+                    f.line
+                    for f in self.findings
+                    if f.severity == "error" and f.scope in ("cell", "row") and f.line is not None
+                }
+            ),
+            dtype=np.int64,
+        )
+        bad = np.zeros(len(self.rows), dtype=bool)
+        # row numbers increase down the file (blank rows are skipped, never reordered)
+        pos = np.searchsorted(self.rows, lines)
+        hit = (pos < len(self.rows)) & (self.rows[np.minimum(pos, len(self.rows) - 1)] == lines)
+        bad[pos[hit]] = True
         return bad
 
 
