@@ -75,7 +75,8 @@ def test_parquet(tmp_path):
         (["-o", "x.txt"], "the format must be one of csv, parquet, json"),
         (["-o", "{tmp}/r.csv", "-c", "KEN"], "country 'KEN' is not one of the project's"),
         (["-o", "{tmp}/r.csv", "-p", "2024-Q1"], "period '2024-Q1' is not a period of this"),
-        (["-o", f"{EXAMPLE}/data/cases.csv"], "would overwrite or sit among"),
+        (["-o", f"{EXAMPLE}/data/cases.csv"], "is one of the project's input files"),
+        (["-o", f"{EXAMPLE}/targets.csv"], "is one of the project's input files"),
     ],
 )
 def test_usage_errors(tmp_path, args, words):

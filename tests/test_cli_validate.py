@@ -26,7 +26,10 @@ def test_clean_project_exits_0():
         ([f"{CLEAN}/cases.csv", "--template", "case"], "did you mean 'cases'?"),
         ([CLEAN, "--template", "cases"], "--template is for a single data file"),
         ([CLEAN, "--as-of", "2025-13-01"], "--as-of takes a date written YYYY-MM-DD"),
-        ([f"{CLEAN}/cases.csv", "-t", "cases", "--date-format", "dmy"], "--date-format must be"),
+        (
+            [f"{CLEAN}/cases.csv", "-t", "cases", "--date-format", "dmy"],
+            "Invalid value for '--date-format'",
+        ),
         (["no/such/project"], "no/such/project does not exist"),
     ],
 )

@@ -42,7 +42,7 @@ def compute(
     from mel.definitions.project import load_project
     from mel.engine.pipeline import run
     from mel.errors import UsageError
-    from mel.outputs.tidy import FORMATS, write_table
+    from mel.outputs.tidy import FORMATS, refuse_inputs, write_table
 
     fmt = (fmt or output.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -51,14 +51,7 @@ def compute(
             "(--format, or the file's ending)"
         )
     bundle = load_project(project)
-    root = bundle.root.resolve()
-    if output.resolve().parent == root / "data" or any(
-        output.resolve() == (root / ref.path).resolve() for ref in bundle.project.datasets.values()
-    ):
-        raise UsageError(
-            f"{output} would overwrite or sit among the project's input data; "
-            "write results elsewhere"
-        )
+    refuse_inputs(output, bundle.input_paths())
     err = err_console()
     with err.status("computing indicators...") as status:
         results = run(
@@ -72,7 +65,7 @@ def compute(
     write_table(results.table, output, fmt)
     out = console()
     t = results.table
-    lop = t[(t["disaggregation"] == "") & (t["country"] == "ALL") & (t["period"] == "LoP")]
+    lop = results.headline()
     table = Table(
         title=f"{bundle.project.name}: life of project, all countries"
         + (" (INTERNAL: small counts shown)" if internal else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,10 @@ import typer
 from rich.table import Table
 
 from mel.cli.common import console, handle_errors, print_findings
+from mel.definitions.models import DATE_FORMATS
 from mel.errors import EXIT_DATA
+
+DateFormatChoice = Enum("DateFormatChoice", {f: f for f in DATE_FORMATS}, type=str)  # type: ignore[misc]
 
 
 @handle_errors
@@ -21,11 +25,9 @@ def validate(
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="The sheet of an Excel file.")] = None,
     date_format: Annotated[
-        str,
-        typer.Option(
-            help="Dates besides YYYY-MM-DD in a single file: iso, day_first or month_first."
-        ),
-    ] = "iso",
+        DateFormatChoice,
+        typer.Option(help="Dates besides YYYY-MM-DD in a single file.", case_sensitive=False),
+    ] = DateFormatChoice.iso,
     as_of: Annotated[
         str | None, typer.Option(help="Dates after this day are errors (default: today).")
     ] = None,
@@ -49,19 +51,13 @@ def validate(
     """
     from mel.cli.common import parse_date_option
     from mel.data.validate import summarise, validate_path
-    from mel.definitions.models import DatasetRef
 
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
-    fmt = DatasetRef.model_fields["date_format"].annotation
-    if date_format not in fmt.__args__:  # type: ignore[union-attr]
-        from mel.errors import UsageError
-
-        raise UsageError(f"--date-format must be one of {', '.join(fmt.__args__)}")  # type: ignore
     result = validate_path(
         path,
         template=template,
         sheet=sheet,
-        date_format=date_format,  # type: ignore[arg-type]
+        date_format=date_format.value,
         as_of=as_of_date,
     )
     per_dataset, by_rule = summarise(result)

@@ -69,6 +69,7 @@ ColumnType = Literal["string", "code", "integer", "number", "date", "boolean"]
 PeriodType = Literal["month", "quarter", "half", "year"]
 Language = Literal["en", "fr", "es"]
 DateFormat = Literal["iso", "day_first", "month_first"]
+DATE_FORMATS: tuple[str, ...] = DateFormat.__args__  # type: ignore[attr-defined]
 
 PILLARS: tuple[str, ...] = Pillar.__args__  # type: ignore[attr-defined]
 LEVELS: tuple[str, ...] = Level.__args__  # type: ignore[attr-defined]

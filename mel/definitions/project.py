@@ -42,6 +42,14 @@ class ProjectBundle:
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
+    def input_paths(self) -> list[Path]:
+        """Every file the project reads: mel.yaml, its datasets and its targets file."""
+        paths = [self.root / "mel.yaml"]
+        paths += [self.root / ref.path for ref in self.project.datasets.values()]
+        if isinstance(self.project.targets, str):
+            paths.append(self.root / self.project.targets)
+        return [p.resolve() for p in paths]
+
 
 def resolve_selection(selection: list[str], catalog: Catalog) -> tuple[list[str], list[str]]:
     """Indicator ids chosen by a selection (ids, ``PREFIX*``, pillar names, reference codes).

@@ -23,6 +23,11 @@ class Results:
     validation_findings: list[Finding] = field(default_factory=list)
     threshold: int = 5
 
+    def headline(self) -> pd.DataFrame:
+        """One row per indicator: the total for all countries over the life of project."""
+        t = self.table
+        return t[(t["disaggregation"] == "") & (t["country"] == "ALL") & (t["period"] == "LoP")]
+
     @property
     def invalid_rows(self) -> int:
         return len(

@@ -28,6 +28,14 @@ def safe_text(value: object) -> object:
     return value
 
 
+def refuse_inputs(output: Path, inputs: list[Path]) -> None:
+    """An output must never overwrite one of the files it was made from."""
+    from mel.errors import UsageError
+
+    if Path(output).resolve() in set(inputs):
+        raise UsageError(f"{output} is one of the project's input files; write results elsewhere")
+
+
 def _atomic(path: Path, write) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,4 +73,4 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str | None = None) -> Path
     raise ValueError(f"unknown format {fmt!r}")
 
 
-__all__ = ["FORMATS", "safe_text", "write_table"]
+__all__ = ["FORMATS", "refuse_inputs", "safe_text", "write_table"]
