@@ -171,6 +171,11 @@ def _day(d: dt.date) -> int:
     return (d - dt.date(1970, 1, 1)).days
 
 
+def _ids(prefix: pd.Series, numbers: np.ndarray, width: int) -> np.ndarray:
+    """Identifiers like SDN-KRT-000012: a prefix and a zero-padded number."""
+    return (prefix + pd.Series(numbers).astype(str).str.zfill(width)).to_numpy()
+
+
 def _pick(rng, choices, p, n):
     return np.asarray(choices)[rng.choice(len(choices), size=n, p=np.asarray(p) / np.sum(p))]
 
@@ -285,13 +290,7 @@ def make_cases(rng: np.random.Generator, n: int, countries: list[str]) -> pd.Dat
     completed = closed & (rng.random(n) < 0.74)
 
     seq = np.arange(1, n + 1)
-    case_id = (
-        pd.Series(country)
-        + "-"
-        + pd.Series(office_code)
-        + "-"
-        + pd.Series(seq).astype(str).str.zfill(6)
-    ).to_numpy()
+    case_id = _ids(pd.Series(country) + "-" + pd.Series(office_code) + "-", seq, 6)
     first = np.asarray(FIRST)[rng.integers(0, len(FIRST), n)]
     last = np.asarray(LAST)[rng.integers(0, len(LAST), n)]
     prefix = np.vectorize(lambda c: PHONE_PREFIX.get(c, "+2547"))(country)
@@ -357,9 +356,7 @@ def make_assistance(rng, cases: pd.DataFrame) -> pd.DataFrame:
     country = cases["country"].to_numpy()[idx]
     return pd.DataFrame(
         {
-            "service_id": (
-                pd.Series(country) + "-S" + pd.Series(np.arange(1, m + 1)).astype(str).str.zfill(7)
-            ).to_numpy(),
+            "service_id": _ids(pd.Series(country) + "-S", np.arange(1, m + 1), 7),
             "case_id": cases["case_id"].to_numpy()[idx],
             "service_date": _iso(day),
             "country": country,
@@ -452,9 +449,7 @@ def make_referrals(rng, cases: pd.DataFrame) -> pd.DataFrame:
     country = cases["country"].to_numpy()[idx]
     return pd.DataFrame(
         {
-            "referral_id": (
-                pd.Series(country) + "-R" + pd.Series(np.arange(1, m + 1)).astype(str).str.zfill(6)
-            ).to_numpy(),
+            "referral_id": _ids(pd.Series(country) + "-R", np.arange(1, m + 1), 6),
             "case_id": cases["case_id"].to_numpy()[idx],
             "referral_date": _iso(day),
             "country": country,

@@ -25,6 +25,18 @@ BASE = {
 }
 
 
+# % of persons whose case records a needs assessment
+ASSESSED_PCT = {
+    "type": "percentage",
+    "numerator": {
+        "type": "count_distinct",
+        "column": "case_id",
+        "where": "needs_assessment_date is not missing",
+    },
+    "denominator": {"type": "count_distinct", "column": "case_id"},
+}
+
+
 def project(**kw) -> Project:
     data = {
         "name": "t",
@@ -132,15 +144,7 @@ def test_ratio_of_sums_not_average_of_ratios():
     rows += [case("D", "2024-04-11", needs_assessment_date="2024-04-12")]
     ind = indicator(
         unit="percent",
-        measure={
-            "type": "percentage",
-            "numerator": {
-                "type": "count_distinct",
-                "column": "case_id",
-                "where": "needs_assessment_date is not missing",
-            },
-            "denominator": {"type": "count_distinct", "column": "case_id"},
-        },
+        measure=ASSESSED_PCT,
     )
     t, _, _ = run(ind, {"cases": source("cases", rows)})
     q1, q2, year = value(t, "SDN", "2024-Q1"), value(t, "SDN", "2024-Q2"), value(t, "SDN", "2024")

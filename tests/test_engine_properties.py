@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mel.engine.compute import Calendar
 from mel.engine.pipeline import years_of
 from mel.engine.suppress import suppress
-from tests.test_engine import indicator, project, run, source
+from tests.test_engine import ASSESSED_PCT, indicator, project, run, source
 
 COUNTRIES = ["SDN", "TZA"]
 SEXES = ["Female", "Male", "Other"]
@@ -112,15 +112,7 @@ def test_engine_equals_a_naive_loop(records, kind, cumulation, fy_start, with_se
         else (
             {"type": "count_distinct", "column": "case_id"}
             if kind == "count_distinct"
-            else {
-                "type": "percentage",
-                "numerator": {
-                    "type": "count_distinct",
-                    "column": "case_id",
-                    "where": "needs_assessment_date is not missing",
-                },
-                "denominator": {"type": "count_distinct", "column": "case_id"},
-            }
+            else ASSESSED_PCT
         )
     )
     ind = indicator(

@@ -118,38 +118,40 @@ def match_header(
     found: dict[str, int] = {}
     findings: list[Finding] = []
     unknown: list[tuple[int, str]] = []
+
+    def header(code: str, message: str, field: str, **kw) -> None:
+        findings.append(
+            Finding(
+                code,
+                message,
+                file=where,
+                line=raw.header_row,
+                field=field,
+                dataset=dataset,
+                scope="column",
+                **kw,
+            )
+        )
+
     for pos, head in enumerate(raw.header):
         col = by_key.get(_norm(head)) if head else None
         if col is None:
             if head:
                 unknown.append((pos, head))
             elif (raw.data[str(pos)].str.strip() != "").any():
-                findings.append(
-                    Finding(
-                        "bad-header",
-                        f"column {pos + 1} has data but no header",
-                        file=where,
-                        line=raw.header_row,
-                        field=f"#{pos + 1}",
-                        dataset=dataset,
-                        scope="column",
-                        hint="name the column in the header row "
-                        "(merged header cells read as empty)",
-                    )
+                header(
+                    "bad-header",
+                    f"column {pos + 1} has data but no header",
+                    f"#{pos + 1}",
+                    hint="name the column in the header row (merged header cells read as empty)",
                 )
             continue
         if col in found:
-            findings.append(
-                Finding(
-                    "duplicate-column",
-                    f"column '{head}' appears twice in the header (also column {found[col] + 1})",
-                    file=where,
-                    line=raw.header_row,
-                    field=head,
-                    dataset=dataset,
-                    scope="column",
-                    hint="keep one of the two columns",
-                )
+            header(
+                "duplicate-column",
+                f"column '{head}' appears twice in the header (also column {found[col] + 1})",
+                head,
+                hint="keep one of the two columns",
             )
             continue
         found[col] = pos
@@ -161,19 +163,13 @@ def match_header(
             cutoff=0.7,
         )
         target = by_key.get(guess) if guess else None
-        findings.append(
-            Finding(
-                "extra-column",
-                f"column '{head}' is not in the template '{tpl.name}' and is ignored",
-                file=where,
-                line=raw.header_row,
-                field=head,
-                dataset=dataset,
-                scope="column",
-                severity="warning",
-                suggestion=target,
-                hint=f"did you mean '{target}'?" if target else None,
-            )
+        header(
+            "extra-column",
+            f"column '{head}' is not in the template '{tpl.name}' and is ignored",
+            head,
+            severity="warning",
+            suggestion=target,
+            hint=f"did you mean '{target}'?" if target else None,
         )
     for c in missing:
         if c.required:
@@ -182,19 +178,13 @@ def match_header(
                 for _, h in unknown
                 if did_you_mean(_norm(h), [_norm(c.name), _norm(c.label or c.name)], cutoff=0.7)
             ]
-            findings.append(
-                Finding(
-                    "missing-column",
-                    f"required column '{c.name}' is missing",
-                    file=where,
-                    line=raw.header_row,
-                    field=c.name,
-                    dataset=dataset,
-                    scope="column",
-                    hint=f"is '{close[0]}' meant to be '{c.name}'?"
-                    if close
-                    else f"add a column '{c.name}' ({c.label or c.name})",
-                )
+            header(
+                "missing-column",
+                f"required column '{c.name}' is missing",
+                c.name,
+                hint=f"is '{close[0]}' meant to be '{c.name}'?"
+                if close
+                else f"add a column '{c.name}' ({c.label or c.name})",
             )
     return found, findings
 

@@ -502,7 +502,7 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
                 hint = "quote text values"
             problems.append(
                 FilterTypeError(
-                    f"'{name}' holds {_describe(want)} but is compared with {_describe(lit.type)}",
+                    f"'{name}' holds {describe(want)} but is compared with {describe(lit.type)}",
                     lit.pos,
                     hint,
                 )
@@ -551,7 +551,7 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
             if e.op in ("<", "<=", ">", ">=") and (lt not in ("number", "date")):
                 problems.append(
                     FilterTypeError(
-                        f"'{e.op}' compares numbers or dates, not {_describe(lt)}",
+                        f"'{e.op}' compares numbers or dates, not {describe(lt)}",
                         e.pos,
                         "use == or in [...] for text and codes",
                     )
@@ -564,8 +564,8 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
             elif lt != rt:
                 problems.append(
                     FilterTypeError(
-                        f"'{e.left.name}' ({_describe(lt)}) cannot be compared with "
-                        f"'{e.right.name}' ({_describe(rt)})",
+                        f"'{e.left.name}' ({describe(lt)}) cannot be compared with "
+                        f"'{e.right.name}' ({describe(rt)})",
                         e.pos,
                     )
                 )
@@ -622,7 +622,7 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
             if t is not None and t != "boolean":
                 problems.append(
                     FilterTypeError(
-                        f"column '{e.operand.name}' holds {_describe(t)}, not true/false",
+                        f"column '{e.operand.name}' holds {describe(t)}, not true/false",
                         e.pos,
                         f"compare it, e.g. {e.operand.name} == ...",
                     )
@@ -632,7 +632,7 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
     return problems
 
 
-def _describe(t: str) -> str:
+def describe(t: str) -> str:
     return {
         "string": "text",
         "number": "numbers",

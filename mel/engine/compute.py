@@ -460,7 +460,7 @@ def _latest(table: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
 # --- indicators ----------------------------------------------------------------------------------
 
 
-def _disaggregations(ind: Indicator, source: SourceData, catalog) -> list:
+def disaggregations_of(ind: Indicator, source: SourceData, catalog) -> list:
     out = []
     for d in ind.disaggregations:
         spec = source.template.column(d.column)
@@ -519,7 +519,7 @@ def compute_indicator(
     countries = countries or list(project.countries)
     measure = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
     main = sources[ind.dataset]
-    disaggs = _disaggregations(ind, main, catalog)
+    disaggs = disaggregations_of(ind, main, catalog)
 
     def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs)

@@ -76,7 +76,7 @@ def _literal_for(lit: f.Literal_, kind: str, name: str) -> object:
     want = {"string": "string", "number": "number", "date": "date", "boolean": "boolean"}[kind]
     if lit.type != want:
         raise FilterTypeError(
-            f"'{name}' holds {f._describe(want)} but is compared with {f._describe(lit.type)}",
+            f"'{name}' holds {f.describe(want)} but is compared with {f.describe(lit.type)}",
             lit.pos,
         )
     if lit.type == "date":
@@ -106,14 +106,12 @@ def _compare(e: f.Compare, df: pd.DataFrame) -> pd.arrays.BooleanArray:
         left, lna, lkind = _operand(df, e.left, rkind, e.right.name)  # type: ignore[union-attr]
     if lkind != rkind:
         raise FilterTypeError(
-            f"'{getattr(e.left, 'name', '')}' ({f._describe(lkind)}) cannot be compared with "
-            f"'{getattr(e.right, 'name', '')}' ({f._describe(rkind)})",
+            f"'{getattr(e.left, 'name', '')}' ({f.describe(lkind)}) cannot be compared with "
+            f"'{getattr(e.right, 'name', '')}' ({f.describe(rkind)})",
             e.pos,
         )
     if e.op in ("<", "<=", ">", ">=") and lkind not in ("number", "date"):
-        raise FilterTypeError(
-            f"'{e.op}' compares numbers or dates, not {f._describe(lkind)}", e.pos
-        )
+        raise FilterTypeError(f"'{e.op}' compares numbers or dates, not {f.describe(lkind)}", e.pos)
     na = lna | rna
     with np.errstate(invalid="ignore"):
         raw = _OPS[e.op](left, right)

@@ -21,8 +21,8 @@ from mel.engine.compute import (
     TOTAL,
     UNKNOWN,
     Calendar,
-    _disaggregations,
     compute_indicator,
+    disaggregations_of,
     measure_parts,
     prepare_measure,
     sources_from,
@@ -141,7 +141,7 @@ def explain(
     p = periods[period]
     parts: list[PartRows] = []
     excluded = []
-    all_disaggs = _disaggregations(ind, sources[ind.dataset], bundle.catalog)
+    all_disaggs = disaggregations_of(ind, sources[ind.dataset], bundle.catalog)
     for name, m in measure_parts(ind):
         src, prepared, _ = prepare_measure(
             ind, m, sources, calendar, list(project.countries), all_disaggs
