@@ -42,11 +42,10 @@ def test_donor_output_has_no_small_counts_and_no_personal_data(csv_result):
     values = pd.to_numeric(counts["value"], errors="coerce")
     assert not ((values >= 1) & (values < 5)).any()
     cases = pd.read_csv(REPO / EXAMPLE / "data" / "cases.csv", dtype=str, keep_default_na=False)
-    text = (REPO / EXAMPLE).joinpath("data", "cases.csv").read_text()
-    assert text  # the inputs hold names and phones ...
-    names = set(cases["full_name"]) | {p for p in cases["phone"] if p}
+    names = sorted(set(cases["full_name"]) | {p for p in cases["phone"] if p})
+    assert len(names) > 100  # the inputs hold names and phone numbers ...
     blob = table.to_csv()
-    assert not any(n in blob for n in list(names)[:500])  # ... the results never do
+    assert not any(n in blob for n in names)  # ... the results never do
 
 
 def test_internal_mode_shows_small_counts(tmp_path):
