@@ -40,11 +40,18 @@ def test_every_command_has_an_example():
 
 
 @pytest.mark.parametrize(("path", "example"), EXAMPLES, ids=[e for _, e in EXAMPLES])
-def test_every_help_example_runs(cli, path, example):
+def test_every_help_example_runs(cli, path, example, tmp_path, monkeypatch):
+    # Run from a scratch folder that sees the checkout's examples and tests, so that the
+    # outputs an example writes land there and never in the checkout.
+    for name in ("examples", "tests", "indicators", "templates"):
+        (tmp_path / name).symlink_to(REPO / name)
+    monkeypatch.chdir(tmp_path)
+    before = set(REPO.iterdir())
     args = shlex.split(example)[1:]
     result = cli(*args)
     assert result.exit_code == 0, result.output
     assert result.output.strip()
+    assert set(REPO.iterdir()) == before
 
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=lambda p: " ".join(p) or "mel")
