@@ -81,6 +81,22 @@ def _hand(df: pd.DataFrame) -> dict[str, np.ndarray]:
         "`sex` == 'Male'": (known_sex & (sex == "Male")).to_numpy(),
         "'Female' == sex": (known_sex & (sex == "Female")).to_numpy(),
         "18 <= age": (age.notna() & (age >= 18)).to_numpy(),
+        # arithmetic: a sum with a missing part is missing, so its comparison is unknown
+        "age - n >= 15": (age.notna() & df["n"].notna() & (age - df["n"].astype(float) >= 15))
+        .fillna(False)
+        .to_numpy(dtype=bool),
+        "age > n + 10 + 2": (age.notna() & df["n"].notna() & (age > df["n"].astype(float) + 12))
+        .fillna(False)
+        .to_numpy(dtype=bool),
+        "age > -5 + 20": (age.notna() & (age > 15)).to_numpy(),
+        "age >= -1": age.notna().to_numpy(),
+        "closed - reg >= 31": (
+            reg.notna() & closed.notna() & ((closed - reg).dt.days >= 31)
+        ).to_numpy(),
+        "reg + 30 < closed": (
+            reg.notna() & closed.notna() & (reg + pd.Timedelta(days=30) < closed)
+        ).to_numpy(),
+        "reg - 10 <= 2023-12-25": (reg.notna() & (reg <= pd.Timestamp("2024-01-04"))).to_numpy(),
     }
 
 
@@ -132,6 +148,8 @@ def test_empty_frame_gives_empty_mask():
         ("sex not 'a'", 8, "expected 'in' after 'not'"),
         ("in", 0, "expected a column name or a value"),
         ("`sex", 0, "unclosed `quoted column name`"),
+        ("age - n", 7, "expected a comparison"),
+        ("age > - n", 8, "a number after '-'"),
         ("sex == Female", -1, ""),  # valid syntax: Female is read as a column (type error later)
     ],
 )
@@ -171,6 +189,12 @@ COLUMNS = {
         ("age == reg", 0, "cannot be compared"),
         ("sex in ['Female', 'Mal']", 18, "did you mean 'Male'"),
         ("expl has 'sexuel'", 9, "did you mean 'sexual'"),
+        ("age - sex > 3", 0, "cannot compute numbers - text"),
+        ("reg + closed > 3", 0, "cannot compute dates + dates"),
+        ("closed - reg > 2024-01-01", 15, "holds numbers but is compared with dates"),
+        ("reg + 3 > 5", 10, "holds dates but is compared with numbers"),
+        ("expl + age > 3", 0, "cannot be added or subtracted"),
+        ("1 + 2 > 3", 0, "needs at least one column"),
     ],
 )
 def test_type_errors(text, offset, words):
@@ -189,6 +213,9 @@ def test_type_errors(text, offset, words):
         "closed >= reg",
         "done and name is not missing",
         "not (sex in ['Male', 'Other'])",
+        "closed - reg <= 90",
+        "age - 1 > -3",
+        "reg + 30 >= closed",
     ],
 )
 def test_valid_filters_pass_the_checker(text):
@@ -243,6 +270,9 @@ TOKENS = [
     "false",
     "==",
     "=",
+    "+",
+    "-",
+    "-3",
     "!=",
     "<",
     "<=",

@@ -7,6 +7,8 @@ A small, safe expression language, parsed to an AST by hand (never ``eval``/``qu
     not (exploitation has 'sexual') or exit_date is missing
     registration_date >= 2024-01-01 and country != 'SDN'
     exit_date >= entry_date
+    post_score - pre_score >= 10
+    closure_date - registration_date <= 90
 
 Grammar (keywords are case-insensitive)::
 
@@ -15,19 +17,25 @@ Grammar (keywords are case-insensitive)::
     and_expr   := not_expr ('and' not_expr)*
     not_expr   := 'not' not_expr | predicate
     predicate  := '(' expr ')'
+                | sum compare_op sum
                 | operand [ compare_op operand
                           | ['not'] 'in' '[' literal (',' literal)* [','] ']'
                           | 'is' ['not'] 'missing'
                           | 'has' literal ]
+    sum        := operand (('+' | '-') operand)*
     operand    := column | literal
     column     := NAME | `quoted name`
-    literal    := 'text' | "text" | NUMBER | DATE (YYYY-MM-DD) | true | false
+    literal    := 'text' | "text" | ['-'] NUMBER | DATE (YYYY-MM-DD) | true | false
     compare_op := == | = | != | < | <= | > | >=
 
 Missing values follow three-valued logic, as in SQL: a comparison with a missing value is
 *unknown*, ``not unknown`` is unknown, and a record is kept only where the whole filter is true.
 So ``sex != 'Female'`` does not keep records whose sex is missing; write
 ``sex != 'Female' or sex is missing`` for that.
+
+Arithmetic (``+``, ``-``) is allowed on the sides of a comparison: numbers with numbers, a date
+minus a date gives days, a date plus or minus a number of days gives a date. A sum with a missing
+part is missing, so its comparison is unknown.
 
 Errors are :class:`FilterSyntaxError` (with the character offset) and :class:`FilterTypeError`.
 """
@@ -83,7 +91,17 @@ class Literal_:
     pos: int
 
 
-Operand = Column | Literal_
+@dataclass(frozen=True)
+class Arith:
+    """``left + right`` or ``left - right``; only as a side of a comparison."""
+
+    op: Literal["+", "-"]
+    left: Operand
+    right: Operand
+    pos: int
+
+
+Operand = Column | Literal_ | Arith
 
 
 @dataclass(frozen=True)
@@ -156,9 +174,10 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<date>\d{4}-\d{2}-\d{2}(?![\w.-]))
-  | (?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
+  | (?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|<|>|=)
+  | (?P<arith>[+-])
   | (?P<lparen>\()
   | (?P<rparen>\))
   | (?P<lbracket>\[)
@@ -331,12 +350,16 @@ class _Parser:
                 raise err
             self.advance()
             return expr
-        left = self.operand()
+        left = self.sum()
         tok = self.tok
         if tok.kind == "OP":
             self.advance()
-            right = self.operand()
+            right = self.sum()
             return Compare(_COMPARE_OPS[tok.text], left, right, left.pos)
+        if isinstance(left, Arith):
+            err = self.unexpected("a comparison (==, <, >= ...)")
+            err.hint = "compare the sum with a value, e.g. post_score - pre_score >= 10"
+            raise err
         if self.is_kw("in"):
             self.advance()
             return In(left, self.literal_list(), False, left.pos)
@@ -363,6 +386,17 @@ class _Parser:
             return Has(left, self.literal(), left.pos)
         return Truthy(left, left.pos)
 
+    def sum(self) -> Operand:
+        left = self.operand()
+        terms = 0
+        while self.tok.kind == "ARITH":
+            op = self.advance().text
+            terms += 1
+            if terms > _MAX_DEPTH:
+                raise FilterSyntaxError("the sum has too many terms", self.tok.pos)
+            left = Arith(op, left, self.operand(), left.pos)  # type: ignore[arg-type]
+        return left
+
     def operand(self) -> Operand:
         tok = self.tok
         if tok.kind == "NAME":
@@ -370,10 +404,18 @@ class _Parser:
             return Column(str(tok.value), tok.pos)
         if tok.kind in ("STRING", "NUMBER", "DATE") or self.is_kw("true", "false"):
             return self.literal()
+        if tok.kind == "ARITH" and tok.text == "-":
+            return self.literal()
         raise self.unexpected("a column name or a value")
 
     def literal(self) -> Literal_:
         tok = self.tok
+        if tok.kind == "ARITH" and tok.text == "-":
+            self.advance()
+            if self.tok.kind != "NUMBER":
+                raise self.unexpected("a number after '-'")
+            num = self.advance()
+            return Literal_(-num.value, "number", tok.pos)  # type: ignore[operator]
         if tok.kind == "STRING":
             self.advance()
             return Literal_(str(tok.value), "string", tok.pos)
@@ -451,7 +493,7 @@ def columns_of(expr: Expr) -> list[Column]:
     def walk(e: object) -> None:
         if isinstance(e, Column):
             out.append(e)
-        elif isinstance(e, Compare):
+        elif isinstance(e, Compare | Arith):
             walk(e.left)
             walk(e.right)
         elif isinstance(e, In | IsMissing | Has | Truthy):
@@ -489,7 +531,36 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
         if isinstance(o, Column):
             info = col_info(o)
             return (_VALUE_TYPE[info.type] if info else None), info
+        if isinstance(o, Arith):
+            return arith_type(o), None
         return o.type, None
+
+    def arith_type(a: Arith) -> ValueType | None:
+        lt, li = vtype(a.left)
+        rt, ri = vtype(a.right)
+        if lt is None or rt is None:
+            return None
+        for info, side in ((li, a.left), (ri, a.right)):
+            if info is not None and info.multiple:
+                problems.append(
+                    FilterTypeError(
+                        f"column '{side.name}' holds several values per record; it cannot be "  # type: ignore[union-attr]
+                        "added or subtracted",
+                        side.pos,
+                    )
+                )
+                return None
+        result = _ARITH_TYPES.get((lt, a.op, rt))
+        if result is None:
+            problems.append(
+                FilterTypeError(
+                    f"cannot compute {describe(lt)} {a.op} {describe(rt)}",
+                    a.pos,
+                    "add or subtract numbers; a date minus a date gives days; "
+                    "a date plus or minus a number of days gives a date",
+                )
+            )
+        return result
 
     def check_literal(lit: Literal_, want: ValueType, info: ColumnInfo | None, name: str) -> None:
         if lit.type != want:
@@ -531,11 +602,11 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
         elif isinstance(e, Not):
             walk(e.expr)
         elif isinstance(e, Compare):
-            lt, li = vtype(e.left)
-            rt, ri = vtype(e.right)
-            if isinstance(e.left, Literal_) and isinstance(e.right, Literal_):
+            if not columns_of(e):
                 problems.append(FilterTypeError("a comparison needs at least one column", e.pos))
                 return
+            lt, li = vtype(e.left)
+            rt, ri = vtype(e.right)
             if lt is None or rt is None:
                 return
             for info, col in ((li, e.left), (ri, e.right)):
@@ -558,14 +629,14 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
                 )
                 return
             if isinstance(e.right, Literal_):
-                check_literal(e.right, lt, li, e.left.name)  # type: ignore[union-attr]
+                check_literal(e.right, lt, li, operand_name(e.left))
             elif isinstance(e.left, Literal_):
-                check_literal(e.left, rt, ri, e.right.name)
+                check_literal(e.left, rt, ri, operand_name(e.right))
             elif lt != rt:
                 problems.append(
                     FilterTypeError(
-                        f"'{e.left.name}' ({describe(lt)}) cannot be compared with "
-                        f"'{e.right.name}' ({describe(rt)})",
+                        f"'{operand_name(e.left)}' ({describe(lt)}) cannot be compared with "
+                        f"'{operand_name(e.right)}' ({describe(rt)})",
                         e.pos,
                     )
                 )
@@ -630,6 +701,25 @@ def check(expr: Expr, columns: Mapping[str, ColumnInfo]) -> list[FilterError]:
 
     walk(expr)
     return problems
+
+
+_ARITH_TYPES: dict[tuple[str, str, str], ValueType] = {
+    ("number", "+", "number"): "number",
+    ("number", "-", "number"): "number",
+    ("date", "-", "date"): "number",
+    ("date", "+", "number"): "date",
+    ("date", "-", "number"): "date",
+    ("number", "+", "date"): "date",
+}
+
+
+def operand_name(o: Operand) -> str:
+    """How an operand reads in a message: a column's name, a sum written out, a value."""
+    if isinstance(o, Column):
+        return o.name
+    if isinstance(o, Arith):
+        return f"{operand_name(o.left)} {o.op} {operand_name(o.right)}"
+    return _show(o)
 
 
 def describe(t: str) -> str:

@@ -90,24 +90,62 @@ def _operand(df: pd.DataFrame, o: f.Operand, other_kind: str | None, other_name:
     if isinstance(o, f.Column):
         s = _column(df, o)
         return s, s.isna().to_numpy(), _value_kind(s)
+    if isinstance(o, f.Arith):
+        return _arith(df, o)
     assert other_kind is not None
     value = _literal_for(o, other_kind, other_name)
     return value, np.zeros(len(df), dtype=bool), other_kind
 
 
+_DAY = pd.Timedelta(days=1)
+
+
+def _arith(df: pd.DataFrame, a: f.Arith):
+    """A sum or difference as (float or datetime Series, na mask, kind); missing if a part is."""
+
+    def side(o: f.Operand):
+        if isinstance(o, f.Literal_):
+            if o.type not in ("number", "date"):
+                raise FilterTypeError(f"cannot add or subtract {f.describe(o.type)}", o.pos)
+            value = pd.Timestamp(o.value) if o.type == "date" else o.value
+            return value, np.zeros(len(df), dtype=bool), o.type
+        values, na, kind = _operand(df, o, None, "")
+        if kind == "number":
+            values = pd.to_numeric(values).astype("float64")
+        return values, na, kind
+
+    left, lna, lkind = side(a.left)
+    right, rna, rkind = side(a.right)
+    kind = f._ARITH_TYPES.get((lkind, a.op, rkind))
+    if kind is None:
+        raise FilterTypeError(
+            f"cannot compute {f.describe(lkind)} {a.op} {f.describe(rkind)}", a.pos
+        )
+    if lkind == "date" and rkind == "number":
+        right = pd.to_timedelta(right, unit="D") if isinstance(right, pd.Series) else right * _DAY
+    if lkind == "number" and rkind == "date":
+        left = pd.to_timedelta(left, unit="D") if isinstance(left, pd.Series) else left * _DAY
+    out = left + right if a.op == "+" else left - right
+    if lkind == "date" and rkind == "date":
+        out = out / _DAY
+    if not isinstance(out, pd.Series):  # two literals: the checker refuses that; be safe
+        out = pd.Series(out, index=df.index)
+    return out, lna | rna, kind
+
+
 def _compare(e: f.Compare, df: pd.DataFrame) -> pd.arrays.BooleanArray:
-    if isinstance(e.left, f.Literal_) and isinstance(e.right, f.Literal_):
+    if not f.columns_of(e):
         raise FilterTypeError("a comparison needs at least one column", e.pos)
-    if isinstance(e.left, f.Column):
+    if not isinstance(e.left, f.Literal_):
         left, lna, lkind = _operand(df, e.left, None, "")
-        right, rna, rkind = _operand(df, e.right, lkind, e.left.name)
+        right, rna, rkind = _operand(df, e.right, lkind, f.operand_name(e.left))
     else:
         right, rna, rkind = _operand(df, e.right, None, "")
-        left, lna, lkind = _operand(df, e.left, rkind, e.right.name)  # type: ignore[union-attr]
+        left, lna, lkind = _operand(df, e.left, rkind, f.operand_name(e.right))
     if lkind != rkind:
         raise FilterTypeError(
-            f"'{getattr(e.left, 'name', '')}' ({f.describe(lkind)}) cannot be compared with "
-            f"'{getattr(e.right, 'name', '')}' ({f.describe(rkind)})",
+            f"'{f.operand_name(e.left)}' ({f.describe(lkind)}) cannot be compared with "
+            f"'{f.operand_name(e.right)}' ({f.describe(rkind)})",
             e.pos,
         )
     if e.op in ("<", "<=", ">", ">=") and lkind not in ("number", "date"):
