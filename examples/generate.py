@@ -732,6 +732,20 @@ MILESTONES = [
     ("NGA", "2024-09-16", "coordination_body", "State task force against trafficking (Edo)", "no"),
     ("NGA", "2025-02-11", "referral_mechanism", "National referral mechanism revised", "yes"),
     ("NGA", "2025-10-01", "policy", "Policy on the protection of trafficked children", "no"),
+    (
+        "TZA",
+        "2024-02-12",
+        "inter_ministerial_council",
+        "Anti-Trafficking Committee given inter-ministerial standing",
+        "no",
+    ),
+    (
+        "NGA",
+        "2025-05-20",
+        "joint_prevention_plan",
+        "Joint NAPTIP and civil-society prevention workplan",
+        "yes",
+    ),
 ]
 
 
@@ -754,6 +768,95 @@ def make_population(countries: list[str]) -> pd.DataFrame:
         for y, p in zip(range(START.year, END.year + 1), figures, strict=True):
             rows.append((c, str(y), str(p), "illustrative figure (example data)"))
     return pd.DataFrame(rows, columns=["country", "year", "population", "source"])
+
+
+def make_surveys(rng, countries: list[str], scale: float) -> pd.DataFrame:
+    """KAP surveys of the awareness campaigns' target groups: a baseline round in the first
+    quarter a country is active and an endline in 2025; awareness rises between them."""
+    rows = []
+    for c in countries:
+        first_y, first_q = _quarters(c)[0]
+        rounds = [
+            ("baseline", dt.date(first_y, 3 * first_q - 2, 1), 2.1),
+            ("endline", dt.date(2025, 10, 1), 3.3),
+        ]
+        for rnd, start, mean_risks in rounds:
+            survey = f"{c}-S-{rnd[:4].upper()}"
+            n = int(rng.integers(150, 260) * scale)
+            day = _day(start) + rng.integers(0, 60, n)
+            female = rng.random(n) < 0.54
+            minor = rng.random(n) < 0.22
+            risks = rng.poisson(mean_risks + 0.4 * female, n).clip(0, 12)
+            access = rng.random(n) < (0.3 if rnd == "baseline" else 0.46)
+            access_known = rng.random(n) >= 0.06
+            audience = _pick(
+                rng,
+                ["potential_migrants", "youth", "parents", "community_leaders"],
+                [0.45, 0.3, 0.15, 0.1],
+                n,
+            )
+            for k in range(n):
+                rows.append(
+                    (
+                        survey,
+                        f"{survey}-{k + 1:04d}",
+                        _iso1(int(day[k])),
+                        c,
+                        rnd,
+                        _offices(c)[k % len(_offices(c))][1],
+                        audience[k],
+                        "Female" if female[k] else "Male",
+                        "Minor" if minor[k] else "Adult",
+                        str(int(risks[k])),
+                        ("yes" if access[k] else "no") if access_known[k] else "",
+                        f"{FIRST[k % len(FIRST)]} {LAST[(k * 7) % len(LAST)]}",
+                    )
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "survey_id",
+            "respondent_id",
+            "survey_date",
+            "country",
+            "round",
+            "location",
+            "audience",
+            "sex",
+            "age_group",
+            "risks_named",
+            "safe_migration_access",
+            "respondent_name",
+        ],
+    )
+
+
+def make_budget(rng, countries: list[str]) -> pd.DataFrame:
+    """One State budget a year per country, adopted in January; the civil-society prevention
+    line grows over the years."""
+    rows = []
+    lines = ["civil_society_prevention", "victim_assistance", "law_enforcement", "coordination"]
+    for c in countries:
+        base = float(rng.integers(40, 160)) * 1000
+        for y in range(START.year, END.year + 1):
+            growth = 1 + 0.18 * (y - START.year)
+            for j, line in enumerate(lines):
+                amount = base * (growth if line == "civil_society_prevention" else 1) * (1 + j)
+                amount *= float(rng.uniform(0.9, 1.1))
+                rows.append(
+                    (
+                        f"{c}-B{y}-{j + 1}",
+                        f"{y}-01-{int(rng.integers(10, 29)):02d}",
+                        c,
+                        line,
+                        f"{amount:.0f}",
+                        f"State budget {y}",
+                    )
+                )
+    return pd.DataFrame(
+        rows,
+        columns=["budget_id", "adopted_date", "country", "budget_line", "amount_usd", "source"],
+    )
 
 
 def make_targets(countries: list[str], cases: pd.DataFrame) -> pd.DataFrame:
@@ -797,6 +900,8 @@ datasets:
   referrals: {{path: data/referrals.csv}}
   legal: {{path: data/legal.csv}}
   population: {{path: data/population.csv}}
+  surveys: {{path: data/surveys.csv}}
+  budget: {{path: data/budget.csv}}
 {excel_datasets}indicators:
   select: [PROT-01, PROT-02, PREV-01, PROS-01, PART-01, PART-02]
 targets: targets.csv
@@ -894,10 +999,15 @@ def generate(
     data["legal"] = make_legal(rng, countries, max(1.0, scale**0.5))
     data["milestones"] = make_milestones(countries)
     data["population"] = make_population(countries)
+    # datasets added later draw from their own streams, so the earlier files stay as they were
+    data["surveys"] = make_surveys(
+        np.random.default_rng([seed, 1]), countries, max(1.0, scale**0.5)
+    )
+    data["budget"] = make_budget(np.random.default_rng([seed, 2]), countries)
     if out.exists():
         shutil.rmtree(out)
     (out / "data").mkdir(parents=True)
-    for name in ("cases", "assistance", "referrals", "legal", "population"):
+    for name in ("cases", "assistance", "referrals", "legal", "population", "surveys", "budget"):
         _csv(data[name], out / "data" / f"{name}.csv")
     excel = cases <= EXCEL_MAX_ROWS * 2
     if excel:

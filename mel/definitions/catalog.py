@@ -247,6 +247,20 @@ def _unknown_dataset(ld: Loaded, name: str, cat: Catalog, path: tuple) -> Findin
     )
 
 
+def _distinct(ind: Indicator) -> bool:
+    """Whether the indicator counts distinct persons (or cases) over records: one person may
+    then have records in several categories of a one-value-per-record column (services by type),
+    so the column is multi-response for this indicator."""
+    from mel.definitions.models import ChangeFromBaseline, CountDistinct, Percentage, Ratio
+
+    m = ind.measure
+    if isinstance(m, ChangeFromBaseline):
+        m = m.of
+    if isinstance(m, Ratio | Percentage):
+        return isinstance(m.numerator, CountDistinct)
+    return isinstance(m, CountDistinct)
+
+
 def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
     """Cross-reference checks of one indicator against the templates and code lists."""
     ind = ld.obj
@@ -323,11 +337,12 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
                     hint="remove it, or make the measure a percentage",
                 )
             )
-        if spec is not None and d.multi_response and not spec.multiple:
+        if spec is not None and d.multi_response and not spec.multiple and not _distinct(ind):
             out.append(
                 ld.finding(
                     "invalid",
-                    f"column '{d.column}' holds one value per record; it is not multi-response",
+                    f"column '{d.column}' holds one value per record and the indicator counts "
+                    "records, so it is not multi-response",
                     ("disaggregations", i, "multi_response"),
                     hint="remove 'multi_response: true'",
                 )

@@ -59,12 +59,22 @@ Identifier = Annotated[
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ColumnName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 
-Pillar = Literal["prevention", "protection", "prosecution", "partnership"]
+Pillar = Literal["prevention", "protection", "prosecution", "partnership", "context"]
 Level = Literal["impact", "objective", "result", "process"]
 Cumulation = Literal["per_period", "cumulative", "latest"]
 Direction = Literal["increase", "decrease"]
 Frequency = Literal["monthly", "quarterly", "semiannual", "annual", "once", "continuous"]
 Provenance = Literal["taken", "adapted", "derived"]
+# The handbook's target forms: Yes/True (milestones), "X% increase/decrease" from the baseline,
+# a number or a percentage to reach.
+TargetForm = Literal["yes", "number", "percentage", "percent_increase", "percent_decrease"]
+TARGET_FORM_WORDS = {
+    "yes": "Yes/True by the end of the period",
+    "number": "a number to reach",
+    "percentage": "a percentage to reach",
+    "percent_increase": "X% increase from the baseline",
+    "percent_decrease": "X% decrease from the baseline",
+}
 ColumnType = Literal["string", "code", "integer", "number", "date", "boolean"]
 PeriodType = Literal["month", "quarter", "half", "year"]
 Language = Literal["en", "fr", "es"]
@@ -105,6 +115,7 @@ SYNONYMS: dict[str, str] = {
     "average": "mean",
     "partnerships": "partnership",
     "coordination": "partnership",
+    "contextual": "context",
 }
 
 
@@ -315,6 +326,9 @@ class Indicator(Model):
     )
     cumulation: Cumulation = "per_period"
     direction: Direction = "increase"
+    target_form: TargetForm | None = Field(
+        None, description="how targets are set; default from the measure and direction"
+    )
     verification: Verification
     frequency: Frequencies
     references: list[Reference] = Field(min_length=1)
@@ -331,6 +345,19 @@ class Indicator(Model):
 
     def sources(self) -> list[str]:
         return [r.source for r in self.references]
+
+    @property
+    def target_kind(self) -> str:
+        """The target form, stated or inferred from the measure and the direction."""
+        if self.target_form is not None:
+            return self.target_form
+        if isinstance(self.measure, Milestone):
+            return "yes"
+        if isinstance(self.measure, ChangeFromBaseline):
+            return "percent_increase" if self.direction == "increase" else "percent_decrease"
+        if self.is_ratio or isinstance(self.measure, Percentage):
+            return "percentage" if isinstance(self.measure, Percentage) else "number"
+        return "number"
 
 
 class IndicatorFile(Model):

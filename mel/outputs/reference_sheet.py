@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mel.definitions.models import (
+    TARGET_FORM_WORDS,
     ChangeFromBaseline,
     Count,
     CountDistinct,
@@ -96,6 +97,7 @@ def sheet(ind: Indicator) -> list[tuple[str, str]]:
             "Direction of change",
             "increase is good" if ind.direction == "increase" else "decrease is good",
         ),
+        ("Target", TARGET_FORM_WORDS[ind.target_kind]),
         ("Data collection method", "; ".join(ind.verification.method)),
         ("Data source", ind.verification.source),
         ("Collection frequency", ind.frequency.collection),
