@@ -91,6 +91,9 @@ def _count_query(
     """
 
 
+SQL_INDICATORS = ("PROT-01", "PROT-02", "PREV-01", "PROS-01", "PART-01", "PART-02")
+
+
 def duckdb_tables(con, project, fy_start: int) -> dict[str, pd.DataFrame]:
     """The indicator set of the example, by hand in SQL."""
     c, s, e = list(project.countries), project.start, project.end
@@ -250,7 +253,10 @@ def main() -> None:
     resident = rss_mb()
     isolated = reset_peak()
     t0 = time.perf_counter()
-    table, _, _ = compute(bundle.indicators, sources, project, bundle.catalog)
+    # the indicators written in SQL below (the example's first six); the others of the example
+    # would give the engine more work than DuckDB and make the ratio unfair
+    chosen = [i for i in bundle.indicators if i.id in SQL_INDICATORS]
+    table, _, _ = compute(chosen, sources, project, bundle.catalog)
     engine_s = time.perf_counter() - t0
     engine_peak = peak_mb()
 
@@ -274,7 +280,7 @@ def main() -> None:
         f"{gen_s:.1f} s, validated in {val_s:.1f} s)"
     )
     print(
-        f"indicators: {len(bundle.indicators)}; cells: {len(table):,}; periods: "
+        f"indicators: {len(chosen)}; cells: {len(table):,}; periods: "
         f"{len(cal.periods)} quarters, {len(cal.years)} fiscal years, LoP"
     )
     print(f"engine: {engine_s:.2f} s")

@@ -859,11 +859,14 @@ def make_budget(rng, countries: list[str]) -> pd.DataFrame:
     )
 
 
-def make_targets(countries: list[str], cases: pd.DataFrame) -> pd.DataFrame:
+def make_targets(countries: list[str], data: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Baselines, LoP and per-fiscal-year and per-quarter targets, in the range of the data."""
+    cases = data["cases"]
     rows = []
     victims = cases[cases["trafficking_status"] != "not_a_victim"]
     per_country = victims.groupby("country").size()
+    surveys = data["surveys"]
+    budget = data["budget"]
     for c in countries:
         n = int(per_country.get(c, 0))
         lop = int(round(n * 1.05, -1))
@@ -873,12 +876,45 @@ def make_targets(countries: list[str], cases: pd.DataFrame) -> pd.DataFrame:
         for q in range(1, 5):
             rows.append(("PROT-01", c, f"FY2025-Q{q}", "", str(round(lop / 12.5)), ""))
         rows.append(("PROT-02", c, "LoP", "60", "85", "percent of identified victims"))
+        rows.append(("PROT-04", c, "LoP", "", str(int(round(n * 0.9, -1))), ""))
+        rows.append(("PROT-13", c, "LoP", "50", "70", "percent of closed cases"))
+        rows.append(("PROT-17", c, "LoP", "", "75", "percent of referrals"))
         rows.append(("PREV-01", c, "LoP", "0", "300", ""))
+        # the baseline survey's value is the baseline of the change indicator
+        base = surveys[(surveys["country"] == c) & (surveys["round"] == "baseline")]
+        known = base["risks_named"].astype(int)
+        if len(known):
+            pct = 100 * float((known >= 3).mean())
+            rows.append(("PREV-05", c, "LoP", f"{pct:.1f}", f"{pct * 1.3:.1f}", "endline value"))
+            rows.append(("PREV-06", c, "LoP", f"{pct:.1f}", "30", "30% increase on the baseline"))
+        first = budget[
+            (budget["country"] == c)
+            & (budget["budget_line"] == "civil_society_prevention")
+            & budget["adopted_date"].str.startswith(str(START.year))
+        ]
+        if len(first):
+            amount = float(first["amount_usd"].astype(float).sum())
+            rows.append(("PREV-11", c, "LoP", f"{amount:.0f}", "25", "25% increase, State budget"))
         rows.append(("PROS-01", c, "LoP", "0", "450", ""))
+        rows.append(("PROS-04", c, "LoP", "", "25", ""))
+        rows.append(("PROS-06", c, "LoP", "", "40", "convictions per 100 prosecutions"))
         rows.append(("PART-01", c, "LoP", "no", "yes", "national referral mechanism adopted"))
         rows.append(("PART-02", c, "LoP", "", str(int(round(n * 0.5, -1))), ""))
+        rows.append(("PART-03", c, "LoP", "no", "yes", ""))
     rows.append(("PROT-01", "ALL", "LoP", "", str(int(round(len(victims) * 1.05, -1))), ""))
     rows.append(("PROT-02", "ALL", "LoP", "60", "85", ""))
+    base = surveys[surveys["country"].isin(countries) & (surveys["round"] == "baseline")]
+    if len(base):
+        pct = 100 * float((base["risks_named"].astype(int) >= 3).mean())
+        rows.append(("PREV-06", "ALL", "LoP", f"{pct:.1f}", "30", "30% increase on the baseline"))
+    first = budget[
+        budget["country"].isin(countries)
+        & (budget["budget_line"] == "civil_society_prevention")
+        & budget["adopted_date"].str.startswith(str(START.year))
+    ]
+    if len(first):
+        amount = float(first["amount_usd"].astype(float).sum())
+        rows.append(("PREV-11", "ALL", "LoP", f"{amount:.0f}", "25", "25% increase"))
     return pd.DataFrame(
         rows, columns=["indicator", "country", "period", "baseline", "target", "note"]
     )
@@ -903,7 +939,12 @@ datasets:
   surveys: {{path: data/surveys.csv}}
   budget: {{path: data/budget.csv}}
 {excel_datasets}indicators:
-  select: [PROT-01, PROT-02, PREV-01, PROS-01, PART-01, PART-02]
+  # the programme's logframe: catalog indicators by id (see 'mel indicators list')
+  select: [PROT-01, PROT-02, PROT-03, PROT-04, PROT-11, PROT-13, PROT-17,
+           PREV-01, PREV-02, PREV-05, PREV-06, PREV-11,
+           PROS-01, PROS-02, PROS-04, PROS-06,
+           PART-01, PART-02, PART-03,
+           CTX-01, CTX-03]
 targets: targets.csv
 privacy:
   threshold: 5
@@ -1028,7 +1069,7 @@ def generate(
     (out / "mel.yaml").write_text(
         MEL_YAML.format(countries=", ".join(countries), excel_datasets=extra), encoding="utf-8"
     )
-    _csv(make_targets(countries, data["cases"]), out / "targets.csv")
+    _csv(make_targets(countries, data), out / "targets.csv")
     return data
 
 

@@ -49,58 +49,47 @@ def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
     """Index arrays of cells that add up: (parts..., total)."""
     groups: list[np.ndarray] = []
     t = table.reset_index(drop=True)
-    single = t["disaggregation"].eq(TOTAL) | ~t["multi_response"]
+    ind = t["indicator"].to_numpy(dtype=object)
+    geo = t["country"].to_numpy(dtype=object)
+    per = t["period"].to_numpy(dtype=object)
+    dis = t["disaggregation"].to_numpy(dtype=object)
+    cat = t["category"].to_numpy(dtype=object)
+    kind = t["period_kind"].to_numpy(dtype=object)
+    single = (dis == TOTAL) | ~t["multi_response"].to_numpy(dtype=bool)
+    row_of = {k: i for i, k in enumerate(zip(ind, geo, per, dis, cat, strict=True))}
     # categories of a disaggregation + the total of the same indicator, country and period
-    totals = t[t["disaggregation"] == TOTAL]
-    total_at = {
-        k: i
-        for i, k in zip(
-            totals.index,
-            zip(totals["indicator"], totals["country"], totals["period"], strict=True),
-            strict=True,
-        )
-    }
-    parts = t[(t["disaggregation"] != TOTAL) & single]
-    for (ind, geo, per, _dis), idx in parts.groupby(
+    parts = t[(dis != TOTAL) & single]
+    for (i, g, p, _d), idx in parts.groupby(
         ["indicator", "country", "period", "disaggregation"], sort=False
     ).groups.items():
-        total = total_at.get((ind, geo, per))
+        total = row_of.get((i, g, p, TOTAL, TOTAL))
         if total is not None:
             groups.append(np.append(np.asarray(idx), total))
     # countries + all countries, per indicator, period, disaggregation and category
-    for _, idx in t.groupby(
+    for idx in t.groupby(
         ["indicator", "period", "disaggregation", "category"], sort=False
-    ).groups.items():
-        idx = np.asarray(idx)
-        if (t.loc[idx, "country"] == ALL).sum() == 1 and len(idx) > 1:
-            order = np.argsort((t.loc[idx, "country"] == ALL).to_numpy(), kind="stable")
-            groups.append(idx[order])
-    # reporting periods of a year + the year; years + LoP
-    t2 = t.assign(_year=t["period"].map(years))
-    for _, idx in (
-        t2[t2["period_kind"].isin(["quarter", "month", "half"])]
-        .groupby(["indicator", "country", "disaggregation", "category", "_year"], sort=False)
-        .groups.items()
-    ):
-        key = t.loc[idx[0]]
-        year_row = t.index[
-            (t["indicator"] == key["indicator"])
-            & (t["country"] == key["country"])
-            & (t["disaggregation"] == key["disaggregation"])
-            & (t["category"] == key["category"])
-            & (t["period"] == years.get(key["period"]))
-        ]
-        if len(year_row) == 1:
-            groups.append(np.append(np.asarray(idx), year_row[0]))
-    for _, idx in (
-        t[t["period_kind"].isin(["year", "lop"])]
-        .groupby(["indicator", "country", "disaggregation", "category"], sort=False)
-        .groups.items()
-    ):
-        idx = np.asarray(idx)
-        if (t.loc[idx, "period"] == LOP).sum() == 1 and len(idx) > 2:
-            order = np.argsort((t.loc[idx, "period"] == LOP).to_numpy(), kind="stable")
-            groups.append(idx[order])
+    ).indices.values():
+        is_all = geo[idx] == ALL
+        if is_all.sum() == 1 and len(idx) > 1:
+            groups.append(idx[np.argsort(is_all, kind="stable")])
+    # reporting periods of a year + the year
+    sub = np.flatnonzero(np.isin(kind, ["quarter", "month", "half"]))
+    year_of = np.array([years.get(x) for x in per[sub]], dtype=object)
+    keys = pd.DataFrame({"i": ind[sub], "g": geo[sub], "d": dis[sub], "c": cat[sub], "y": year_of})
+    for (i, g, d, c, y), pos in keys.groupby(
+        ["i", "g", "d", "c", "y"], sort=False, dropna=True
+    ).indices.items():
+        year_row = row_of.get((i, g, y, d, c))
+        if year_row is not None:
+            groups.append(np.append(sub[pos], year_row))
+    # years + the life of project
+    sub = np.flatnonzero(np.isin(kind, ["year", "lop"]))
+    keys = pd.DataFrame({"i": ind[sub], "g": geo[sub], "d": dis[sub], "c": cat[sub]})
+    for pos in keys.groupby(["i", "g", "d", "c"], sort=False).indices.values():
+        idx = sub[pos]
+        is_lop = per[idx] == LOP
+        if is_lop.sum() == 1 and len(idx) > 2:
+            groups.append(idx[np.argsort(is_lop, kind="stable")])
     return groups
 
 
