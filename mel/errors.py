@@ -210,9 +210,29 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     lowered = {c.lower(): c for c in candidates}
     if word.lower() in lowered:
         return lowered[word.lower()]
-    match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
-    if match:
-        return lowered[match[0]]
+
+    def norm(text: str) -> str:  # PROT-1, prot_01 and PROT 01 are all PROT-01
+        return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[_\-\s]+", "", text.lower()))
+
+    normalised = {norm(c): c for c in candidates}
+    if norm(word) in normalised:
+        return normalised[norm(word)]
+    # the closest by similarity; among equally close ones, the longest common beginning
+    # (PROT-1O is PROT-10 rather than PROT-21)
+    w = word.lower()
+    scored = []
+    for low in lowered:
+        m = difflib.SequenceMatcher(None, w, low)
+        if m.real_quick_ratio() >= cutoff and m.quick_ratio() >= cutoff:
+            ratio = m.ratio()
+            if ratio >= cutoff:
+                prefix = next(
+                    (k for k, (a, b) in enumerate(zip(w, low, strict=False)) if a != b),
+                    min(len(w), len(low)),
+                )
+                scored.append((ratio, prefix, low))
+    if scored:
+        return lowered[max(scored, key=lambda x: (x[0], x[1]))[2]]
     # the same words in another order: distinct_count -> count_distinct
     parts = sorted(re.split(r"[_\-\s]+", word.lower()))
     for low, original in lowered.items():

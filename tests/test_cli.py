@@ -90,7 +90,10 @@ def test_list_shows_the_catalog(cli):
         (["--level", "objective"], ["PART-01"], ["PART-02", "PROT-01"]),
         (["--source", "PS.5.1-28"], ["PROS-01"], ["PREV-01", "PART-02"]),
         (["--source", "us government"], ["PROS-01", "PREV-01", "PART-02"], ["PROT-01"]),
-        (["--pillar", "protection", "--level", "process"], ["0 indicators"], ["PROT-01"]),
+        (["--pillar", "protection", "--level", "process"], ["PROT-05", "PROT-14"], ["PROT-01"]),
+        (["--pillar", "context", "--level", "process"], ["0 indicators"], ["CTX-01"]),
+        (["--pillar", "context"], ["CTX-01", "CTX-06"], ["PROT-01"]),
+        (["--source", "PS.5.2-23"], ["PROS-11"], ["PROS-01"]),
     ],
 )
 def test_list_filters(cli, args, present, absent):

@@ -49,6 +49,8 @@ def test_clean_example_validates_without_findings():
         "trainings",
         "awareness",
         "milestones",
+        "surveys",
+        "budget",
     }
 
 

@@ -11,6 +11,7 @@ from mel.cli import indicators
 from mel.cli.common import STATE, debug_requested
 from mel.cli.compute import compute
 from mel.cli.explain import explain
+from mel.cli.init import init
 from mel.cli.template import template
 from mel.cli.validate import validate
 
@@ -30,6 +31,7 @@ app.command("validate")(validate)
 app.command("template")(template)
 app.command("compute")(compute)
 app.command("explain")(explain)
+app.command("init")(init)
 
 
 def _version(value: bool) -> None:

@@ -1,8 +1,9 @@
-"""`mel indicators list|show|lint`: browse and check indicator definitions."""
+"""`mel indicators list|show|lint|test|docs`: browse, check and document indicator
+definitions."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from mel.cli.common import console, handle_errors, print_findings, summary_line
 from mel.definitions.catalog import load_catalog, select
 from mel.definitions.loader import yaml_files
 from mel.definitions.models import LEVELS, PILLARS
-from mel.errors import EXIT_DEFINITION, DefinitionError
+from mel.errors import EXIT_DATA, EXIT_DEFINITION, DefinitionError
 from mel.outputs import reference_sheet
 
 app = typer.Typer(
@@ -135,6 +136,99 @@ def lint(
         raise typer.Exit(EXIT_DEFINITION)
     where = f"{n_files} file{'s' if n_files != 1 else ''}" if n_files is not None else "catalog"
     typer.echo(f"ok: {len(cat.indicators)} indicators in {where}, no errors")
+
+
+@app.command("test")
+@handle_errors
+def run_fixtures(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Definition files or folders. Default: the bundled catalog.", show_default=False
+        ),
+    ] = None,
+    templates: TemplatesOption = None,
+) -> None:
+    """Run every indicator's fixture: its tiny dataset through validation and the engine, each
+    expected value compared with the computed one. Exits 1 if any fixture fails.
+
+    Example: mel indicators test
+    """
+    from mel.engine.fixtures import run_fixture
+
+    cat = load_catalog(paths, templates).raise_if_errors()
+    failed = missing = checked = 0
+    for iid, ld in cat.indicators.items():
+        if ld.obj.fixture is None:
+            missing += 1
+            typer.echo(f"{iid}: no fixture")
+            continue
+        outcome = run_fixture(ld.obj, cat)
+        checked += outcome.checked
+        if not outcome.ok:
+            failed += 1
+            for text in outcome.failures:
+                typer.echo(f"{ld.doc.file}: {iid}: {text}")
+    n = len(cat.indicators)
+    summary = f"{n - failed - missing} of {n} fixtures passed ({checked} values checked)"
+    if failed or missing:
+        summary += f"; {failed} failed, {missing} without a fixture"
+    typer.echo(summary, err=bool(failed))
+    if failed:
+        raise typer.Exit(EXIT_DATA)
+
+
+class DocFormat(StrEnum):
+    md = "md"
+    xlsx = "xlsx"
+
+
+@app.command("docs")
+@handle_errors
+def docs(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write: .md (Markdown) or .xlsx.")
+    ],
+    pillar: Annotated[
+        PillarChoice | None, typer.Option(help="Only this pillar.", case_sensitive=False)
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Only indicators whose references mention this text, e.g. PS.5."),
+    ] = None,
+    fmt: Annotated[
+        DocFormat | None, typer.Option("--format", "-f", help="md or xlsx (default: from -o).")
+    ] = None,
+    title: Annotated[
+        str, typer.Option(help="The document's title.")
+    ] = "Counter-trafficking indicator reference sheets",
+    catalog: CatalogOption = None,
+    templates: TemplatesOption = None,
+) -> None:
+    """Write the catalog's indicator reference sheets as one document, grouped by pillar and
+    logframe level: Markdown, or an Excel workbook with an index sheet and one sheet each.
+
+    Example: mel indicators docs -o catalog.xlsx
+    """
+    from mel.errors import UsageError
+    from mel.outputs import catalog_docs
+
+    kind = fmt.value if fmt else output.suffix.lstrip(".").lower()
+    if kind not in catalog_docs.FORMATS:
+        raise UsageError(
+            f"{output}: write .md or .xlsx (or give --format md|xlsx)",
+        )
+    cat = load_catalog(catalog, templates).raise_if_errors()
+    chosen = select(
+        (ld.obj for ld in cat.indicators.values()),
+        pillar=pillar.value if pillar else None,
+        level=None,
+        source=source,
+    )
+    if not chosen:
+        raise UsageError("no indicator matches --pillar/--source")
+    catalog_docs.write(chosen, output, title, kind)
+    typer.echo(f"wrote {output}: {len(chosen)} indicator reference sheets")
 
 
 __all__ = ["DefinitionError", "app"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from mel.definitions.models import (
     Target,
     Template,
 )
+from mel.definitions.periods import parse_period_label
 from mel.definitions.yamlio import Document, Path_, display_path, dotted, load_file
 from mel.errors import Finding, make
 
@@ -323,6 +325,154 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     reader = csv.reader(io.StringIO(text), dialect)
     header = [h.strip() for h in next(reader)]
+    return _targets_long(shown, header, enumerate(reader, start=2))
+
+
+def load_targets(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
+    """Targets from a CSV file or an Excel workbook (long: one row per indicator, country and
+    period; or the grid ``mel init`` writes: one row per indicator and country, a column per
+    period)."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        return load_targets_workbook(path)
+    return load_targets_csv(path)
+
+
+# columns of the targets grid that are there for the reader, not for mel
+GRID_INFO_COLUMNS = ("indicator name", "unit", "direction", "target form", "note")
+
+
+def _excel_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.datetime | dt.date):
+        return v.strftime("%Y-%m-%d")
+    return str(v).strip()
+
+
+def load_targets_workbook(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
+    """Targets from the first sheet of a workbook whose header row starts with 'indicator'."""
+    shown = display_path(path)
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        return [], [
+            Finding(
+                "file-format",
+                f"cannot read the workbook ({type(exc).__name__})",
+                file=shown,
+                hint="save it again from Excel as .xlsx, or write the targets as CSV",
+            )
+        ]
+    ws = wb[wb.sheetnames[0]]
+    rows = [[_excel_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    for i, r in enumerate(rows):
+        if r and r[0].lower() == "indicator":
+            header_at = i
+            break
+    else:
+        return [], [
+            Finding(
+                "bad-header",
+                "no header row starting with 'indicator'",
+                file=shown,
+                line=1,
+                scope="column",
+                hint="the header needs: " + ", ".join(TARGET_COLUMNS),
+            )
+        ]
+    header = [h.strip() for h in rows[header_at]]
+    while header and header[-1] == "":
+        header.pop()
+    body = ((header_at + 2 + k, r) for k, r in enumerate(rows[header_at + 1 :]))
+    if "period" in header:
+        return _targets_long(f"{shown}[{ws.title}]", header, body, header_at + 1)
+    return _targets_grid(f"{shown}[{ws.title}]", header, body, header_at + 1)
+
+
+def _targets_grid(
+    shown: str, header: list[str], rows, header_line: int = 1
+) -> tuple[list[tuple[int, Target]], list[Finding]]:
+    """indicator, country, baseline, LoP, and one column per period label."""
+    findings: list[Finding] = []
+    periods: list[str] = []
+    for h in header:
+        if h in ("indicator", "country", "baseline") or h.lower() in GRID_INFO_COLUMNS:
+            continue
+        try:
+            parse_period_label(h)
+            periods.append(h)
+        except ValueError:
+            findings.append(
+                Finding(
+                    "bad-header",
+                    f"column '{h}' is neither a period label nor a known column",
+                    file=shown,
+                    line=header_line,
+                    field=h,
+                    scope="column",
+                    hint="period columns are labels like LoP, FY2024, FY2024-Q1, 2024-Q1",
+                )
+            )
+    for needed in ("indicator", "country"):
+        if needed not in header:
+            findings.append(
+                Finding(
+                    "bad-header",
+                    f"the column '{needed}' is missing",
+                    file=shown,
+                    line=header_line,
+                    scope="column",
+                )
+            )
+    if findings:
+        return [], findings
+    col = {h: header.index(h) for h in header}
+    out: list[tuple[int, Target]] = []
+    for rowno, row in rows:
+        row = [*row, *[""] * (len(header) - len(row))]
+        if not row[col["indicator"]]:
+            continue
+        base = {"indicator": row[col["indicator"]], "country": row[col["country"]] or "ALL"}
+        baseline = _cell(row[col["baseline"]]) if "baseline" in col else None
+        for p in periods:
+            value = _cell(row[col[p]])
+            if value is None and not (p == "LoP" and baseline is not None):
+                continue
+            record = {**base, "period": p, "target": value}
+            if p == "LoP":
+                record["baseline"] = baseline
+            try:
+                out.append((rowno, Target.model_validate(record)))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    field = str(err["loc"][0]) if err["loc"] else None
+                    where = p if field == "target" else (field or p)
+                    findings.append(
+                        Finding(
+                            "bad-cell",
+                            f"expected a number or yes/no, found '{row[col[where]]}'"
+                            if where in col and err["type"].endswith("_type")
+                            else err["msg"].removeprefix("Value error, "),
+                            file=shown,
+                            line=rowno,
+                            field=where,
+                            scope="cell",
+                        )
+                    )
+                    break
+    return out, findings
+
+
+def _targets_long(
+    shown: str, header: list[str], rows, header_line: int = 1
+) -> tuple[list[tuple[int, Target]], list[Finding]]:
     findings: list[Finding] = []
     unknown = [h for h in header if h not in TARGET_COLUMNS]
     for h in unknown:
@@ -334,7 +484,7 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
                 "bad-header",
                 f"unknown column '{h}'",
                 file=shown,
-                line=1,
+                line=header_line,
                 field=h,
                 scope="column",
                 hint=f"did you mean '{guess}'?"
@@ -348,7 +498,7 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
                 "bad-header",
                 "the column 'indicator' is missing",
                 file=shown,
-                line=1,
+                line=header_line,
                 scope="column",
                 hint="the header needs: " + ", ".join(TARGET_COLUMNS),
             )
@@ -356,7 +506,7 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
     if findings:
         return [], findings
     out: list[tuple[int, Target]] = []
-    for rowno, row in enumerate(reader, start=2):
+    for rowno, row in rows:
         if not any(c.strip() for c in row):
             continue
         record = {h: _cell(v) for h, v in zip(header, row, strict=False) if _cell(v) is not None}
@@ -375,8 +525,8 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
                 msg = err["msg"].removeprefix("Value error, ")
                 if err["type"] in ("float_type", "int_type", "bool_type"):
                     wanted = "a number or yes/no"
-                    shown = row[header.index(col)].strip() if col in header else err.get("input")
-                    msg = f"expected {wanted}, found '{shown}'"
+                    found = row[header.index(col)].strip() if col in header else err.get("input")
+                    msg = f"expected {wanted}, found '{found}'"
                 findings.append(
                     Finding(
                         "bad-cell",

@@ -12,7 +12,7 @@ from mel.definitions.loader import (
     Loaded,
     load_indicator_file,
     load_project_file,
-    load_targets_csv,
+    load_targets,
     yaml_files,
 )
 from mel.definitions.models import PILLARS, Indicator, Project, Target
@@ -52,7 +52,8 @@ class ProjectBundle:
 
 
 def resolve_selection(selection: list[str], catalog: Catalog) -> tuple[list[str], list[str]]:
-    """Indicator ids chosen by a selection (ids, ``PREFIX*``, pillar names, reference codes).
+    """Indicator ids chosen by a selection (ids, ``PREFIX*`` or ``PREFIX`` before a dash, pillar
+    names, reference codes).
 
     Returns (ids in catalog order, entries that matched nothing)."""
     ids = list(catalog.indicators)
@@ -67,6 +68,8 @@ def resolve_selection(selection: list[str], catalog: Catalog) -> tuple[list[str]
             hits = [i for i in ids if catalog.indicators[i].obj.pillar == entry.lower()]
         elif entry.endswith("*"):
             hits = [i for i in ids if i.startswith(entry[:-1])]
+        elif any(i.startswith(entry + "-") for i in ids):  # PROT: every PROT-nn
+            hits = [i for i in ids if i.startswith(entry + "-")]
         else:
             hits = [
                 i for i in ids if any(r.code == entry for r in catalog.indicators[i].obj.references)
@@ -140,6 +143,11 @@ def load_project(path: Path) -> ProjectBundle:
         )
     if project.indicators.select:
         selected += [i for i in local_ids if i not in selected]
+    # A catalog indicator the project does not use may not fit the project's own templates
+    # (which replace the bundled ones of the same name): its problems are not the project's.
+    used = {str(catalog.indicators[i].doc.file) for i in selected}
+    unused = {str(ld.doc.file) for i, ld in catalog.indicators.items() if i not in selected} - used
+    findings = [f for f in findings if f.file is None or str(f.file) not in unused]
 
     indicators: list[Indicator] = []
     for ident in selected:
@@ -199,7 +207,7 @@ def load_project(path: Path) -> ProjectBundle:
                 )
             )
         else:
-            rows, more = load_targets_csv(tpath)
+            rows, more = load_targets(tpath)
             findings += more
             shown = display_path(tpath)
             targets = [LocatedTarget(t, shown, line) for line, t in rows]

@@ -236,7 +236,10 @@ def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str
     out = records.assign(_cat=cat)
     if multi:
         out = out.assign(_cat=out["_cat"].str.split(";")).explode("_cat")
-    out["_cat"] = out["_cat"].fillna(UNKNOWN).astype("str").astype("category")
+    c = out["_cat"]
+    if not pd.api.types.is_string_dtype(c.dtype):  # a split of only missing values is float
+        c = c.astype(object)
+    out["_cat"] = c.fillna(UNKNOWN).astype("str").astype("category")
     seen = [c for c in pd.unique(out["_cat"]) if c not in cats and c != UNKNOWN]
     return out, [*cats, *sorted(seen), UNKNOWN]
 

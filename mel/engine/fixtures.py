@@ -95,6 +95,15 @@ def _same(got: object, want: object) -> bool:
     return math.isclose(float(got), float(want), rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
 
 
+def _show(v: object) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "no value"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    x = float(v)  # type: ignore[arg-type]
+    return str(int(x)) if x.is_integer() else f"{x:.10g}"
+
+
 def run_fixture(ind: Indicator, catalog) -> FixtureOutcome:
     """Compute the indicator on its fixture and compare every expectation."""
     fx = ind.fixture
@@ -141,5 +150,5 @@ def run_fixture(ind: Indicator, catalog) -> FixtureOutcome:
             got = row[key]
             got = None if got is pd.NA else got
             if not _same(got, want):
-                failures.append(f"{where}: {key} is {got!r}, expected {want!r}")
+                failures.append(f"{where}: {key} is {_show(got)}, expected {_show(want)}")
     return FixtureOutcome(ind.id, len(fx.expect), failures)

@@ -36,7 +36,8 @@ def refuse_inputs(output: Path, inputs: list[Path]) -> None:
         raise UsageError(f"{output} is one of the project's input files; write results elsewhere")
 
 
-def _atomic(path: Path, write) -> Path:
+def atomic_write(path: Path, write) -> Path:
+    """Call write(temporary path) and rename the result over path: all or nothing."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -60,16 +61,16 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str | None = None) -> Path
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
             out[c] = out[c].map(safe_text, na_action="ignore")
     if fmt == "csv":
-        return _atomic(path, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
+        return atomic_write(path, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
     if fmt == "parquet":
         for c in ("target", "baseline"):
             if c in out:
                 out[c] = out[c].map(lambda v: None if v is None else str(v)).astype("str")
-        return _atomic(path, lambda p: out.to_parquet(p, index=False))
+        return atomic_write(path, lambda p: out.to_parquet(p, index=False))
     if fmt == "json":
         records = json.loads(out.to_json(orient="records", double_precision=10))
         text = json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False)
-        return _atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+        return atomic_write(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
     raise ValueError(f"unknown format {fmt!r}")
 
 
