@@ -903,6 +903,27 @@ def make_targets(countries: list[str], data: dict[str, pd.DataFrame]) -> pd.Data
         rows.append(("PART-03", c, "LoP", "no", "yes", ""))
     rows.append(("PROT-01", "ALL", "LoP", "", str(int(round(len(victims) * 1.05, -1))), ""))
     rows.append(("PROT-02", "ALL", "LoP", "60", "85", ""))
+    # whole-project LoP targets: the countries' sum for counts, the common value for rates
+    for ind in ("PROT-04", "PREV-01", "PROS-01", "PROS-04", "PART-02"):
+        own = [r for r in rows if r[0] == ind and r[2] == "LoP" and r[1] != "ALL"]
+        base = [int(r[3]) for r in own if r[3]]
+        rows.append(
+            (
+                ind,
+                "ALL",
+                "LoP",
+                str(sum(base)) if base else "",
+                str(sum(int(r[4]) for r in own)),
+                "",
+            )
+        )
+    for ind, base, target in (
+        ("PROT-13", "50", "70"),
+        ("PROT-17", "", "75"),
+        ("PROS-06", "", "40"),
+        ("PART-03", "no", "yes"),
+    ):
+        rows.append((ind, "ALL", "LoP", base, target, ""))
     base = surveys[surveys["country"].isin(countries) & (surveys["round"] == "baseline")]
     if len(base):
         pct = 100 * float((base["risks_named"].astype(int) >= 3).mean())

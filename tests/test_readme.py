@@ -17,7 +17,9 @@ def quick_start() -> list[str]:
 def test_quick_start_is_two_commands():
     setup_and_run, setup_and_test = quick_start()
     assert "pip install ." in setup_and_run
-    assert setup_and_run.endswith("mel validate examples/counter-trafficking")
+    assert setup_and_run.endswith(
+        ".venv/bin/mel report examples/counter-trafficking --period FY2025-Q4 -o out/report"
+    )
     assert "pip install -e '.[dev]'" in setup_and_test
 
 

@@ -96,6 +96,51 @@ def check_target_periods(targets: list, calendar: Calendar) -> None:
         raise DefinitionError(findings)
 
 
+def last_period(project, as_of: dt.date) -> str:
+    """The last reporting period that ended on or before ``as_of`` (or the first period)."""
+    calendar = Calendar.of(project)
+    ended = [p for p in calendar.periods if p.end <= as_of]
+    return (ended[-1] if ended else calendar.periods[0]).label
+
+
+def truncated(bundle, label: str):
+    """The bundle with the project ending at the end of the period ``label``; targets of
+    periods after it are dropped (LoP targets stay: they are what the project aims for)."""
+    import copy
+
+    from mel.engine.periods import period_from_label
+
+    project = bundle.project
+    calendar = Calendar.of(project)
+    known = {p.label: p for p in [*calendar.periods, *calendar.years]}
+    if label not in known:
+        guess = did_you_mean(label, known)
+        raise UsageError(
+            f"period '{label}' is not a reporting period of this project"
+            + (
+                f" (did you mean {guess}?)"
+                if guess
+                else f"; its periods are like {calendar.periods[-1].label}"
+            )
+        )
+    end = min(project.end, known[label].end)
+    new_project = project.model_copy(update={"end": end})
+    new_cal = Calendar.of(new_project)
+    labels = {p.label for p in new_cal.all_periods}
+    out = copy.copy(bundle)
+    out.project = new_project
+    out.targets = []
+    for lt in bundle.targets:
+        if lt.target.period in labels:
+            out.targets.append(lt)
+            continue
+        try:  # a period of the original calendar that ends later: not part of this report
+            period_from_label(lt.target.period, calendar.fy_start, calendar.start, calendar.end)
+        except ValueError:
+            out.targets.append(lt)  # a wrong label: let check_target_periods report it
+    return out
+
+
 def run(
     bundle,
     *,
@@ -104,9 +149,15 @@ def run(
     periods: list[str] | None = None,
     as_of: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    up_to: str | None = None,
 ) -> Results:
+    """Validate and compute. ``up_to`` (a reporting period label) computes the project as it
+    stood at that period's end: later periods do not exist, the life of project runs to the end
+    of that period, and records dated later are left out."""
     from mel.data.validate import validate_project
 
+    if up_to is not None:
+        bundle = truncated(bundle, up_to)
     project = bundle.project
     if countries:
         unknown = [c for c in countries if c not in project.countries]
@@ -160,6 +211,15 @@ def run(
                 )
             )
         table = table[table["period"].isin(periods)]
+    if up_to is not None:
+        exclusions = exclusions.assign(
+            reason=exclusions["reason"].replace(
+                {
+                    "outside the project dates": "outside the project dates or after the "
+                    "reporting period"
+                }
+            )
+        )
     return Results(
         table.reset_index(drop=True),
         exclusions,

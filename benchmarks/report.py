@@ -1,0 +1,89 @@
+"""Benchmark: `mel report` on a large generated programme, end to end, as a user runs it.
+
+Generates the example programme with N cases (default 1,000,000) in 5 countries with
+``examples/generate.py``, then runs ``mel report`` on it in a child process (validation of every
+dataset, every indicator the example selects, the workbook, the charts and the tidy files) and
+prints the wall time and the child's peak memory (VmHWM, read by the child itself at exit).
+
+    python benchmarks/report.py
+    python benchmarks/report.py --cases 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PEAK_SOURCE, load_generator
+
+CHILD = (
+    PEAK_SOURCE
+    + """
+import atexit, sys
+atexit.register(lambda: print(f"PEAK_MB {peak_mb():.0f}", file=sys.stderr))
+from mel.cli.app import main
+sys.argv = ["mel", *sys.argv[1:]]
+main()
+"""
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cases", type=int, default=1_000_000)
+    ap.add_argument("--countries", default="SDN,TZA,NGA,ETH,KEN")
+    ap.add_argument("--period", default="FY2025-Q4")
+    args = ap.parse_args()
+    gen = load_generator()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "big"
+        t0 = time.perf_counter()
+        data = gen.generate(project, cases=args.cases, countries=args.countries.split(","))
+        gen_s = time.perf_counter() - t0
+        rows = sum(len(d) for d in data.values())
+        del data
+        out = Path(tmp) / "report"
+        cmd = [
+            sys.executable,
+            "-c",
+            CHILD,
+            "report",
+            str(project),
+            "--period",
+            args.period,
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-01-15",
+        ]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        report_s = time.perf_counter() - t0
+        if proc.returncode != 0:
+            print(proc.stdout, proc.stderr, file=sys.stderr)
+            raise SystemExit(f"mel report failed with exit code {proc.returncode}")
+        peak = next(
+            (float(ln.split()[1]) for ln in proc.stderr.splitlines() if ln.startswith("PEAK_MB")),
+            float("nan"),
+        )
+        sizes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        n_files = sum(1 for p in out.rglob("*") if p.is_file())
+    print(
+        f"input: {args.cases:,} cases, {rows:,} rows in all datasets, "
+        f"{len(args.countries.split(','))} countries (generated in {gen_s:.1f} s)"
+    )
+    print(f"mel report --period {args.period}: {report_s:.1f} s wall, peak memory {peak:,.0f} MB")
+    print(f"output: {n_files} files, {sizes / 1e6:.1f} MB")
+    print(
+        f"aims: under 60 s ({'met' if report_s < 60 else 'NOT met'}), "
+        f"under 2,048 MB ({'met' if peak < 2048 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""`mel report`: the donor report (workbook, charts, tidy files) for one reporting period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mel.cli.common import console, err_console, handle_errors
+from mel.definitions.models import Language
+
+
+@handle_errors
+def report(
+    project: Annotated[Path, typer.Argument(help="The project folder (with mel.yaml).")],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            "-p",
+            help="The reporting period, e.g. FY2025-Q4 (default: the last one ended by the "
+            "as-of date).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The folder to write the report into.")
+    ] = Path("report"),
+    internal: Annotated[
+        bool,
+        typer.Option("--internal", help="Show all values, small counts too (not for donors)."),
+    ] = False,
+    lang: Annotated[
+        Language | None,
+        typer.Option(
+            "--lang", help="Language of the fixed labels: en, fr or es (default: the project's)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date of the data, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Write the donor report for a period: an Excel workbook (tracking table, by country, by
+    period, disaggregations, reference sheets, data quality, tidy data, charts), a PDF chart
+    book with PNG charts, and the results as CSV and Parquet. Small counts are suppressed
+    unless --internal.
+
+    Example: mel report examples/counter-trafficking --period FY2025-Q4 -o out/report
+    """
+    import datetime as dt
+
+    from mel.cli.common import parse_date_option
+    from mel.definitions.project import load_project
+    from mel.engine.pipeline import last_period, run, truncated
+    from mel.outputs.report import context, write_report
+
+    bundle = load_project(project)
+    as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
+    period = period or last_period(bundle.project, as_of_date)
+    language = lang or bundle.project.language
+    reported = truncated(bundle, period)
+    err = err_console()
+    with err.status("computing indicators...") as status:
+        results = run(
+            bundle,
+            internal=internal,
+            as_of=as_of_date,
+            up_to=period,
+            progress=lambda i: status.update(f"computing {i}..."),
+        )
+        status.update("writing the workbook and charts...")
+        ctx = context(
+            reported,
+            results,
+            period=period,
+            lang=str(language),
+            as_of=as_of_date,
+            full_project=bundle.project,
+        )
+        files = write_report(ctx, output, [p.resolve() for p in bundle.input_paths()])
+    out = console()
+    edition = "INTERNAL edition (all values shown)" if internal else "donor edition"
+    out.print(f"report for {period}, {edition}:", highlight=False)
+    out.print(f"  {files.workbook}", highlight=False)
+    out.print(
+        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'})",
+        highlight=False,
+    )
+    for p in files.tidy:
+        out.print(f"  {p}", highlight=False)
+    if results.invalid_rows:
+        err.print(
+            f"note: {results.invalid_rows:,} rows with errors were left out; see the "
+            f"'Data quality' sheet or 'mel validate {project}'"
+        )

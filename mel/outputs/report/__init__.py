@@ -1,0 +1,106 @@
+"""The donor report: from the engine's result table to a workbook, charts and tidy files.
+
+``write_report`` writes, into one output folder and each file atomically:
+
+* ``report-<period>.xlsx``: the workbook (see :mod:`mel.outputs.report.workbook`);
+* ``charts-<period>.pdf`` and ``charts/*.png``: the charts (:mod:`mel.outputs.report.charts`);
+* ``results-<period>.csv`` and ``.parquet``: the tidy result table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from mel import __version__
+from mel.definitions.yamlio import display_path
+from mel.engine.compute import Calendar
+from mel.outputs.excel import save_workbook
+from mel.outputs.report.content import (
+    ReportContext,
+    definition_hash,
+    ordered,
+    sha256,
+)
+from mel.outputs.tidy import refuse_inputs, write_table
+
+
+@dataclass
+class ReportFiles:
+    workbook: Path
+    chart_book: Path
+    charts: list[Path]
+    tidy: list[Path]
+
+    @property
+    def all(self) -> list[Path]:
+        return [self.workbook, self.chart_book, *self.charts, *self.tidy]
+
+
+def context(
+    bundle, results, *, period: str, lang: str, as_of: dt.date, full_project=None
+) -> ReportContext:
+    """The report's content. ``bundle`` is the project as reported (ending with ``period``)."""
+    project = bundle.project
+    calendar = Calendar.of(project)
+    current = next(p for p in [*calendar.periods, *calendar.years] if p.label == period)
+    indicators = ordered(bundle.indicators)
+    manifest = [
+        ("mel", __version__),
+        (
+            "options",
+            f"--period {period} --lang {lang} --as-of {as_of}"
+            + (" --internal" if results.internal else ""),
+        ),
+        ("privacy threshold", str(results.threshold)),
+    ]
+    for ind in indicators:
+        manifest.append((f"definition {ind.id}", "sha256 " + definition_hash(ind)))
+    for path in sorted(set(bundle.input_paths())):
+        if path.exists():
+            manifest.append((f"input {display_path(path)}", "sha256 " + sha256(path)))
+    return ReportContext(
+        project=project,
+        full_project=full_project or project,
+        indicators=indicators,
+        table=results.table,
+        exclusions=results.exclusions,
+        checks=results.checks,
+        findings=results.validation_findings,
+        period=period,
+        period_start=current.start,
+        period_end=current.end,
+        periods=[p.label for p in calendar.periods],
+        years=[y.label for y in calendar.years],
+        internal=results.internal,
+        threshold=results.threshold,
+        lang=lang,
+        as_of=as_of,
+        manifest=manifest,
+        bands=list(project.status_bands),
+    )
+
+
+def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> ReportFiles:
+    from mel.outputs.report import charts, workbook
+
+    out_dir = Path(out_dir)
+    stem = ctx.period
+    files = {
+        "xlsx": out_dir / f"report-{stem}.xlsx",
+        "pdf": out_dir / f"charts-{stem}.pdf",
+        "csv": out_dir / f"results-{stem}.csv",
+        "parquet": out_dir / f"results-{stem}.parquet",
+    }
+    for f in files.values():
+        refuse_inputs(f, inputs)
+    if (out_dir / "charts").resolve() in {p.parent for p in inputs}:
+        refuse_inputs(out_dir / "charts", [(out_dir / "charts").resolve()])
+    save_workbook(workbook.build(ctx), files["xlsx"])
+    pngs = charts.write_charts(ctx, out_dir / "charts", files["pdf"])
+    tidy = [
+        write_table(ctx.table, files["csv"], "csv"),
+        write_table(ctx.table, files["parquet"], "parquet"),
+    ]
+    return ReportFiles(files["xlsx"], files["pdf"], [p for p in pngs if p.suffix == ".png"], tidy)

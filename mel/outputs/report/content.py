@@ -1,0 +1,193 @@
+"""What the report shows, independent of its medium: the indicators in logframe order, their
+cells for the reporting period and the life of project, and values formatted for people."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from mel.definitions.models import (
+    LEVELS,
+    PILLARS,
+    ChangeFromBaseline,
+    Indicator,
+    Milestone,
+    Percentage,
+    Ratio,
+)
+from mel.outputs.report.labels import label
+
+ALL = "ALL"
+LOP = "LoP"
+
+
+@dataclass
+class ReportContext:
+    """Everything the report's writers need, computed once."""
+
+    project: object  # mel.definitions.models.Project (as reported: ending with the period)
+    full_project: object  # the project as declared
+    indicators: list[Indicator]  # in logframe order
+    table: pd.DataFrame  # the engine's results
+    exclusions: pd.DataFrame
+    checks: pd.DataFrame
+    findings: list
+    period: str  # the reporting period label
+    period_start: object
+    period_end: object
+    periods: list[str]  # reporting periods of the project up to the period, in order
+    years: list[str]
+    internal: bool
+    threshold: int
+    lang: str
+    as_of: object
+    manifest: list[tuple[str, str]] = field(default_factory=list)
+    bands: list = field(default_factory=list)
+    _index: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        t = self.table
+        keys = zip(
+            t["indicator"],
+            t["country"],
+            t["period"],
+            t["disaggregation"],
+            t["category"],
+            strict=True,
+        )
+        self._index = {k: i for i, k in enumerate(keys)}
+
+    def cell(
+        self, ind: str, country: str = ALL, period: str | None = None, dis: str = "", cat: str = ""
+    ) -> pd.Series | None:
+        i = self._index.get((ind, country, period or self.period, dis, cat))
+        return None if i is None else self.table.iloc[i]
+
+    def name(self, ind: Indicator) -> str:
+        tr = ind.translations.get(self.lang)  # type: ignore[call-overload]
+        return tr.name if tr is not None else ind.name
+
+
+def ordered(indicators: list[Indicator]) -> list[Indicator]:
+    return sorted(indicators, key=lambda i: (PILLARS.index(i.pillar), LEVELS.index(i.level)))
+
+
+def kind(ind: Indicator) -> str:
+    """milestone, percentage, ratio, change or number."""
+    m = ind.measure
+    if isinstance(m, Milestone):
+        return "milestone"
+    if isinstance(m, ChangeFromBaseline):
+        return "change"
+    if isinstance(m, Percentage):
+        return "percentage"
+    if isinstance(m, Ratio):
+        return "ratio"
+    return "number"
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def number_format(v: float) -> str:
+    return "#,##0" if float(v).is_integer() else "#,##0.0#"
+
+
+def display(ind: Indicator, row: pd.Series | None, lang: str) -> tuple[object, str | None]:
+    """(cell value, number format) of an actual value for people: counts as numbers, a
+    percentage as '45.0% (90/200)', a milestone as yes/no, a suppressed cell as a word."""
+    if row is None:
+        return None, None
+    if bool(row["suppressed"]):
+        return label("suppressed", lang), None
+    v = row["value"]
+    if _missing(v):
+        return None, None
+    k = kind(ind)
+    if k == "milestone":
+        return label("yes" if bool(v) else "no", lang), None
+    if k == "percentage":
+        num, den = row["numerator"], row["denominator"]
+        if _missing(num) or _missing(den):
+            return f"{float(v):.1f}%", None
+        return f"{float(v):.1f}% ({float(num):,.0f}/{float(den):,.0f})", None
+    if k == "change":
+        return f"{float(v):+.1f}%", None
+    if k == "ratio":
+        return float(v), "#,##0.00"
+    return float(v), number_format(float(v))
+
+
+def plain(ind: Indicator, row: pd.Series | None) -> float | None:
+    """The value as a number for charts and period tables: percentages as fractions for a
+    percent format; None where suppressed or missing; milestones as 1/0."""
+    if row is None or bool(row["suppressed"]) or _missing(row["value"]):
+        return None
+    v = float(row["value"])
+    return v / 100 if kind(ind) in ("percentage", "change") else v
+
+
+def plain_format(ind: Indicator) -> str:
+    k = kind(ind)
+    if k in ("percentage", "change"):
+        return "0.0%"
+    if k == "ratio":
+        return "#,##0.00"
+    if k == "milestone":
+        return '"yes";;"no"'
+    return "#,##0.##"
+
+
+def baseline_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | None]:
+    """A baseline is in the unit of what is measured (for a change indicator, of the measure
+    whose change it is)."""
+    if kind(ind) == "change" and not _missing(v) and not isinstance(v, bool):
+        inner = ind.measure.of  # type: ignore[union-attr]
+        x = float(v)  # type: ignore[arg-type]
+        if isinstance(inner, Percentage):
+            return f"{x:.1f}%", None
+        return x, number_format(x)
+    return target_display(ind, v, lang)
+
+
+def target_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | None]:
+    if _missing(v):
+        return None, None
+    if isinstance(v, bool) or kind(ind) == "milestone":
+        truthy = v if isinstance(v, bool) else str(v).lower() in ("true", "1", "1.0", "yes")
+        return label("yes" if truthy else "no", lang), None
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v), None
+    if kind(ind) == "percentage":
+        return f"{x:.1f}%", None
+    if kind(ind) == "change":
+        return f"{x:+.1f}%", None
+    return x, number_format(x)
+
+
+def pct_display(v: object) -> tuple[object, str | None]:
+    if _missing(v):
+        return None, None
+    return float(v) / 100, "0.0%"  # type: ignore[arg-type]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def definition_hash(ind: Indicator) -> str:
+    """A hash of the definition as used (after the project's overrides)."""
+    text = json.dumps(ind.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,228 @@
+"""Fixed labels of the donor report (sheet names, headers, status words, notes) in English,
+French and Spanish. Indicator names come from each definition's ``translations``."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "fr", "es")
+
+_LABELS: dict[str, dict[str, str]] = {
+    # sheet names (at most 31 characters)
+    "sheet.readme": {"en": "Read me", "fr": "Lisez-moi", "es": "Léame"},
+    "sheet.tracking": {
+        "en": "Indicator tracking",
+        "fr": "Suivi des indicateurs",
+        "es": "Seguimiento",
+    },
+    "sheet.country": {"en": "By country", "fr": "Par pays", "es": "Por país"},
+    "sheet.period": {"en": "By period", "fr": "Par période", "es": "Por período"},
+    "sheet.disagg": {"en": "Disaggregations", "fr": "Désagrégations", "es": "Desagregaciones"},
+    "sheet.reference": {
+        "en": "Reference sheets",
+        "fr": "Fiches de référence",
+        "es": "Fichas de referencia",
+    },
+    "sheet.quality": {"en": "Data quality", "fr": "Qualité des données", "es": "Calidad de datos"},
+    "sheet.data": {"en": "Data (tidy)", "fr": "Données (tabulaires)", "es": "Datos (tabulares)"},
+    "sheet.charts": {"en": "Charts", "fr": "Graphiques", "es": "Gráficos"},
+    # cover
+    "title": {
+        "en": "Indicator report",
+        "fr": "Rapport sur les indicateurs",
+        "es": "Informe de indicadores",
+    },
+    "project": {"en": "Project", "fr": "Projet", "es": "Proyecto"},
+    "donor": {"en": "Donor", "fr": "Bailleur", "es": "Donante"},
+    "period": {"en": "Reporting period", "fr": "Période de rapport", "es": "Período del informe"},
+    "period_dates": {"en": "Period dates", "fr": "Dates de la période", "es": "Fechas del período"},
+    "countries": {"en": "Countries", "fr": "Pays", "es": "Países"},
+    "as_of": {"en": "Data as of", "fr": "Données au", "es": "Datos al"},
+    "project_dates": {"en": "Project dates", "fr": "Dates du projet", "es": "Fechas del proyecto"},
+    "mode": {"en": "Edition", "fr": "Édition", "es": "Edición"},
+    "mode.donor": {
+        "en": "Donor edition: small counts suppressed",
+        "fr": "Édition bailleur : petits effectifs masqués",
+        "es": "Edición para el donante: cifras pequeñas ocultas",
+    },
+    "mode.internal": {
+        "en": "INTERNAL - all values shown, small counts included - not for distribution",
+        "fr": "INTERNE - toutes les valeurs, petits effectifs compris - ne pas diffuser",
+        "es": "INTERNO - todos los valores, cifras pequeñas incluidas - no distribuir",
+    },
+    "suppression": {
+        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them; other cells are hidden (shown as 'suppressed') where a hidden value could otherwise be worked out from a total and the other parts. Zero is shown.",
+        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent ; d'autres cellules sont masquées ('masqué') lorsqu'une valeur cachée pourrait être déduite d'un total et des autres parties. Zéro est affiché.",
+        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas; otras celdas se ocultan ('oculto') cuando un valor oculto podría deducirse de un total y de las demás partes. El cero se muestra.",
+    },
+    "suppression.internal": {
+        "en": "No suppression: this edition shows every value.",
+        "fr": "Aucun masquage : cette édition montre toutes les valeurs.",
+        "es": "Sin ocultación: esta edición muestra todos los valores.",
+    },
+    "contents": {"en": "Contents", "fr": "Contenu", "es": "Contenido"},
+    "manifest": {
+        "en": "Manifest (to re-derive any figure)",
+        "fr": "Manifeste (pour retrouver chaque chiffre)",
+        "es": "Manifiesto (para volver a obtener cada cifra)",
+    },
+    "item": {"en": "Item", "fr": "Élément", "es": "Elemento"},
+    "value": {"en": "Value", "fr": "Valeur", "es": "Valor"},
+    # headers
+    "h.no": {"en": "No.", "fr": "N°", "es": "N.º"},
+    "h.indicator": {"en": "Indicator", "fr": "Indicateur", "es": "Indicador"},
+    "h.unit": {"en": "Unit", "fr": "Unité", "es": "Unidad"},
+    "h.baseline": {"en": "Baseline", "fr": "Référence", "es": "Línea de base"},
+    "h.lop_target": {"en": "LoP target", "fr": "Cible fin de projet", "es": "Meta del proyecto"},
+    "h.lop_actual": {
+        "en": "LoP actual (to date)",
+        "fr": "Réalisé à ce jour",
+        "es": "Logrado a la fecha",
+    },
+    "h.period_target": {
+        "en": "Period target",
+        "fr": "Cible de la période",
+        "es": "Meta del período",
+    },
+    "h.period_actual": {
+        "en": "Period actual",
+        "fr": "Réalisé de la période",
+        "es": "Logrado en el período",
+    },
+    "h.pct": {"en": "% achieved", "fr": "% atteint", "es": "% logrado"},
+    "h.lop_pct": {
+        "en": "% of LoP target",
+        "fr": "% de la cible finale",
+        "es": "% de la meta final",
+    },
+    "h.status": {"en": "Status", "fr": "Statut", "es": "Estado"},
+    "h.country": {"en": "Country", "fr": "Pays", "es": "País"},
+    "h.disaggregation": {"en": "Disaggregation", "fr": "Désagrégation", "es": "Desagregación"},
+    "h.category": {"en": "Category", "fr": "Catégorie", "es": "Categoría"},
+    "h.field": {"en": "Field", "fr": "Champ", "es": "Campo"},
+    "h.text": {"en": "Text", "fr": "Texte", "es": "Texto"},
+    "h.dataset": {"en": "Dataset", "fr": "Jeu de données", "es": "Conjunto de datos"},
+    "h.column": {"en": "Column", "fr": "Colonne", "es": "Columna"},
+    "h.severity": {"en": "Severity", "fr": "Gravité", "es": "Gravedad"},
+    "h.problem": {"en": "Problem", "fr": "Problème", "es": "Problema"},
+    "h.rows": {"en": "Rows", "fr": "Lignes", "es": "Filas"},
+    "h.example_rows": {"en": "Example rows", "fr": "Exemples de lignes", "es": "Filas de ejemplo"},
+    "h.reason": {
+        "en": "Reason left out",
+        "fr": "Raison de l'exclusion",
+        "es": "Motivo de exclusión",
+    },
+    "h.records": {"en": "Records", "fr": "Enregistrements", "es": "Registros"},
+    "h.pillar": {"en": "Pillar", "fr": "Pilier", "es": "Pilar"},
+    "h.level": {"en": "Level", "fr": "Niveau", "es": "Nivel"},
+    "h.total": {"en": "Total", "fr": "Total", "es": "Total"},
+    "h.actual": {"en": "Actual", "fr": "Réalisé", "es": "Logrado"},
+    "h.target": {"en": "Target", "fr": "Cible", "es": "Meta"},
+    "quality.findings": {
+        "en": "Validation findings",
+        "fr": "Constats de validation",
+        "es": "Hallazgos de validación",
+    },
+    "quality.excluded": {
+        "en": "Records left out, per indicator",
+        "fr": "Enregistrements exclus, par indicateur",
+        "es": "Registros excluidos, por indicador",
+    },
+    "quality.none": {
+        "en": "No validation findings.",
+        "fr": "Aucun constat de validation.",
+        "es": "Ningún hallazgo de validación.",
+    },
+    "quality.note": {
+        "en": "Rows with errors are left out of every indicator. Fix them in the data and run the report again; 'mel validate' lists each one with its row and column.",
+        "fr": "Les lignes en erreur sont exclues de tous les indicateurs. Corrigez-les et relancez le rapport ; 'mel validate' les liste avec leur ligne et colonne.",
+        "es": "Las filas con errores se excluyen de todos los indicadores. Corríjalas y vuelva a generar el informe; 'mel validate' las enumera con su fila y columna.",
+    },
+    "multi": {
+        "en": "(multi-response: parts may exceed the total)",
+        "fr": "(réponses multiples : les parties peuvent dépasser le total)",
+        "es": "(respuesta múltiple: las partes pueden superar el total)",
+    },
+    "suppressed": {"en": "suppressed", "fr": "masqué", "es": "oculto"},
+    "yes": {"en": "yes", "fr": "oui", "es": "sí"},
+    "no": {"en": "no", "fr": "non", "es": "no"},
+    "all": {"en": "All countries", "fr": "Tous les pays", "es": "Todos los países"},
+    "lop": {"en": "Life of project", "fr": "Durée du projet", "es": "Duración del proyecto"},
+    "unknown": {"en": "Unknown", "fr": "Inconnu", "es": "Desconocido"},
+    "chart.actual_target": {
+        "en": "{id}: actual and target by period",
+        "fr": "{id} : réalisé et cible par période",
+        "es": "{id}: logrado y meta por período",
+    },
+    "chart.by_country": {
+        "en": "{id}: by country, {period}",
+        "fr": "{id} : par pays, {period}",
+        "es": "{id}: por país, {period}",
+    },
+    "chart.by_disagg": {
+        "en": "{id}: by {what}, {period}",
+        "fr": "{id} : par {what}, {period}",
+        "es": "{id}: por {what}, {period}",
+    },
+    "chart.book": {"en": "Chart book", "fr": "Recueil de graphiques", "es": "Libro de gráficos"},
+    "chart.page": {"en": "page", "fr": "page", "es": "página"},
+    "chart.headline": {
+        "en": "Headline indicators: actual by period",
+        "fr": "Indicateurs principaux : réalisé par période",
+        "es": "Indicadores principales: logrado por período",
+    },
+    "pillar.prevention": {"en": "Prevention", "fr": "Prévention", "es": "Prevención"},
+    "pillar.protection": {"en": "Protection", "fr": "Protection", "es": "Protección"},
+    "pillar.prosecution": {"en": "Prosecution", "fr": "Poursuites", "es": "Enjuiciamiento"},
+    "pillar.partnership": {
+        "en": "Partnership and coordination",
+        "fr": "Partenariat et coordination",
+        "es": "Alianzas y coordinación",
+    },
+    "pillar.context": {"en": "Context", "fr": "Contexte", "es": "Contexto"},
+    "level.impact": {"en": "Impact", "fr": "Impact", "es": "Impacto"},
+    "level.objective": {
+        "en": "Objective (outcome)",
+        "fr": "Objectif (effet)",
+        "es": "Objetivo (efecto)",
+    },
+    "level.result": {
+        "en": "Result (output)",
+        "fr": "Résultat (produit)",
+        "es": "Resultado (producto)",
+    },
+    "level.process": {"en": "Process", "fr": "Processus", "es": "Proceso"},
+    # status words (the project's bands are translated when they are the default ones)
+    "status.on track": {"en": "on track", "fr": "en bonne voie", "es": "en camino"},
+    "status.needs attention": {
+        "en": "needs attention",
+        "fr": "à surveiller",
+        "es": "requiere atención",
+    },
+    "status.off track": {"en": "off track", "fr": "en retard", "es": "retrasado"},
+    "status.no target": {"en": "no target", "fr": "sans cible", "es": "sin meta"},
+    "status.no data": {"en": "no data", "fr": "pas de données", "es": "sin datos"},
+    "status.achieved": {"en": "achieved", "fr": "atteint", "es": "logrado"},
+    "status.not achieved": {"en": "not achieved", "fr": "non atteint", "es": "no logrado"},
+    "status.no baseline": {"en": "no baseline", "fr": "sans référence", "es": "sin línea de base"},
+    "status.target is 0": {"en": "target is 0", "fr": "cible nulle", "es": "meta igual a 0"},
+    "status.target equals baseline": {
+        "en": "target equals baseline",
+        "fr": "cible égale à la référence",
+        "es": "meta igual a la línea de base",
+    },
+}
+
+
+def label(key: str, lang: str, **kw: object) -> str:
+    entry = _LABELS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**kw) if kw else text
+
+
+def status(word: str, lang: str) -> str:
+    """A status word in the report's language (bands the project named itself stay as written)."""
+    key = f"status.{word}"
+    return label(key, lang) if key in _LABELS else word
+
+
+def keys() -> list[str]:
+    return list(_LABELS)

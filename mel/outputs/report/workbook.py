@@ -1,0 +1,536 @@
+"""The donor workbook: cover and manifest, indicator tracking table, by country, by period,
+disaggregations, reference sheets, data quality, tidy data and native charts.
+
+Every value from data goes through ``set_text`` (never a formula); every sheet has styled
+headers, frozen panes, filters, number formats, column widths and print setup; the internal
+edition says so at the top of every sheet."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from mel.errors import ERROR_TYPES
+from mel.outputs import reference_sheet
+from mel.outputs.excel import (
+    BORDER,
+    TITLE_FONT,
+    WRAP,
+    fit_row_height,
+    print_setup,
+    set_text,
+    write_header,
+)
+from mel.outputs.report.content import (
+    ALL,
+    LOP,
+    ReportContext,
+    baseline_display,
+    display,
+    kind,
+    pct_display,
+    plain,
+    plain_format,
+    target_display,
+)
+from mel.outputs.report.labels import label, status
+
+PILLAR_FILL = PatternFill("solid", fgColor="D9E1F2")
+LEVEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+INTERNAL_FONT = Font(bold=True, color="C00000")
+LINK_FONT = Font(color="0563C1", underline="single")
+STATUS_COLORS = {"achieved": "C6EFCE", "not achieved": "FFC7CE"}
+FIRST_ROW = 4  # rows 1-2: title and edition; the header row of each table sheet
+
+
+def build(ctx: ReportContext) -> Workbook:
+    wb = Workbook()
+    cover = wb.active
+    cover.title = label("sheet.readme", ctx.lang)
+    sheets = {
+        "tracking": wb.create_sheet(label("sheet.tracking", ctx.lang)),
+        "country": wb.create_sheet(label("sheet.country", ctx.lang)),
+        "period": wb.create_sheet(label("sheet.period", ctx.lang)),
+        "charts": wb.create_sheet(label("sheet.charts", ctx.lang)),
+        "disagg": wb.create_sheet(label("sheet.disagg", ctx.lang)),
+        "reference": wb.create_sheet(label("sheet.reference", ctx.lang)),
+        "quality": wb.create_sheet(label("sheet.quality", ctx.lang)),
+        "data": wb.create_sheet(label("sheet.data", ctx.lang)),
+    }
+    _tracking(ctx, sheets["tracking"])
+    _by_country(ctx, sheets["country"])
+    rows_of = _by_period(ctx, sheets["period"])
+    _charts(ctx, sheets["charts"], sheets["period"], rows_of)
+    _disaggregations(ctx, sheets["disagg"])
+    _reference(ctx, sheets["reference"])
+    _quality(ctx, sheets["quality"])
+    _data(ctx, sheets["data"])
+    _cover(ctx, cover, list(sheets.values()))
+    return wb
+
+
+# --- shared --------------------------------------------------------------------------------------
+
+
+def _banner(ctx: ReportContext, ws: Worksheet, title: str) -> None:
+    set_text(ws.cell(row=1, column=1), title).font = TITLE_FONT
+    edition = set_text(
+        ws.cell(row=2, column=1),
+        f"{ctx.project.name} - {label('period', ctx.lang)}: {ctx.period} - "  # type: ignore[attr-defined]
+        + label("mode.internal" if ctx.internal else "mode.donor", ctx.lang),
+    )
+    if ctx.internal:
+        edition.font = INTERNAL_FONT
+        ws.oddHeader.center.text = label("mode.internal", ctx.lang)
+        ws.oddHeader.center.color = "C00000"
+    ws.oddFooter.right.text = "&P / &N"
+    ws.oddFooter.left.text = f"{ctx.project.name}, {ctx.period}"  # type: ignore[attr-defined]
+
+
+def _header(ws: Worksheet, row: int, titles: list[str], widths: list[int] | None = None) -> None:
+    write_header(ws, row, titles, widths)
+    longest = max(len(t) / max(1, (widths or [12] * len(titles))[j]) for j, t in enumerate(titles))
+    ws.row_dimensions[row].height = 15 * max(1, min(4, int(longest) + 1))
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None):
+    c = set_text(ws.cell(row=row, column=col), value)
+    c.border = BORDER
+    if fmt:
+        c.number_format = fmt
+    return c
+
+
+def _status_rules(ctx: ReportContext, ws: Worksheet, ref: str) -> None:
+    """Colour the status words: the project's bands, achieved and not achieved."""
+    colors = {b.status: b.color for b in ctx.bands}
+    colors.update(STATUS_COLORS)
+    for word, color in colors.items():
+        shown = status(word, ctx.lang).replace('"', '""')
+        ws.conditional_formatting.add(
+            ref,
+            CellIsRule(
+                operator="equal",
+                formula=[f'"{shown}"'],
+                fill=PatternFill("solid", fgColor=color, bgColor=color),
+            ),
+        )
+
+
+def _finish(ws: Worksheet, header_row: int, last_row: int, last_col: int, freeze: str) -> None:
+    ws.freeze_panes = freeze
+    if last_row > header_row:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(last_col)}{last_row}"
+    print_setup(ws, header_row)
+
+
+def _row_status(ctx: ReportContext, period_row, lop_row) -> str:
+    """The period's status where the period has a target, else the life of project's (to
+    date, against the LoP target)."""
+    if period_row is not None and not pd.isna(period_row["target"]):
+        return str(period_row["status"])
+    if lop_row is not None:
+        return str(lop_row["status"])
+    return "" if period_row is None else str(period_row["status"])
+
+
+# --- sheets --------------------------------------------------------------------------------------
+
+
+def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
+    _banner(ctx, ws, label("sheet.tracking", ctx.lang))
+    L = ctx.lang
+    headers = [
+        label("h.no", L),
+        label("h.indicator", L),
+        label("h.unit", L),
+        label("h.baseline", L),
+        label("h.lop_target", L),
+        label("h.lop_actual", L),
+        label("h.period_target", L) + f" ({ctx.period})",
+        label("h.period_actual", L) + f" ({ctx.period})",
+        label("h.pct", L),
+        label("h.lop_pct", L),
+        label("h.status", L),
+    ]
+    _header(ws, FIRST_ROW, headers, [9, 60, 16, 12, 12, 20, 14, 20, 11, 11, 16])
+    r = FIRST_ROW + 1
+    last = (None, None)
+    for ind in ctx.indicators:
+        if last[0] != ind.pillar:
+            c = _put(ws, r, 1, label(f"pillar.{ind.pillar}", L))
+            c.font = Font(bold=True)
+            for j in range(1, len(headers) + 1):
+                ws.cell(row=r, column=j).fill = PILLAR_FILL
+            r += 1
+            last = (ind.pillar, None)
+        if last[1] != ind.level:
+            c = _put(ws, r, 2, label(f"level.{ind.level}", L))
+            c.font = Font(italic=True)
+            for j in range(1, len(headers) + 1):
+                ws.cell(row=r, column=j).fill = LEVEL_FILL
+            r += 1
+            last = (ind.pillar, ind.level)
+        p = ctx.cell(ind.id)
+        lop = ctx.cell(ind.id, period=LOP)
+        baseline = lop["baseline"] if lop is not None else None
+        values = [
+            (ind.id, None),
+            (ctx.name(ind), None),
+            (ind.unit, None),
+            baseline_display(ind, baseline, L),
+            target_display(ind, lop["target"] if lop is not None else None, L),
+            display(ind, lop, L),
+            target_display(ind, p["target"] if p is not None else None, L),
+            display(ind, p, L),
+            pct_display(p["pct_of_target"]) if p is not None else (None, None),
+            pct_display(lop["pct_of_target"]) if lop is not None else (None, None),
+            (status(_row_status(ctx, p, lop), L), None),
+        ]
+        for j, (v, fmt) in enumerate(values, start=1):
+            c = _put(ws, r, j, v, fmt)
+            c.alignment = Alignment(
+                wrap_text=j == 2,
+                vertical="top",
+                horizontal="right" if j in (4, 5, 6, 7, 8) else None,
+            )
+        fit_row_height(ws, r)
+        r += 1
+    _status_rules(ctx, ws, f"K{FIRST_ROW + 1}:K{max(r - 1, FIRST_ROW + 1)}")
+    _finish(ws, FIRST_ROW, r - 1, len(headers), f"C{FIRST_ROW + 1}")
+
+
+def _by_country(ctx: ReportContext, ws: Worksheet) -> None:
+    _banner(ctx, ws, label("sheet.country", ctx.lang))
+    L = ctx.lang
+    headers = [
+        label("h.no", L),
+        label("h.indicator", L),
+        label("h.country", L),
+        label("h.period_actual", L) + f" ({ctx.period})",
+        label("h.period_target", L),
+        label("h.pct", L),
+        label("h.lop_actual", L),
+        label("h.lop_target", L),
+        label("h.lop_pct", L),
+        label("h.status", L),
+    ]
+    _header(ws, FIRST_ROW, headers, [9, 50, 16, 20, 12, 11, 20, 12, 11, 16])
+    r = FIRST_ROW + 1
+    countries = [*ctx.project.countries, ALL]  # type: ignore[attr-defined]
+    for ind in ctx.indicators:
+        for country in countries:
+            p = ctx.cell(ind.id, country)
+            lop = ctx.cell(ind.id, country, LOP)
+            values = [
+                (ind.id, None),
+                (ctx.name(ind), None),
+                (label("all", L) if country == ALL else country, None),
+                display(ind, p, L),
+                target_display(ind, p["target"] if p is not None else None, L),
+                pct_display(p["pct_of_target"]) if p is not None else (None, None),
+                display(ind, lop, L),
+                target_display(ind, lop["target"] if lop is not None else None, L),
+                pct_display(lop["pct_of_target"]) if lop is not None else (None, None),
+                (status(_row_status(ctx, p, lop), L), None),
+            ]
+            for j, (v, fmt) in enumerate(values, start=1):
+                c = _put(ws, r, j, v, fmt)
+                if country == ALL:
+                    c.font = Font(bold=True)
+            r += 1
+    _status_rules(ctx, ws, f"J{FIRST_ROW + 1}:J{max(r - 1, FIRST_ROW + 1)}")
+    _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+
+
+def _by_period(ctx: ReportContext, ws: Worksheet) -> dict[str, int]:
+    """Indicators x periods (all countries); returns each indicator's row, for the charts."""
+    _banner(ctx, ws, label("sheet.period", ctx.lang))
+    L = ctx.lang
+    columns = [*ctx.periods, *ctx.years, LOP]
+    headers = [label("h.no", L), label("h.indicator", L), label("h.unit", L), *columns]
+    _header(ws, FIRST_ROW, headers, [9, 50, 14, *[11] * len(columns)])
+    rows_of: dict[str, int] = {}
+    r = FIRST_ROW + 1
+    for ind in ctx.indicators:
+        rows_of[ind.id] = r
+        _put(ws, r, 1, ind.id)
+        _put(ws, r, 2, ctx.name(ind))
+        _put(ws, r, 3, ind.unit)
+        for j, per in enumerate(columns, start=4):
+            row = ctx.cell(ind.id, period=per)
+            if row is not None and bool(row["suppressed"]):
+                _put(ws, r, j, label("suppressed", L))
+            else:
+                _put(ws, r, j, plain(ind, row), plain_format(ind))
+        r += 1
+    _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+    return rows_of
+
+
+def headline(ctx: ReportContext, n: int = 4) -> list:
+    """The headline indicators: per pillar, the first number or percentage indicator with a
+    value for the period (objective level first, in logframe order)."""
+    out, seen = [], set()
+    for ind in ctx.indicators:
+        if ind.pillar in seen or kind(ind) in ("milestone", "change"):
+            continue
+        row = ctx.cell(ind.id, period=LOP)
+        if row is None or plain(ind, row) is None:
+            continue
+        out.append(ind)
+        seen.add(ind.pillar)
+    return out[:n]
+
+
+def _charts(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of) -> None:
+    """Native Excel column charts of the headline indicators by reporting period."""
+    _banner(ctx, ws, label("chart.headline", ctx.lang))
+    n_periods = len(ctx.periods)
+    cats = Reference(
+        data_ws, min_col=4, max_col=3 + n_periods, min_row=FIRST_ROW, max_row=FIRST_ROW
+    )
+    for k, ind in enumerate(headline(ctx)):
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = f"{ind.id}: {ctx.name(ind)}"[:120]
+        chart.y_axis.title = ind.unit
+        chart.y_axis.numFmt = plain_format(ind)
+        chart.legend = None
+        row = rows_of[ind.id]
+        values = Reference(data_ws, min_col=4, max_col=3 + n_periods, min_row=row, max_row=row)
+        chart.add_data(values, from_rows=True, titles_from_data=False)
+        chart.set_categories(cats)
+        chart.height, chart.width = 7.5, 16
+        ws.add_chart(chart, f"{'A' if k % 2 == 0 else 'K'}{4 + (k // 2) * 16}")
+    print_setup(ws, 1)
+
+
+def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
+    """Per indicator and disaggregation, the categories for the period and the life of project,
+    all countries and each; rows grouped (outline) so an officer can fold them."""
+    _banner(ctx, ws, label("sheet.disagg", ctx.lang))
+    L = ctx.lang
+    countries = list(ctx.project.countries)  # type: ignore[attr-defined]
+    headers = [
+        label("h.no", L),
+        label("h.indicator", L) + " / " + label("h.disaggregation", L),
+        label("h.category", L),
+        f"{label('all', L)}, {ctx.period}",
+        f"{label('all', L)}, {label('h.lop_actual', L)}",
+        *[f"{c}, {ctx.period}" for c in countries],
+    ]
+    _header(ws, FIRST_ROW, headers, [9, 48, 30, 18, 20, *[14] * len(countries)])
+    ws.sheet_properties.outlinePr.summaryBelow = False
+    t = ctx.table
+    r = FIRST_ROW + 1
+    for ind in ctx.indicators:
+        if not ind.disaggregations:
+            continue
+        _put(ws, r, 1, ind.id).font = Font(bold=True)
+        _put(ws, r, 2, ctx.name(ind)).font = Font(bold=True)
+        _put(ws, r, 3, label("h.total", L)).font = Font(bold=True)
+        for j, (country, per) in enumerate(
+            [(ALL, ctx.period), (ALL, LOP), *[(c, ctx.period) for c in countries]], start=4
+        ):
+            _put(ws, r, j, *display(ind, ctx.cell(ind.id, country, per), L))
+        for j in range(1, len(headers) + 1):
+            ws.cell(row=r, column=j).fill = PILLAR_FILL
+        r += 1
+        for d in ind.disaggregations:
+            title = d.label or d.column
+            if d.multi_response:
+                title += " " + label("multi", L)
+            _put(ws, r, 2, title).font = Font(italic=True)
+            ws.row_dimensions[r].outlineLevel = 1
+            r += 1
+            cats = t[
+                (t["indicator"] == ind.id)
+                & (t["disaggregation"] == d.column)
+                & (t["country"] == ALL)
+                & (t["period"] == LOP)
+            ]["category"].tolist()
+            for cat in cats:
+                _put(ws, r, 1, ind.id)
+                _put(ws, r, 2, title)
+                _put(ws, r, 3, label("unknown", L) if cat == "Unknown" else cat)
+                for j, (country, per) in enumerate(
+                    [(ALL, ctx.period), (ALL, LOP), *[(c, ctx.period) for c in countries]],
+                    start=4,
+                ):
+                    _put(ws, r, j, *display(ind, ctx.cell(ind.id, country, per, d.column, cat), L))
+                ws.row_dimensions[r].outlineLevel = 2
+                r += 1
+    _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+
+
+def _reference(ctx: ReportContext, ws: Worksheet) -> None:
+    _banner(ctx, ws, label("sheet.reference", ctx.lang))
+    L = ctx.lang
+    write_header(
+        ws, FIRST_ROW, [label("h.no", L), label("h.field", L), label("h.text", L)], [9, 26, 100]
+    )
+    r = FIRST_ROW + 1
+    for ind in ctx.indicators:
+        for k, (fld, text) in enumerate(reference_sheet.sheet(ind)):
+            _put(ws, r, 1, ind.id)
+            c = _put(ws, r, 2, fld)
+            c.font = Font(bold=k == 0)
+            v = _put(ws, r, 3, ctx.name(ind) if k == 0 else text)
+            v.alignment = WRAP
+            if k == 0:
+                v.font = Font(bold=True)
+                for j in (1, 2, 3):
+                    ws.cell(row=r, column=j).fill = PILLAR_FILL
+            fit_row_height(ws, r)
+            r += 1
+    _finish(ws, FIRST_ROW, r - 1, 3, f"B{FIRST_ROW + 1}")
+
+
+def _quality(ctx: ReportContext, ws: Worksheet) -> None:
+    """Validation findings (counted, with example row numbers; never the values, which may be
+    personal data) and the records each indicator left out, with the reason."""
+    _banner(ctx, ws, label("sheet.quality", ctx.lang))
+    L = ctx.lang
+    set_text(ws.cell(row=3, column=1), label("quality.note", L)).alignment = WRAP
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=6)
+    ws.row_dimensions[3].height = 30
+    headers = [
+        label("h.dataset", L),
+        label("h.column", L),
+        label("h.severity", L),
+        label("h.problem", L),
+        label("h.rows", L),
+        label("h.example_rows", L),
+    ]
+    _header(ws, FIRST_ROW + 1, headers, [18, 24, 12, 48, 10, 40])
+    set_text(ws.cell(row=FIRST_ROW, column=1), label("quality.findings", L)).font = Font(bold=True)
+    groups: dict[tuple, list] = defaultdict(list)
+    for f in ctx.findings:
+        groups[(f.dataset or f.file or "", f.field or "", f.severity, f.code)].append(f)
+    r = FIRST_ROW + 2
+    if not groups:
+        _put(ws, r, 1, label("quality.none", L))
+        r += 1
+    for (dataset, column, severity, code), items in sorted(groups.items()):
+        lines = sorted({f.line for f in items if f.line is not None})
+        title = ERROR_TYPES[code].title if code in ERROR_TYPES else code
+        values = [
+            dataset,
+            column,
+            severity,
+            title,
+            len(items),
+            ", ".join(str(x) for x in lines[:8]) + (" ..." if len(lines) > 8 else ""),
+        ]
+        for j, v in enumerate(values, start=1):
+            _put(ws, r, j, v, "#,##0" if j == 5 else None)
+        r += 1
+    r += 1
+    set_text(ws.cell(row=r, column=1), label("quality.excluded", L)).font = Font(bold=True)
+    r += 1
+    ex_headers = [
+        label("h.indicator", L),
+        label("h.dataset", L),
+        label("h.country", L),
+        label("h.reason", L),
+        label("h.records", L),
+    ]
+    _header(ws, r, ex_headers)
+    r += 1
+    ex = ctx.exclusions.sort_values(["indicator", "dataset", "country", "reason"], kind="stable")
+    for row in ex.itertuples(index=False):
+        for j, v in enumerate(
+            [row.indicator, row.dataset, row.country, row.reason, int(row.records)], start=1
+        ):
+            _put(ws, r, j, v, "#,##0" if j == 5 else None)
+        r += 1
+    ws.freeze_panes = f"A{FIRST_ROW + 2}"
+    print_setup(ws, FIRST_ROW + 1)
+
+
+def _data(ctx: ReportContext, ws: Worksheet) -> None:
+    _banner(ctx, ws, label("sheet.data", ctx.lang))
+    t = ctx.table
+    cols = list(t.columns)
+    _header(ws, FIRST_ROW, cols, [14 if c in ("indicator", "country") else 13 for c in cols])
+    for i, row in enumerate(t.itertuples(index=False), start=FIRST_ROW + 1):
+        for j, v in enumerate(row, start=1):
+            if v is None or (isinstance(v, float) and v != v) or v is _NA:
+                continue
+            set_text(ws.cell(row=i, column=j), v.item() if hasattr(v, "item") else v)
+    _finish(ws, FIRST_ROW, FIRST_ROW + len(t), len(cols), f"B{FIRST_ROW + 1}")
+
+
+def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
+    L = ctx.lang
+    p = ctx.project
+    set_text(ws.cell(row=1, column=1), label("title", L) + f": {p.name}").font = TITLE_FONT  # type: ignore[attr-defined]
+    facts = [
+        (label("project", L), p.name),  # type: ignore[attr-defined]
+        (label("donor", L), p.donor),  # type: ignore[attr-defined]
+        (label("period", L), ctx.period),
+        (label("period_dates", L), f"{ctx.period_start} - {ctx.period_end}"),
+        (label("countries", L), ", ".join(p.countries)),  # type: ignore[attr-defined]
+        (label("project_dates", L), f"{ctx.full_project.start} - {ctx.full_project.end}"),  # type: ignore[attr-defined]
+        (label("as_of", L), str(ctx.as_of)),
+        (label("mode", L), label("mode.internal" if ctx.internal else "mode.donor", L)),
+    ]
+    r = 3
+    for k, v in facts:
+        set_text(ws.cell(row=r, column=1), k).font = Font(bold=True)
+        c = set_text(ws.cell(row=r, column=2), v)
+        if ctx.internal and k == label("mode", L):
+            c.font = INTERNAL_FONT
+        r += 1
+    r += 1
+    note = (
+        label("suppression.internal", L)
+        if ctx.internal
+        else label("suppression", L, n=ctx.threshold, m=ctx.threshold - 1)
+    )
+    set_text(ws.cell(row=r, column=1), note).alignment = WRAP
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+    ws.row_dimensions[r].height = 48
+    r += 2
+    set_text(ws.cell(row=r, column=1), label("contents", L)).font = Font(bold=True)
+    r += 1
+    for s in sheets:
+        c = set_text(ws.cell(row=r, column=1), s.title)
+        c.hyperlink = Hyperlink(ref=c.coordinate, location=f"'{s.title}'!A1")
+        c.font = LINK_FONT
+        r += 1
+    r += 1
+    set_text(ws.cell(row=r, column=1), label("manifest", L)).font = Font(bold=True)
+    r += 1
+    _header(ws, r, [label("item", L), label("value", L)])
+    r += 1
+    for k, v in ctx.manifest:
+        set_text(ws.cell(row=r, column=1), k).border = BORDER
+        c = set_text(ws.cell(row=r, column=2), v)
+        c.border = BORDER
+        r += 1
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["C"].width = 12
+    ws.column_dimensions["D"].width = 12
+    if ctx.internal:
+        ws.oddHeader.center.text = label("mode.internal", L)
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+try:  # pandas' missing-value marker, skipped when writing the tidy sheet
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover
+    _NA = None

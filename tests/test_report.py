@@ -1,0 +1,377 @@
+"""`mel report`: the workbook read back against the engine's results, its sheets, formats and
+charts, byte-identical reruns, the internal edition, languages, privacy and formula safety."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from mel.definitions.project import load_project
+from mel.engine.pipeline import run
+from mel.outputs.report import context
+from mel.outputs.report.charts import charts_for
+from mel.outputs.report.content import kind
+from mel.outputs.report.labels import label
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "examples" / "counter-trafficking"
+PERIOD = "FY2025-Q4"
+AS_OF = "2026-01-15"
+SHEETS = [
+    "Read me",
+    "Indicator tracking",
+    "By country",
+    "By period",
+    "Charts",
+    "Disaggregations",
+    "Reference sheets",
+    "Data quality",
+    "Data (tidy)",
+]
+
+
+def _report(cli, out: Path, *extra: str, project: Path = EXAMPLE, period: str = PERIOD):
+    result = cli(
+        "report", str(project), "--period", period, "-o", str(out), "--as-of", AS_OF, *extra
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def donor(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from mel.cli.app import app
+
+    out = tmp_path_factory.mktemp("donor")
+    result = CliRunner().invoke(
+        app, ["report", str(EXAMPLE), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """The engine's own results for the same period, computed here without the report."""
+    bundle = load_project(EXAMPLE)
+    return run(bundle, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD).table
+
+
+def _wb(folder: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(folder / f"report-{PERIOD}.xlsx")
+
+
+def test_files_and_sheets(donor):
+    names = sorted(p.name for p in donor.iterdir())
+    assert names == sorted(
+        [
+            f"report-{PERIOD}.xlsx",
+            f"charts-{PERIOD}.pdf",
+            f"results-{PERIOD}.csv",
+            f"results-{PERIOD}.parquet",
+            "charts",
+        ]
+    )
+    wb = _wb(donor)
+    assert wb.sheetnames == SHEETS
+    pngs = sorted((donor / "charts").glob("*.png"))
+    assert len(pngs) >= 40
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    pdf = (donor / f"charts-{PERIOD}.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    # one page per chart plus the contents page
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= len(pngs) + 1 or (
+        len(pdf) > 100_000
+    )
+
+
+def test_tracking_table_matches_the_engine(donor, engine):
+    ws = _wb(donor)["Indicator tracking"]
+    header = [c.value for c in ws[4]]
+    assert header[0] == "No." and header[-1] == "Status"
+    col = {h.split(" (")[0]: j for j, h in enumerate(header)}
+    bundle = load_project(EXAMPLE)
+    inds = {i.id: i for i in bundle.indicators}
+    seen = set()
+    for row in ws.iter_rows(min_row=5, values_only=True):
+        iid = row[0]
+        if iid not in inds:
+            continue  # pillar and level rows
+        seen.add(iid)
+        ind = inds[iid]
+        for period, column in ((PERIOD, "Period actual"), ("LoP", "LoP actual")):
+            cell = engine[
+                (engine["indicator"] == iid)
+                & (engine["country"] == "ALL")
+                & (engine["period"] == period)
+                & (engine["disaggregation"] == "")
+            ].iloc[0]
+            shown = row[col[column]]
+            if cell["suppressed"]:
+                assert shown == "suppressed"
+            elif pd.isna(cell["value"]):
+                assert shown is None
+            elif kind(ind) == "percentage":
+                assert shown == (
+                    f"{cell['value']:.1f}% ({cell['numerator']:,.0f}/{cell['denominator']:,.0f})"
+                )
+            elif kind(ind) == "milestone":
+                assert shown == ("yes" if cell["value"] else "no")
+            elif kind(ind) == "change":
+                assert shown == f"{cell['value']:+.1f}%"
+            else:
+                assert shown == pytest.approx(float(cell["value"])), (iid, period)
+        lop = engine[
+            (engine["indicator"] == iid)
+            & (engine["country"] == "ALL")
+            & (engine["period"] == "LoP")
+            & (engine["disaggregation"] == "")
+        ].iloc[0]
+        pct = row[col["% of LoP target"]]
+        if pd.isna(lop["pct_of_target"]):
+            assert pct is None
+        else:
+            assert pct == pytest.approx(lop["pct_of_target"] / 100)
+    assert seen == set(inds)
+
+
+def test_tracking_is_grouped_by_pillar_and_level(donor):
+    ws = _wb(donor)["Indicator tracking"]
+    first = [ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)]
+    pillars = [
+        v
+        for v in first
+        if v
+        in ("Prevention", "Protection", "Prosecution", "Partnership and coordination", "Context")
+    ]
+    assert pillars == [
+        "Prevention",
+        "Protection",
+        "Prosecution",
+        "Partnership and coordination",
+        "Context",
+    ]
+    levels = [ws.cell(row=r, column=2).value for r in range(5, ws.max_row + 1)]
+    assert "Objective (outcome)" in levels and "Result (output)" in levels
+
+
+def test_by_country_and_by_period_match_the_engine(donor, engine):
+    wb = _wb(donor)
+    ws = wb["By period"]
+    header = [c.value for c in ws[4]]
+    assert header[3] == "FY2023-Q2" and PERIOD in header and header[-1] == "LoP"
+    assert "FY2026-Q1" not in header  # nothing after the reporting period
+    row5 = [c.value for c in ws[5]]
+    iid = row5[0]
+    for j, per in enumerate(header[3:], start=3):
+        cell = engine[
+            (engine["indicator"] == iid)
+            & (engine["country"] == "ALL")
+            & (engine["period"] == per)
+            & (engine["disaggregation"] == "")
+        ].iloc[0]
+        if cell["suppressed"]:
+            assert row5[j] == "suppressed"
+        elif not pd.isna(cell["value"]):
+            factor = 100 if ws.cell(row=5, column=j + 1).number_format == "0.0%" else 1
+            assert row5[j] * factor == pytest.approx(float(cell["value"]))
+    ws = wb["By country"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "PROT-01"]
+    assert [r[2] for r in rows] == ["SDN", "TZA", "NGA", "All countries"]
+    for r in rows[:3]:
+        cell = engine[
+            (engine["indicator"] == "PROT-01")
+            & (engine["country"] == r[2])
+            & (engine["period"] == PERIOD)
+            & (engine["disaggregation"] == "")
+        ].iloc[0]
+        assert r[3] == pytest.approx(float(cell["value"]))
+
+
+def test_disaggregations_grouped_and_equal_to_the_engine(donor, engine):
+    ws = _wb(donor)["Disaggregations"]
+    levels = {ws.row_dimensions[r].outlineLevel for r in range(5, ws.max_row + 1)}
+    assert {1, 2} <= levels
+    rows = [
+        r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "PROT-01" and r[1] == "sex"
+    ]
+    assert {r[2] for r in rows} >= {"Female", "Male"}
+    for r in rows:
+        cat = "Unknown" if r[2] == "Unknown" else r[2]
+        cell = engine[
+            (engine["indicator"] == "PROT-01")
+            & (engine["country"] == "ALL")
+            & (engine["period"] == "LoP")
+            & (engine["disaggregation"] == "sex")
+            & (engine["category"] == cat)
+        ].iloc[0]
+        if cell["suppressed"]:
+            assert r[4] == "suppressed"
+        else:
+            assert r[4] == pytest.approx(float(cell["value"]))
+
+
+def test_formats_filters_panes_print_setup_and_conditional_formats(donor):
+    wb = _wb(donor)
+    for name in SHEETS[1:4] + SHEETS[5:]:
+        ws = wb[name]
+        assert ws.freeze_panes, name
+        assert ws.print_title_rows, name
+        assert ws.page_setup.orientation == "landscape", name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.cell(row=4, column=1).font.bold or name == "Data quality", name
+    for name in ("Indicator tracking", "By country"):
+        ws = wb[name]
+        assert ws.auto_filter.ref
+        rules = [r for cf in ws.conditional_formatting for r in cf.rules]
+        formulas = {r.formula[0] for r in rules}
+        assert {'"on track"', '"needs attention"', '"off track"', '"achieved"'} <= formulas
+    ws = wb["Indicator tracking"]
+    formats = {c.number_format for row in ws.iter_rows(min_row=5) for c in row}
+    assert "0.0%" in formats and "#,##0" in formats
+    assert len(wb["Charts"]._charts) >= 3
+
+
+def test_no_cell_is_a_formula_and_no_personal_data(donor):
+    cases = pd.read_csv(EXAMPLE / "data" / "cases.csv", dtype=str, keep_default_na=False)
+    pii = {v for v in pd.concat([cases["full_name"], cases["phone"]]) if v}
+    assert len(pii) > 1000
+    wb = _wb(donor)
+    texts = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+                if isinstance(c.value, str):
+                    texts.add(c.value)
+    assert not (texts & pii)
+    with open(donor / f"results-{PERIOD}.csv", encoding="utf-8") as fh:
+        cells = {v for row in csv.reader(fh) for v in row}
+    assert not (cells & pii)
+
+
+def test_donor_edition_has_no_small_counts(donor):
+    table = pd.read_parquet(donor / f"results-{PERIOD}.parquet")
+    bundle = load_project(EXAMPLE)
+    counts = {i.id for i in bundle.indicators if kind(i) == "number"}
+    shown = table[table["indicator"].isin(counts) & ~table["suppressed"].astype(bool)]
+    v = pd.to_numeric(shown["value"], errors="coerce")
+    assert not ((v >= 1) & (v < 5)).any()
+    assert table["suppressed"].astype(bool).any()
+    # the workbook's tidy sheet agrees
+    ws = _wb(donor)["Data (tidy)"]
+    header = [c.value for c in ws[4]]
+    vi, ii, si = header.index("value"), header.index("indicator"), header.index("suppressed")
+    for row in ws.iter_rows(min_row=5, values_only=True):
+        if row[ii] in counts and not row[si] and isinstance(row[vi], (int, float)):
+            assert not (1 <= row[vi] < 5)
+
+
+def test_rerun_is_byte_identical(donor, tmp_path, cli):
+    _report(cli, tmp_path)
+    for p in donor.rglob("*"):
+        if p.is_file():
+            assert (tmp_path / p.relative_to(donor)).read_bytes() == p.read_bytes(), p.name
+
+
+def test_internal_edition_says_so_everywhere(tmp_path, cli):
+    _report(cli, tmp_path, "--internal")
+    wb = _wb(tmp_path)
+    mark = label("mode.internal", "en")
+    for ws in wb.worksheets:
+        text = " ".join(str(c.value) for row in ws.iter_rows(max_row=12) for c in row if c.value)
+        assert mark in text, ws.title
+    table = pd.read_parquet(tmp_path / f"results-{PERIOD}.parquet")
+    assert not table["suppressed"].astype(bool).any()
+    # every chart carries the mark
+    bundle = load_project(EXAMPLE)
+    results = run(bundle, internal=True, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD)
+    from mel.engine.pipeline import truncated
+
+    ctx = context(
+        truncated(bundle, PERIOD),
+        results,
+        period=PERIOD,
+        lang="en",
+        as_of=dt.date.fromisoformat(AS_OF),
+    )
+    import matplotlib.pyplot as plt
+
+    for ind in ctx.indicators[:4]:
+        for chart in charts_for(ctx, ind):
+            assert any(t.get_text() == mark for t in chart.figure.texts)
+            plt.close(chart.figure)
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "status_word"),
+    [("fr", "Suivi des indicateurs", "en retard"), ("es", "Seguimiento", "retrasado")],
+)
+def test_languages(tmp_path, cli, lang, sheet, status_word):
+    _report(cli, tmp_path, "--lang", lang)
+    wb = _wb(tmp_path)
+    assert sheet in wb.sheetnames
+    ws = wb[sheet]
+    words = {ws.cell(row=r, column=ws.max_column).value for r in range(5, ws.max_row + 1)}
+    assert words & {status_word, label("status.on track", lang), label("status.no target", lang)}
+    # an indicator name with a translation is shown translated
+    names = {ws.cell(row=r, column=2).value for r in range(5, ws.max_row + 1)}
+    prot01 = load_project(EXAMPLE).catalog.indicator("PROT-01")
+    assert prot01.translations[lang].name in names
+
+
+def test_errors_are_clear_and_write_nothing(tmp_path, cli):
+    out = tmp_path / "r"
+    result = cli("report", str(EXAMPLE), "--period", "FY2025-Q5", "-o", str(out))
+    assert result.exit_code == 2
+    assert "FY2025-Q5" in result.output
+    assert not out.exists()
+    project = tmp_path / "p"
+    shutil.copytree(EXAMPLE, project)
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    result = cli("report", str(project), "--period", PERIOD, "-o", str(project / "data"))
+    # writing beside the inputs is allowed, over them is not; nothing of the inputs changes
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_opens_in_libreoffice(tmp_path, cli):
+    """A real spreadsheet program opens the workbook (a small period keeps the PDF short)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        import os
+
+        assert not os.environ.get("CI"), "CI installs LibreOffice (see .ci/run)"
+        pytest.skip("LibreOffice is not installed here")
+    _report(cli, tmp_path, period="FY2023-Q3")
+    proc = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "report-FY2023-Q3.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    pdf = (tmp_path / "report-FY2023-Q3.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_report_help_example_names_the_example(cli):
+    result = cli("report", "--help")
+    assert "mel report examples/counter-trafficking" in result.output
