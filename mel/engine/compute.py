@@ -234,7 +234,9 @@ def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str
         cat = values.astype("str")
         cats = list(codes) if codes is not None else sorted(cat.dropna().unique())
     out = records.assign(_cat=cat)
-    if multi:
+    # a multi-response disaggregation of a one-value column (services by type, counted per
+    # person) has nothing to split: skip the row-by-row split
+    if multi and cat.str.contains(";", regex=False).fillna(False).any():
         out = out.assign(_cat=out["_cat"].str.split(";")).explode("_cat")
     c = out["_cat"]
     if not pd.api.types.is_string_dtype(c.dtype):  # a split of only missing values is float

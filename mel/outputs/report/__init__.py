@@ -82,6 +82,16 @@ def context(
     )
 
 
+def _chart_pool():
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
 def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> ReportFiles:
     from mel.outputs.report import charts, workbook
 
@@ -97,8 +107,17 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         refuse_inputs(f, inputs)
     if (out_dir / "charts").resolve() in {p.parent for p in inputs}:
         refuse_inputs(out_dir / "charts", [(out_dir / "charts").resolve()])
-    save_workbook(workbook.build(ctx), files["xlsx"])
-    pngs = charts.write_charts(ctx, out_dir / "charts", files["pdf"])
+    # the charts are drawn in a second process while this one builds the workbook (both are
+    # CPU-bound; the machine has at least two cores); without fork, one after the other
+    pool = _chart_pool()
+    if pool is None:
+        save_workbook(workbook.build(ctx), files["xlsx"])
+        pngs = charts.write_charts(ctx, out_dir / "charts", files["pdf"])
+    else:
+        with pool:
+            future = pool.submit(charts.write_charts, ctx, out_dir / "charts", files["pdf"])
+            save_workbook(workbook.build(ctx), files["xlsx"])
+            pngs = future.result()
     tidy = [
         write_table(ctx.table, files["csv"], "csv"),
         write_table(ctx.table, files["parquet"], "parquet"),

@@ -67,6 +67,13 @@ def _decorate(ctx: ReportContext, fig, ax, title: str, ind, value_axis: str = "y
         )
 
 
+def _legend_room(ax) -> None:
+    """A one-line legend above the bars, with head-room so that it covers none of them."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + (high - low) * 0.18)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=3)
+
+
 def _target_value(ind, row) -> float | None:
     if row is None:
         return None
@@ -108,7 +115,7 @@ def charts_for(ctx: ReportContext, ind) -> list[Chart]:
             color=TARGET,
             label=label("h.target", ctx.lang),
         )
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        _legend_room(ax)
     ax.set_xticks(list(xs), periods, rotation=45, ha="right", fontsize=7)
     _decorate(ctx, fig, ax, f"{label('chart.actual_target', ctx.lang, id=ind.id)}\n{name}", ind)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -136,7 +143,7 @@ def charts_for(ctx: ReportContext, ind) -> list[Chart]:
             label=label("h.lop_target", ctx.lang),
         )
     ax.set_xticks(range(len(countries)), countries, fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    _legend_room(ax)
     title = label("chart.by_country", ctx.lang, id=ind.id, period=ctx.period)
     _decorate(ctx, fig, ax, f"{title}\n{name}", ind)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -187,8 +194,13 @@ def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path
 
     Charts are drawn one indicator at a time and closed once saved, so memory stays flat."""
     written: list[Path] = []
-    names = [c for ind in ctx.indicators for c in plan(ctx, ind)]
-    entries = [(name, k + 2) for k, name in enumerate(names)]
+    entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
+    page = 2
+    for ind in ctx.indicators:
+        n = len(plan(ctx, ind))
+        if n:
+            entries.append((ind.id, ctx.name(ind), page, page + n - 1))
+            page += n
 
     def book(p: Path) -> None:
         with PdfPages(p, metadata=PDF_META) as pdf:
@@ -232,48 +244,40 @@ def plan(ctx: ReportContext, ind) -> list[str]:
     return names
 
 
-def _contents(ctx: ReportContext, entries: list[tuple[str, int]]):
+def _contents(ctx: ReportContext, entries: list[tuple[str, str, int, int]]):
+    """The chart book's first page: what it is, and each indicator's pages."""
     fig = plt.figure(figsize=(8.27, 11.69), dpi=DPI)
     p = ctx.project
-    lines = [
-        (f"{label('chart.book', ctx.lang)}: {p.name}", 14, "bold"),  # type: ignore[attr-defined]
-        (f"{label('donor', ctx.lang)}: {p.donor}", 9, "normal"),  # type: ignore[attr-defined]
-        (
-            f"{label('period', ctx.lang)}: {ctx.period} ({ctx.period_start} - {ctx.period_end})",
-            9,
-            "normal",
-        ),
-        (
-            label("mode.internal" if ctx.internal else "mode.donor", ctx.lang),
-            9,
-            "bold" if ctx.internal else "normal",
-        ),
-        ("", 9, "normal"),
-        (label("contents", ctx.lang), 11, "bold"),
-    ]
     y = 0.95
-    for text, size, weight in lines:
-        fig.text(
-            0.08,
-            y,
-            text,
-            fontsize=size,
-            weight=weight,
-            color="#C00000" if ctx.internal and weight == "bold" and size == 9 else "black",
-        )
-        y -= 0.03 if size > 9 else 0.022
-    columns = 2
-    per_col = 48
-    for k, (name, page) in enumerate(entries):
-        col, row = divmod(k, per_col)
-        if col >= columns:
+    for line in textwrap.wrap(f"{label('chart.book', ctx.lang)}: {p.name}", 70):  # type: ignore[attr-defined]
+        fig.text(0.08, y, line, fontsize=13, weight="bold")
+        y -= 0.028
+    facts = [
+        f"{label('donor', ctx.lang)}: {p.donor}",  # type: ignore[attr-defined]
+        f"{label('period', ctx.lang)}: {ctx.period} ({ctx.period_start} - {ctx.period_end})",
+    ]
+    for text in facts:
+        fig.text(0.08, y, text, fontsize=9)
+        y -= 0.022
+    edition = label("mode.internal" if ctx.internal else "mode.donor", ctx.lang)
+    fig.text(
+        0.08,
+        y,
+        edition,
+        fontsize=9,
+        weight="bold" if ctx.internal else "normal",
+        color="#C00000" if ctx.internal else "black",
+    )
+    y -= 0.04
+    fig.text(0.08, y, label("contents", ctx.lang), fontsize=11, weight="bold")
+    y -= 0.03
+    for iid, name, first, last in entries:
+        pages = f"{first}" if first == last else f"{first}-{last}"
+        short = name if len(name) <= 78 else name[:75] + "..."
+        fig.text(0.08, y, iid, fontsize=7.5, weight="bold")
+        fig.text(0.19, y, short, fontsize=7.5)
+        fig.text(0.92, y, f"{label('chart.page', ctx.lang)} {pages}", fontsize=7.5, ha="right")
+        y -= 0.019
+        if y < 0.04:
             break
-        fig.text(0.08 + col * 0.45, y - row * 0.0165, f"{name}", fontsize=7)
-        fig.text(
-            0.46 + col * 0.45,
-            y - row * 0.0165,
-            f"{label('chart.page', ctx.lang)} {page}",
-            fontsize=7,
-            ha="right",
-        )
     return fig
