@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -286,8 +287,19 @@ def test_rerun_is_byte_identical(donor, tmp_path, cli):
 SMALL = "FY2023-Q3"  # an early period: a smaller report, for the tests that need several
 
 
-def test_internal_edition_says_so_everywhere(tmp_path, cli):
-    _report(cli, tmp_path, "--internal", period=SMALL)
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The example with four indicators (a count, a percentage, a milestone, a change)."""
+    project = tmp_path_factory.mktemp("small") / "ct"
+    shutil.copytree(EXAMPLE, project)
+    text = (project / "mel.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"  select: \[[^\]]*\]", "  select: [PROT-01, PROT-02, PART-01, PREV-11]", text)
+    (project / "mel.yaml").write_text(text, encoding="utf-8")
+    return project
+
+
+def test_internal_edition_says_so_everywhere(tmp_path, cli, small):
+    _report(cli, tmp_path, "--internal", period=SMALL, project=small)
     wb = openpyxl.load_workbook(tmp_path / f"report-{SMALL}.xlsx")
     mark = label("mode.internal", "en")
     for ws in wb.worksheets:
@@ -296,14 +308,14 @@ def test_internal_edition_says_so_everywhere(tmp_path, cli):
     table = pd.read_parquet(tmp_path / f"results-{SMALL}.parquet")
     assert not table["suppressed"].astype(bool).any()
     # every chart carries the mark
-    bundle = load_project(EXAMPLE)
-    results = run(bundle, internal=True, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD)
+    bundle = load_project(small)
+    results = run(bundle, internal=True, as_of=dt.date.fromisoformat(AS_OF), up_to=SMALL)
     from mel.engine.pipeline import truncated
 
     ctx = context(
-        truncated(bundle, PERIOD),
+        truncated(bundle, SMALL),
         results,
-        period=PERIOD,
+        period=SMALL,
         lang="en",
         as_of=dt.date.fromisoformat(AS_OF),
     )
@@ -319,8 +331,8 @@ def test_internal_edition_says_so_everywhere(tmp_path, cli):
     ("lang", "sheet", "status_word"),
     [("fr", "Suivi des indicateurs", "en retard"), ("es", "Seguimiento", "retrasado")],
 )
-def test_languages(tmp_path, cli, lang, sheet, status_word):
-    _report(cli, tmp_path, "--lang", lang, period=SMALL)
+def test_languages(tmp_path, cli, lang, sheet, status_word, small):
+    _report(cli, tmp_path, "--lang", lang, period=SMALL, project=small)
     wb = openpyxl.load_workbook(tmp_path / f"report-{SMALL}.xlsx")
     assert sheet in wb.sheetnames
     ws = wb[sheet]
@@ -332,14 +344,14 @@ def test_languages(tmp_path, cli, lang, sheet, status_word):
     assert prot01.translations[lang].name in names
 
 
-def test_errors_are_clear_and_write_nothing(tmp_path, cli):
+def test_errors_are_clear_and_write_nothing(tmp_path, cli, small):
     out = tmp_path / "r"
     result = cli("report", str(EXAMPLE), "--period", "FY2025-Q5", "-o", str(out))
     assert result.exit_code == 2
     assert "FY2025-Q5" in result.output
     assert not out.exists()
     project = tmp_path / "p"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(small, project)
     before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
     result = cli("report", str(project), "--period", SMALL, "-o", str(project / "data"))
     assert result.exit_code == 0, result.output
@@ -347,7 +359,7 @@ def test_errors_are_clear_and_write_nothing(tmp_path, cli):
     assert {p: p.read_bytes() for p in before} == before
 
 
-def test_opens_in_libreoffice(tmp_path, cli):
+def test_opens_in_libreoffice(tmp_path, cli, small):
     """A real spreadsheet program opens the workbook (a small period keeps the PDF short)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
