@@ -240,6 +240,7 @@ def main() -> None:
         data = gen.generate(out, cases=args.cases, countries=args.countries.split(","))
         gen_s = time.perf_counter() - t0
         n_rows = sum(len(d) for d in data.values())
+        n_sets = len(data)
         del data  # the generator's frames are not the engine's input
         bundle = load_project(out)
         t0 = time.perf_counter()
@@ -276,7 +277,7 @@ def main() -> None:
 
     print(
         f"input: {args.cases:,} cases in {len(args.countries.split(','))} countries, "
-        f"{n_rows:,} rows in 8 datasets (generated in "
+        f"{n_rows:,} rows in {n_sets} datasets (generated in "
         f"{gen_s:.1f} s, validated in {val_s:.1f} s)"
     )
     print(
