@@ -212,7 +212,7 @@ def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
     if isinstance(measure, Count):
         value = n.rename("value").astype("float64")
     elif isinstance(measure, CountDistinct):
-        value = g[measure.column].nunique().rename("value").astype("float64")
+        value = _distinct(records[measure.column], g, n)
     elif isinstance(measure, Sum):
         value = g[measure.column].sum(min_count=1).rename("value").astype("float64")
     elif isinstance(measure, Mean):
@@ -222,6 +222,23 @@ def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
     else:  # pragma: no cover - other kinds are not simple measures
         raise TypeError(measure)
     return pd.concat([value, n], axis=1).reset_index()
+
+
+def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
+    """Distinct values per group. For integer codes (what ``measure_cells`` gives), one hash
+    pass over (group, code) pairs instead of pandas' sort per group."""
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return g[column.name].nunique().rename("value").astype("float64")
+    codes = column.to_numpy(dtype="float64")
+    valid = ~np.isnan(codes)
+    gid = g.ngroup().to_numpy()
+    if not valid.any():
+        return pd.Series(0.0, index=n.index, name="value")
+    k = np.int64(np.nanmax(codes)) + 1
+    pairs = gid[valid].astype(np.int64) * k + codes[valid].astype(np.int64)
+    first = pd.unique(pairs) // k  # the group of each distinct (group, code) pair
+    counts = np.bincount(first, minlength=len(n)).astype("float64")
+    return pd.Series(counts, index=n.index, name="value")
 
 
 def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str] | None):
