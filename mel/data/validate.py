@@ -637,11 +637,15 @@ def dependency_order(names: list[str], catalog: Catalog, templates: Mapping[str,
     return done
 
 
-def validate_project(bundle, *, as_of: dt.date | None = None) -> ValidationResult:
+def validate_project(
+    bundle, *, as_of: dt.date | None = None, keep_raw: bool = True
+) -> ValidationResult:
     """Validate every dataset of a project (a :class:`~mel.definitions.project.ProjectBundle`).
 
     A file that cannot be read at all becomes a finding of its own; the other datasets are
-    still validated."""
+    still validated. ``keep_raw=False`` lets go of each file's text cells once its dataset is
+    validated (only the feedback workbook shows them): memory then holds one file's text at a
+    time, not all of them."""
     as_of = as_of or dt.date.today()
     project, catalog = bundle.project, bundle.catalog
     templates = {n: (ref.template or n) for n, ref in project.datasets.items()}
@@ -665,9 +669,32 @@ def validate_project(bundle, *, as_of: dt.date | None = None) -> ValidationResul
         ds = validate_raw(
             raw, name, tpl, catalog, as_of=as_of, date_format=ref.date_format, references=references
         )
+        if not keep_raw:
+            ds.raw = _without_cells(raw)
+            del raw
+            _release()
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def _without_cells(raw: RawTable) -> RawTable:
+    from dataclasses import replace
+
+    return replace(raw, data=pd.DataFrame(index=pd.RangeIndex(0)))
+
+
+def _release() -> None:
+    """Give freed memory back (Arrow's pool keeps it otherwise)."""
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
 
 
 def _with_dataset(f: Finding, name: str) -> Finding:

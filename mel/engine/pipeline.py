@@ -168,7 +168,7 @@ def run(
                 f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
             )
     check_target_periods(bundle.targets, Calendar.of(project))
-    validation = validate_project(bundle, as_of=as_of)
+    validation = validate_project(bundle, as_of=as_of, keep_raw=False)
     sources = sources_from(validation)
     findings = validation.findings
     del validation  # the raw text tables are not needed by the engine
