@@ -10,10 +10,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mel.engine.compute import Calendar
+from mel.engine.compute import UNKNOWN, Calendar
 from mel.engine.pipeline import years_of
 from mel.engine.suppress import suppress
-from tests.test_engine import ASSESSED_PCT, indicator, project, run, source
+from tests.test_engine import ASSESSED_PCT, CATALOG, indicator, project, run, source
 
 COUNTRIES = ["SDN", "TZA"]
 SEXES = ["Female", "Male", "Other"]
@@ -174,3 +174,81 @@ def test_no_hidden_count_is_recoverable_from_published_cells(records, threshold)
         ["country", "disaggregation", "category"]
     ):
         check(g[g["period_kind"].isin(["quarter", "year"])])
+
+
+EXPLOITATION = ["forced_labour", "sexual", "begging"]
+
+multi_record = st.fixed_dictionaries(
+    {
+        "case_id": st.sampled_from([f"P{i}" for i in range(8)]),
+        "registration_date": st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).map(
+            dt.date.isoformat
+        ),
+        "country": st.sampled_from(COUNTRIES),
+        "trafficking_status": st.just("actual"),
+        "exploitation": st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(EXPLOITATION), min_size=1, max_size=3, unique=True).map(
+                ";".join
+            ),
+        ),
+        "age": st.one_of(st.none(), st.integers(0, 80)),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=st.lists(multi_record, min_size=0, max_size=30),
+    kind=st.sampled_from(["count", "count_distinct", "sum", "mean"]),
+    cumulation=st.sampled_from(["per_period", "cumulative"]),
+)
+def test_multi_response_and_numeric_measures_equal_a_naive_loop(records, kind, cumulation):
+    """A multi-response disaggregation (a record counts in each of its answers), distinct
+    counts of a repeated key, sums and means, against a loop over the records."""
+    proj = project()
+    measure = {"type": kind} if kind == "count" else {"type": kind, "column": "case_id"}
+    if kind in ("sum", "mean"):
+        measure["column"] = "age"
+    ind = indicator(
+        measure=measure,
+        cumulation=cumulation,
+        disaggregations=[{"column": "exploitation", "multi_response": True}],
+    )
+    table, _, _ = run(ind, {"cases": source("cases", records)}, proj)
+    got = {
+        (r.country, r.period, r.disaggregation, r.category): r.value
+        for r in table.itertuples(index=False)
+    }
+    codes = list(CATALOG.codelists["exploitation_type"].obj.codes())
+    day = lambda r: dt.date.fromisoformat(r["registration_date"])  # noqa: E731
+    for geo in [*COUNTRIES, "ALL"]:
+        in_geo = [r for r in records if geo == "ALL" or r["country"] == geo]
+        for p in Calendar.of(proj).all_periods:
+            first = p.start if cumulation == "per_period" else proj.start
+            rows = [r for r in in_geo if first <= day(r) <= p.end]
+            covered = (
+                bool(rows) if cumulation == "per_period" else any(day(r) <= p.end for r in in_geo)
+            )
+            for dis, cat in [("", ""), *(("exploitation", c) for c in [*codes, UNKNOWN])]:
+                if dis:
+                    sel = [
+                        r
+                        for r in rows
+                        if (r["exploitation"] is None and cat == UNKNOWN)
+                        or (r["exploitation"] is not None and cat in r["exploitation"].split(";"))
+                    ]
+                else:
+                    sel = rows
+                ages = [r["age"] for r in sel if r["age"] is not None]
+                if not covered:
+                    want = math.nan
+                elif kind == "count":
+                    want = float(len(sel))
+                elif kind == "count_distinct":
+                    want = float(len({r["case_id"] for r in sel}))
+                elif kind == "sum":
+                    want = float(sum(ages))
+                else:
+                    want = sum(ages) / len(ages) if ages else math.nan
+                assert _same(got[(geo, p.label, dis, cat)], want), (geo, p.label, cat, want)

@@ -37,7 +37,7 @@ from mel.definitions.models import (
     Template,
 )
 from mel.engine import filters as flt
-from mel.engine.periods import Period, assign, periods_between
+from mel.engine.periods import Period, assign_categorical, periods_between
 
 ALL = "ALL"
 LOP = "LoP"
@@ -126,19 +126,29 @@ class Result:
 # --- preparing records ---------------------------------------------------------------------------
 
 
-def prepare(
+@dataclass
+class _Placed:
+    """A dataset's records placed in geography and time for one date column and geography
+    (shared by every indicator and measure that reads them that way)."""
+
+    dates: np.ndarray  # datetime64, NaT where missing
+    geo: pd.Categorical
+    period: pd.Categorical
+    year: pd.Categorical
+    reason: np.ndarray  # "" or why the record is left out (before any filter)
+    coverage: pd.DataFrame
+    stock: bool
+
+
+def _place(
     source: SourceData,
-    *,
     date_column: str,
     geography: str,
-    where: list[str | None],
     calendar: Calendar,
-    countries: Iterable[str],
-    columns: Iterable[str],
-) -> Prepared:
+    countries: list[str],
+) -> _Placed:
     frame = source.frame
     n = len(frame)
-    countries = list(countries)
     column = frame[date_column]
     spec = source.template.column(date_column)
     stock = spec is not None and spec.type == "integer"
@@ -146,7 +156,7 @@ def prepare(
         dates = pd.to_datetime(column.astype("Int64").astype("str") + "-07-01", errors="coerce")
     else:
         dates = pd.to_datetime(column)
-    geo = frame[geography].astype("str")
+    geo = pd.Categorical(frame[geography].astype("str"))
     reason = np.full(n, "", dtype=object)
     reason[source.invalid] = "invalid"
     no_date = dates.isna().to_numpy()
@@ -161,43 +171,104 @@ def prepare(
             (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
         ).to_numpy(dtype=bool)
     reason[(reason == "") & outside] = "outside"
-    foreign = ~geo.isin(countries).to_numpy()
+    foreign = ~np.isin(geo.codes, geo.categories.get_indexer(countries)) | (geo.codes < 0)
     reason[(reason == "") & foreign] = "country"
+    year = assign_categorical(dates, "year", calendar.fy_start)
+    period = (
+        year
+        if calendar.kind == "year"
+        else assign_categorical(dates, calendar.kind, calendar.fy_start)
+    )
     usable = reason == ""
+    return _Placed(
+        dates.to_numpy(),
+        geo,
+        period,
+        year,
+        reason,
+        _coverage_of(geo, period, year, usable),
+        stock,
+    )
+
+
+def _coverage_of(geo, period, year, usable: np.ndarray) -> pd.DataFrame:
+    """The distinct (geography, period, year) of the usable records."""
+    g, p, y = (c.codes[usable].astype(np.int64) for c in (geo, period, year))
+    ny, np_ = len(year.categories) or 1, len(period.categories) or 1
+    combined = np.unique((g * np_ + p) * ny + y)
+    return pd.DataFrame(
+        {
+            "_geo": np.asarray(geo.categories.take(combined // (np_ * ny)), dtype=object),
+            "_period": np.asarray(period.categories.take(combined // ny % np_), dtype=object),
+            "_year": np.asarray(year.categories.take(combined % ny), dtype=object),
+        }
+    )
+
+
+def prepare(
+    source: SourceData,
+    *,
+    date_column: str,
+    geography: str,
+    where: list[str | None],
+    calendar: Calendar,
+    countries: Iterable[str],
+    columns: Iterable[str],
+    cache: dict | None = None,
+) -> Prepared:
+    """The records one measure counts, and those left out with their reason. ``cache`` (a dict
+    kept for one computation) shares the placing in time and geography between measures."""
+    frame = source.frame
+    countries = list(countries)
+    key = (source.name, id(frame), date_column, geography, tuple(countries))
+    placed = cache.get(key) if cache is not None else None
+    if placed is None:
+        placed = _place(source, date_column, geography, calendar, countries)
+        if cache is not None:
+            cache[key] = placed
+    usable = placed.reason == ""
     keep = usable.copy()
     for expr in where:
         if expr is not None:
             keep &= flt.mask(expr, frame)
+    reason = placed.reason.copy()
     reason[usable & ~keep] = "filter"
     base = pd.DataFrame(
         {
-            "_geo": geo.to_numpy(),
-            "_period": assign(dates, calendar.kind, calendar.fy_start).to_numpy()
-            if calendar.kind != "year"
-            else assign(dates, "year", calendar.fy_start).to_numpy(),
-            "_year": assign(dates, "year", calendar.fy_start).to_numpy(),
-            "_date": dates.to_numpy(),
-            "_row": source.rows,
+            "_geo": placed.geo[keep],
+            "_period": placed.period[keep],
+            "_year": placed.year[keep],
+            "_date": placed.dates[keep],
+            "_row": source.rows[keep],
         }
     )
-    for col in ("_geo", "_period", "_year"):  # grouped on again and again: factorize once
-        base[col] = base[col].astype("category")
-    coverage = base.loc[usable, ["_geo", "_period", "_year"]].drop_duplicates()
-    needed = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    records = pd.concat(
-        [base.loc[keep].reset_index(drop=True), frame.loc[keep, needed].reset_index(drop=True)],
-        axis=1,
-    )
+    for c in dict.fromkeys(columns):
+        if c in frame.columns:
+            base[c] = _column(source, c, cache)[keep]
     out = reason != ""
     excluded = pd.DataFrame(
         {
-            "_geo": geo.to_numpy()[out],
+            "_geo": np.asarray(placed.geo[out], dtype=object),
             "_reason": reason[out],
             "_row": source.rows[out],
-            "_date": dates.to_numpy()[out],
+            "_date": placed.dates[out],
         }
     )
-    return Prepared(records, excluded, coverage, stock)
+    return Prepared(base, excluded, placed.coverage, placed.stock)
+
+
+def _column(source: SourceData, column: str, cache: dict | None):
+    """A column of a dataset as an array; text as a categorical (coded once per computation:
+    measures and disaggregations then work on integer codes)."""
+    key = (source.name, id(source.frame), "column", column)
+    if cache is not None and key in cache:
+        return cache[key]
+    values = source.frame[column]
+    text = pd.api.types.is_string_dtype(values.dtype)
+    values = pd.Categorical(values) if text else values.array
+    if cache is not None:
+        cache[key] = values
+    return values
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -207,6 +278,9 @@ def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
     """keys + value, n (records) for a simple measure, over groups of ``keys``."""
     if not len(records):
         return pd.DataFrame(columns=[*keys, "value", "n"])
+    fast = _coded(records, keys)
+    if fast is not None and not isinstance(measure, Median):
+        return _aggregate_coded(records, measure, keys, *fast)
     g = records.groupby(keys, observed=True, sort=False, dropna=False)
     n = g.size().rename("n")
     if isinstance(measure, Count):
@@ -222,6 +296,78 @@ def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
     else:  # pragma: no cover - other kinds are not simple measures
         raise TypeError(measure)
     return pd.concat([value, n], axis=1).reset_index()
+
+
+def _coded(records: pd.DataFrame, keys: list[str]):
+    """(group number of each record, number of possible groups, the keys' categories) when
+    every key is a categorical without missing values, else None. The group number is the
+    keys' category codes combined arithmetically: no hashing of labels."""
+    gid = np.zeros(len(records), dtype=np.int64)
+    total = 1
+    cats = []
+    for k in keys:
+        col = records[k]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            return None
+        codes = col.cat.codes.to_numpy()
+        if len(codes) and codes.min() < 0:
+            return None
+        size = max(len(col.cat.categories), 1)
+        gid = gid * size + codes
+        total *= size
+        cats.append(col.cat.categories)
+    if total > 1 << 24:
+        return None
+    return gid, total, cats
+
+
+def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
+    """:func:`aggregate` on combined group numbers with numpy's bincount."""
+    n = np.bincount(gid, minlength=total)
+    present = np.flatnonzero(n)
+    if isinstance(measure, Count):
+        value = n.astype("float64")
+    elif isinstance(measure, CountDistinct):
+        value = _distinct_coded(records[measure.column], gid, total)
+    elif isinstance(measure, Sum | Mean):
+        v = records[measure.column].to_numpy(dtype="float64", na_value=np.nan)
+        ok = ~np.isnan(v)
+        sums = np.bincount(gid[ok], weights=v[ok], minlength=total)
+        counts = np.bincount(gid[ok], minlength=total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(
+                counts > 0, sums if isinstance(measure, Sum) else sums / counts, np.nan
+            )
+    else:  # pragma: no cover - other kinds are not simple measures
+        raise TypeError(measure)
+    out = {}
+    rest = present
+    for k, categories in zip(reversed(keys), reversed(cats), strict=True):
+        size = max(len(categories), 1)
+        out[k] = np.asarray(categories.take(rest % size), dtype=object)
+        rest = rest // size
+    frame = pd.DataFrame({k: out[k] for k in keys})
+    frame["value"] = value[present]
+    frame["n"] = n[present].astype("int64")
+    return frame
+
+
+def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarray:
+    """Distinct values per group number: one hash pass over (group, value code) pairs."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        codes = column.to_numpy(dtype="float64")
+        valid = ~np.isnan(codes)
+        codes = codes[valid].astype(np.int64)
+    else:
+        codes, _ = pd.factorize(column)
+        valid = codes >= 0
+        codes = codes[valid]
+    if not len(codes):
+        return np.zeros(total)
+    k = np.int64(codes.max()) + 1
+    pairs = gid[valid] * k + codes
+    first = pd.unique(pairs) // k  # the group of each distinct (group, value) pair
+    return np.bincount(first, minlength=total).astype("float64")
 
 
 def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
@@ -242,25 +388,68 @@ def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
 
 
 def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str] | None):
-    """Records with a _cat column (exploded for multi-response) and the category list."""
+    """Records with a _cat column (repeated per answer for multi-response) and the category
+    list. Labels are worked out once per distinct value, records keep integer codes."""
     values = records[column]
     if values.dtype == "boolean" or values.dtype == bool:
-        cat = values.map({True: "yes", False: "no"}, na_action="ignore")
+        arr = values.to_numpy(dtype=object, na_value=None)
+        vcodes = np.where(arr == True, 0, np.where(arr == False, 1, -1))  # noqa: E712
+        labels = ["yes", "no"]
         cats = ["yes", "no"]
     else:
-        cat = values.astype("str")
-        cats = list(codes) if codes is not None else sorted(cat.dropna().unique())
-    out = records.assign(_cat=cat)
+        vcodes, uniques = pd.factorize(values)
+        labels = list(pd.Series(uniques).astype("str"))
+        cats = list(codes) if codes is not None else None
+    parts = [lab.split(";") for lab in labels]
     # a multi-response disaggregation of a one-value column (services by type, counted per
-    # person) has nothing to split: skip the row-by-row split
-    if multi and cat.str.contains(";", regex=False).fillna(False).any():
-        out = out.assign(_cat=out["_cat"].str.split(";")).explode("_cat")
-    c = out["_cat"]
-    if not pd.api.types.is_string_dtype(c.dtype):  # a split of only missing values is float
-        c = c.astype(object)
-    out["_cat"] = c.fillna(UNKNOWN).astype("str").astype("category")
-    seen = [c for c in pd.unique(out["_cat"]) if c not in cats and c != UNKNOWN]
+    # person) has nothing to split
+    split = multi and any(len(p) > 1 for p in parts)
+    if not split:
+        parts = [[lab] for lab in labels]
+    names = list(dict.fromkeys([*(x for p in parts for x in p), UNKNOWN]))
+    index = {x: i for i, x in enumerate(names)}
+    unknown = index[UNKNOWN]
+    widths = np.array([len(p) for p in parts] + [1], dtype=np.int64)  # the last: missing
+    table = np.full((len(parts) + 1, int(widths.max())), unknown, dtype=np.int64)
+    for i, p in enumerate(parts):
+        table[i, : len(p)] = [index[x] for x in p]
+    u = np.where(vcodes >= 0, vcodes, len(parts))  # the missing value's row of the table
+    if split:
+        per_row = widths[u]
+        rows = np.repeat(np.arange(len(u)), per_row)
+        starts = np.cumsum(per_row) - per_row
+        slot = np.arange(len(rows)) - starts[rows]
+        cat_codes = table[u[rows], slot]
+        out = records.iloc[rows]
+    else:
+        cat_codes = table[u, 0]
+        out = records
+    out = out.assign(_cat=pd.Categorical.from_codes(cat_codes, categories=names))
+    present = np.unique(cat_codes)
+    if cats is None:
+        cats = sorted(names[i] for i in present if names[i] != UNKNOWN)
+    seen = [names[i] for i in present if names[i] not in cats and names[i] != UNKNOWN]
     return out, [*cats, *sorted(seen), UNKNOWN]
+
+
+def _all_countries(data: pd.DataFrame) -> pd.DataFrame:
+    """The records with one geography, all countries (each record's own kept as _country)."""
+    every = pd.Categorical.from_codes(np.zeros(len(data), dtype=np.int8), categories=[ALL])
+    return data.assign(_country=data["_geo"], _geo=every)
+
+
+def _first_in_finest(data: pd.DataFrame, column: str) -> np.ndarray | None:
+    """Bool per record: the first record of its value (integer codes in ``column``, missing
+    values left out) in its (country, period, year, category) cell. Distinct counts over any
+    union of such cells are the same over these records alone, which are often far fewer."""
+    coded = _coded(data, ["_geo", "_period", "_year", "_cat"])
+    if coded is None:
+        return None
+    gid, _, _ = coded
+    codes = data[column].to_numpy(dtype="float64")
+    k = np.int64(np.nanmax(codes)) + 1 if np.isfinite(codes).any() else np.int64(1)
+    pairs = gid * k + np.where(np.isnan(codes), 0, codes).astype(np.int64)
+    return ~pd.Series(pairs).duplicated().to_numpy() & ~np.isnan(codes)
 
 
 @dataclass
@@ -284,26 +473,55 @@ def measure_cells(
 
     Columns: country, period, period_kind, disaggregation, category, value, n, covered."""
     rec = prepared.records
+    counted = measure  # what is aggregated: a distinct count may be done more cheaply
+    dedupe = False
     if isinstance(measure, CountDistinct):  # distinct counts on integer codes, not on text
-        codes, _ = pd.factorize(rec[measure.column])
-        rec = rec.assign(**{measure.column: np.where(codes >= 0, codes, np.nan)})
-    frames = [("", False, None, rec.assign(_cat=pd.Categorical([TOTAL] * len(rec))), [TOTAL])]
+        codes, uniques = pd.factorize(rec[measure.column])
+        if len(uniques) == int((codes >= 0).sum()):
+            # no value is repeated (a record key): distinct values are the values present
+            rec = rec.assign(**{measure.column: (codes >= 0).astype("float64")})
+            counted = Sum(type="sum", column=measure.column)
+        else:
+            rec = rec.assign(**{measure.column: np.where(codes >= 0, codes, np.nan)})
+            dedupe = not prepared.stock
+    # only what the aggregation reads: frames are repeated per answer of multi-response
+    core = [c for c in ("_geo", "_period", "_year", "_date", getattr(measure, "column", None)) if c]
+    rec = rec[[*dict.fromkeys([*core, *(d[0] for d in disaggregations)])]]
+    total_cat = pd.Categorical.from_codes(np.zeros(len(rec), dtype=np.int8), categories=[TOTAL])
+    frames = [("", False, None, rec.assign(_cat=total_cat), [TOTAL])]
     for column, multi, codes in disaggregations:
-        exploded, cats = _categories(rec, column, multi, codes)
+        exploded, cats = _categories(rec[[*dict.fromkeys([*core, column])]], column, multi, codes)
+        exploded = exploded[[*core, "_cat"]]
         frames.append((column, multi, codes, exploded, cats))
     out = []
     for column, _multi, _codes, data, cats in frames:
+        firsts = _first_in_finest(data, measure.column) if dedupe else None
         for geo_all in (False, True):
-            d = data.assign(_country=data["_geo"], _geo=ALL) if geo_all else data
+            d = _all_countries(data) if geo_all else data
             geos = [ALL] if geo_all else countries
             if isinstance(measure, Milestone):
                 part = _milestone(d, calendar, geos, cats, countries)
             elif prepared.stock:
-                part = _stock(d, measure, calendar)
+                part = _stock(d, counted, calendar)
+            elif firsts is not None:
+                # distinct values over the first record of each value in each finest cell
+                # (country, period, year, category), records counted over all of them
+                unique = d.loc[firsts]
+                if cumulation == "cumulative":
+                    values = _cumulative(unique, counted, calendar)
+                    part = _cumulative(d, Count(type="count"), calendar)
+                else:
+                    values = _per_period(unique, counted)
+                    part = _per_period(d, Count(type="count"))
+                part = part.drop(columns="value").merge(
+                    values[["country", "period", "category", "value"]],
+                    how="left",
+                    on=["country", "period", "category"],
+                )
             elif cumulation == "cumulative":
-                part = _cumulative(d, measure, calendar)
+                part = _cumulative(d, counted, calendar)
             else:
-                part = _per_period(d, measure)
+                part = _per_period(d, counted)
             part = part.assign(disaggregation=column)
             grid = _grid(geos, calendar, column, cats)
             part = grid.merge(
@@ -501,6 +719,7 @@ def prepare_measure(
     calendar: Calendar,
     countries: list[str],
     disaggs: list,
+    cache: dict | None = None,
 ):
     """(source, prepared records, the disaggregations its dataset has) for one measure (the
     indicator's own measure, or its numerator or denominator)."""
@@ -516,6 +735,7 @@ def prepare_measure(
         calendar=calendar,
         countries=countries,
         columns=cols,
+        cache=cache,
     )
     return src, prepared, own
 
@@ -535,8 +755,9 @@ def compute_indicator(
     catalog,
     *,
     countries: list[str] | None = None,
+    cache: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cells of one indicator and its exclusions."""
+    """The cells of one indicator and its exclusions. ``cache``: see :func:`prepare`."""
     calendar = Calendar.of(project)
     countries = countries or list(project.countries)
     measure = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
@@ -544,7 +765,7 @@ def compute_indicator(
     disaggs = disaggregations_of(ind, main, catalog)
 
     def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs)
+        src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs, cache)
         cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
         excl = prepared.excluded.assign(dataset=src.name)
         return cells, excl
@@ -627,10 +848,13 @@ def compute(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(cells of every indicator, exclusions, disaggregation checks)."""
     tables, exclusions = [], []
+    cache: dict = {}
     for ind in indicators:
         if progress:
             progress(ind.id)
-        cells, excl = compute_indicator(ind, sources, project, catalog, countries=countries)
+        cells, excl = compute_indicator(
+            ind, sources, project, catalog, countries=countries, cache=cache
+        )
         tables.append(cells)
         if len(excl):
             exclusions.append(

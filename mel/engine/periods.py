@@ -111,6 +111,21 @@ def assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
     return pd.Series(out, index=dates.index).astype("str")
 
 
+def assign_categorical(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Categorical:
+    """:func:`assign` as a categorical (missing dates: missing), without a text label per
+    record: labels are made per distinct date and the records keep integer codes."""
+    dates = pd.to_datetime(dates)
+    codes, uniques = pd.factorize(dates, use_na_sentinel=True)
+    if not len(uniques):
+        return pd.Categorical.from_codes(
+            np.full(len(codes), -1, dtype=np.int8), categories=pd.Index([], dtype="str")
+        )
+    labels = _assign(pd.Series(uniques), kind, fy_start).to_numpy(dtype=object)
+    label_codes, label_uniques = pd.factorize(labels)
+    out = np.where(codes >= 0, label_codes[np.maximum(codes, 0)], -1)
+    return pd.Categorical.from_codes(out, categories=pd.Index(label_uniques, dtype="str"))
+
+
 def _assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
     d = pd.to_datetime(dates)
     year = d.dt.year.to_numpy(dtype="float64")
