@@ -66,8 +66,66 @@ def parse_column(
     codelist: CodeList | None = None,
     date_format: DateFormat = "iso",
 ) -> Parsed:
-    """Parse one column of text cells (``""`` for empty) by its template column."""
+    """Parse one column of text cells (``""`` for empty) by its template column.
+
+    A long column with few distinct values (codes, dates, numbers of a few thousand kinds in
+    millions of rows) is parsed once per distinct value and spread back to its cells."""
     raw = raw.astype("str")
+    n = len(raw)
+    if n >= _PER_VALUE_FROM:
+        sample = raw.iloc[:_SAMPLE].nunique()
+        if sample <= _SAMPLE // 4:
+            codes, uniques = pd.factorize(raw)
+            if len(uniques) <= n // 4 and (codes >= 0).all():
+                once = _parse_column(
+                    pd.Series(uniques, dtype="str"), spec, missing_codes, codelist, date_format
+                )
+                return _spread(once, codes)
+    return _parse_column(raw, spec, missing_codes, codelist, date_format)
+
+
+_PER_VALUE_FROM = 50_000
+_SAMPLE = 10_000
+
+
+def _spread(once: Parsed, codes: np.ndarray) -> Parsed:
+    """A column parsed per distinct value, back to one entry per cell (``codes``: each cell's
+    distinct value)."""
+    values = once.values.take(codes).reset_index(drop=True)
+    issues = []
+    for issue in once.issues:
+        hit = np.zeros(len(once.values), dtype=bool)
+        hit[issue.positions] = True
+        pos = np.flatnonzero(hit[codes])
+
+        def per_cell(per_value: list | None, issue=issue, pos=pos) -> list | None:
+            if per_value is None:
+                return None
+            table = np.empty(len(once.values), dtype=object)
+            table[issue.positions] = per_value
+            return list(table[codes[pos]])
+
+        issues.append(
+            CellIssue(
+                pos,
+                issue.code,
+                issue.severity,
+                issue.message,
+                per_cell(issue.suggestions),
+                issue.hint,
+                per_cell(issue.hints),
+            )
+        )
+    return Parsed(values, once.unparsable[codes], issues)
+
+
+def _parse_column(
+    raw: pd.Series,
+    spec: ColumnSpec,
+    missing_codes: Iterable[str],
+    codelist: CodeList | None,
+    date_format: DateFormat,
+) -> Parsed:
     stripped = raw.str.strip()
     issues: list[CellIssue] = []
     spaced = ((stripped != raw) & (stripped != "")).to_numpy()

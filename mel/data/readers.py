@@ -136,6 +136,44 @@ def _pandas_csv(source, sep: str, encoding: str | None, header_row: int) -> pd.D
     )
 
 
+def _arrow_csv(
+    path: Path, sep: str, encoding: str, header_row: int, header_line: str
+) -> pd.DataFrame | None:
+    """The file read by Arrow's multi-threaded CSV reader (several times faster than pandas'
+    on large files), every cell as text; None when the file is anything but plain (blank
+    lines, rows longer or shorter than the header, bad bytes, not UTF-8): pandas' reader
+    then reads it, keeping every row's number, or says what is wrong."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    width = len(next(csv.reader([header_line], delimiter=sep), []))
+    if width == 0:
+        return None
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=header_row - 1, encoding="utf8"
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeError, ValueError):
+        return None
+    return table.to_pandas()
+
+
 def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
     with open(path, "rb") as fh:
         probe = fh.read(SNIFF_BYTES)
@@ -154,9 +192,10 @@ def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
     if len(lines) < header_row:
         raise _fail(shown, "bad-header", f"{shown} has no row {header_row} to read the header from")
     sep = _delimiter(lines[header_row - 1])
+    fast = _arrow_csv(path, sep, encoding, header_row, lines[header_row - 1])
     try:
         try:
-            df = _pandas_csv(path, sep, encoding, header_row)
+            df = fast if fast is not None else _pandas_csv(path, sep, encoding, header_row)
         except UnicodeDecodeError:  # the probe was UTF-8, a later part is not
             encoding = "latin-1"
             warning = "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
@@ -200,8 +239,11 @@ def _finish(
     body.columns = [str(i) for i in range(body.shape[1])]
     if len(body):
         blank = np.ones(len(body), dtype=bool)
-        for c in body.columns:
-            blank &= (body[c].str.strip() == "").to_numpy()
+        for c in body.columns:  # only rows blank so far are looked at in the next column
+            todo = np.flatnonzero(blank)
+            if not len(todo):
+                break
+            blank[todo] = (body[c].iloc[todo].str.strip() == "").to_numpy()
         if blank.any():
             body = body.loc[~blank].reset_index(drop=True)
             rows = rows[~blank]
