@@ -431,3 +431,31 @@ def test_rate_per_100000_with_population_as_a_yearly_level():
     assert ("SDN", "outside the project dates") in {
         (r.country, r.reason) for r in excl.itertuples()
     }
+
+
+def test_compact_sources_give_the_same_results_as_full_ones():
+    """`mel report` and `mel compute` keep only the columns the indicators read, text as
+    categoricals (validate_project's keep_columns): the results are those of the full typed
+    frames, on the example's indicators with filters, multi-response and distinct counts."""
+    import datetime as dt
+
+    from mel.data.validate import validate_project
+    from mel.definitions.project import load_project
+    from mel.engine.compute import columns_read, sources_from
+    from tests.conftest import REPO
+
+    bundle = load_project(REPO / "examples" / "counter-trafficking")
+    chosen = {"PROT-01", "PROT-02", "PROT-04", "PROT-11", "PREV-05", "CTX-03"}
+    bundle.indicators = [i for i in bundle.indicators if i.id in chosen]
+    assert len(bundle.indicators) == len(chosen)
+    as_of = dt.date(2026, 1, 15)
+    keep = columns_read(bundle.indicators)
+    full = sources_from(validate_project(bundle, as_of=as_of))
+    compact = sources_from(validate_project(bundle, as_of=as_of, keep_raw=False, keep_columns=keep))
+    assert set(compact["cases"].frame.columns) < set(full["cases"].frame.columns)
+    assert "full_name" not in compact["cases"].frame.columns
+    assert isinstance(compact["assistance"].frame["service_type"].dtype, pd.CategoricalDtype)
+    a = compute(bundle.indicators, full, bundle.project, bundle.catalog)
+    b = compute(bundle.indicators, compact, bundle.project, bundle.catalog)
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x, y)

@@ -363,3 +363,18 @@ def test_de_morgan_and_excluded_middle_under_three_valued_logic(df, text):
     np.testing.assert_array_equal(negated, expected)
     # a row is never kept by both a filter and its negation
     assert not (mask(text, df) & negated).any()
+
+
+def test_filters_on_categorical_text_columns():
+    """The engine holds text as categoricals: comparisons with a value, with another text
+    column (whose categories differ), 'in' and 'has' give what plain text gives."""
+    plain = pd.DataFrame(
+        {
+            "a": pd.Series(["x", "y", None, "z"], dtype="str"),
+            "b": pd.Series(["x", "q", "y", "y;z"], dtype="str"),
+        }
+    )
+    coded = plain.astype("category")
+    for expr in ["a == b", "a != b", "a == 'y'", "a in ['x', 'z']", "b has 'z'", "a is missing"]:
+        assert mask(expr, coded).tolist() == mask(expr, plain).tolist(), expr
+    assert mask("a == b", coded).tolist() == [True, False, False, False]

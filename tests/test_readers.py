@@ -228,3 +228,88 @@ def test_invalid_rows_are_found_in_very_large_datasets(catalog):
     raw = RawTable("f.csv", ["x"], frame, rows)
     ds = Dataset("d", catalog.templates["population"].obj, "f.csv", frame, rows, raw, {}, findings)
     assert np.flatnonzero(ds.invalid).tolist() == [0, 10, n - 1]
+
+
+PLAIN_FILES = {
+    "quoted separators and newlines": 'a,b,c\n1,"x, y",3\n2,"line one\nline two",""\n',
+    "byte order mark, semicolons": "\ufeffa;b\né;ü\n;x\n",
+    "tabs, no final newline": "a\tb\n1\t2\n3\t4",
+    "doubled quotes and spaces": 'a,b\n" padded ","say ""hi"""\n  ,x\n',
+    "right-to-left and CJK text": "name,city\nمحمد,الخرطوم\n王,北京\n",
+    "windows line ends": "a,b\r\n1,2\r\n3,4\r\n",
+    "header on row 3": "title\nnotes\na,b\n1,2\n",
+    "blank lines keep their row numbers": "a,b\n1,2\n\n3,4\n\n\n5,6\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_FILES))
+def test_arrow_reader_reads_plain_files_as_pandas_does(tmp_path, monkeypatch, name):
+    """The fast (Arrow) reader and the pandas reader give the same header, cells and row
+    numbers; the fast one is really used for these files."""
+    from mel.data import readers
+
+    text = PLAIN_FILES[name]
+    p = tmp_path / "f.csv"
+    p.write_bytes(text.encode("utf-8"))
+    header_row = 3 if "row 3" in name else 1
+    used = []
+    real = readers._arrow_csv
+    monkeypatch.setattr(readers, "_arrow_csv", lambda *a: used.append(real(*a)) or used[-1])
+    fast = read_table(p, header_row=header_row)
+    assert used and used[0] is not None, "the Arrow reader was not used"
+    monkeypatch.setattr(readers, "_arrow_csv", lambda *a: None)
+    slow = read_table(p, header_row=header_row)
+    assert fast.header == slow.header
+    assert fast.data.to_numpy().tolist() == slow.data.to_numpy().tolist()
+    assert fast.rows.tolist() == slow.rows.tolist()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2,3\n",  # a row longer than the header
+        "a,b\n1\n",  # a row shorter than the header
+        "a,b\n1,\xff\n",  # not UTF-8
+    ],
+)
+def test_arrow_reader_leaves_awkward_files_to_pandas(tmp_path, text):
+    from mel.data import readers
+
+    p = tmp_path / "f.csv"
+    p.write_bytes(text.encode("latin-1"))
+    assert readers._arrow_csv(p, ",", "utf-8", 1, "a,b") is None
+
+
+def test_long_columns_parsed_per_distinct_value_as_cell_by_cell(catalog):
+    """A long column is parsed once per distinct value and spread back: values, unparsable
+    cells and every issue (positions, suggestions) equal parsing cell by cell."""
+    from mel.data import parse
+
+    rng = np.random.default_rng(7)
+    n = parse._PER_VALUE_FROM + 1_000
+    tpl = catalog.templates["cases"].obj
+    pools = {
+        "sex": ["Female", "Male", " Female", "F", "male", "femal", "", "unknown", "N/A"],
+        "age": ["12", "40", "4O", "1,200", " 7", "", "3.5", "-1"],
+        "registration_date": ["2024-01-05", "05/01/2024", "2024-13-01", "", " 2024-02-02"],
+        "exploitation": ["sexual", "sexual;labour", "Forced labour; sexual", "bogus", ""],
+    }
+    for column, pool in pools.items():
+        spec = tpl.column(column)
+        raw = pd.Series(rng.choice(pool, size=n), dtype="str")
+        cl = catalog.codelists[spec.codelist].obj if spec.codelist else None
+        once = parse.parse_column(raw, spec, tpl.missing_values, cl)
+        each = parse._parse_column(raw, spec, tpl.missing_values, cl, "iso")
+        assert once.values.equals(each.values), column
+        assert (once.unparsable == each.unparsable).all(), column
+        assert len(once.issues) == len(each.issues) > 0, column
+        for a, b in zip(once.issues, each.issues, strict=True):
+            assert (a.code, a.severity, a.message, a.hint) == (
+                b.code,
+                b.severity,
+                b.message,
+                b.hint,
+            )
+            assert a.positions.tolist() == b.positions.tolist(), (column, a.code)
+            assert a.suggestions == b.suggestions, (column, a.code)
+            assert a.hints == b.hints, (column, a.code)

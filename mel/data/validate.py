@@ -414,13 +414,18 @@ def validate_raw(
     as_of: dt.date,
     date_format: DateFormat = "iso",
     references: Mapping[str, tuple[str, str, pd.Series]] | None = None,
+    release_text: bool = False,
 ) -> Dataset:
     """Validate a table already read. ``references`` maps a column to (dataset, column, values)
-    its values must be found in."""
+    its values must be found in. ``release_text`` drops each text column from ``raw`` once it
+    is parsed (the raw table is then of no further use): the text and the typed frame of a
+    large file are not held whole together."""
     references = references or {}
     where = _where(raw)
     found, findings = match_header(raw, tpl, name)
     n = len(raw.data)
+    if release_text:  # columns of the file that the template does not have
+        raw.data = raw.data[[str(found[c.name]) for c in tpl.columns if c.name in found]]
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     unparsable: dict[str, np.ndarray] = {}
 
@@ -464,11 +469,14 @@ def validate_raw(
             unparsable[spec.name] = np.zeros(n, bool)
             continue
         column = raw.data[str(found[spec.name])]
+        if release_text:
+            raw.data = raw.data.drop(columns=str(found[spec.name]))
         parsed = parse_column(column, spec, tpl.missing_values, codelist, date_format)
         frame[spec.name] = parsed.values.reset_index(drop=True)
         unparsable[spec.name] = parsed.unparsable
         for issue in parsed.issues:
             findings += _issue_findings(issue, spec, column, cell)
+        del column, parsed
     present = set(found)
     schema, meta = build_schema(tpl, catalog, frame, unparsable, present, as_of, references)
     failures = _run_schema(schema, frame)
@@ -638,14 +646,21 @@ def dependency_order(names: list[str], catalog: Catalog, templates: Mapping[str,
 
 
 def validate_project(
-    bundle, *, as_of: dt.date | None = None, keep_raw: bool = True
+    bundle,
+    *,
+    as_of: dt.date | None = None,
+    keep_raw: bool = True,
+    keep_columns: Mapping[str, set[str]] | None = None,
 ) -> ValidationResult:
     """Validate every dataset of a project (a :class:`~mel.definitions.project.ProjectBundle`).
 
     A file that cannot be read at all becomes a finding of its own; the other datasets are
     still validated. ``keep_raw=False`` lets go of each file's text cells once its dataset is
     validated (only the feedback workbook shows them): memory then holds one file's text at a
-    time, not all of them."""
+    time, not all of them. ``keep_columns`` (dataset -> columns) keeps only those typed
+    columns of each validated dataset, text as categoricals (what the engine reads: a
+    million-row dataset then takes a fraction of the memory); every column is validated all
+    the same."""
     as_of = as_of or dt.date.today()
     project, catalog = bundle.project, bundle.catalog
     templates = {n: (ref.template or n) for n, ref in project.datasets.items()}
@@ -667,15 +682,50 @@ def validate_project(
             findings += [_with_dataset(f, name) for f in exc.findings]
             continue
         ds = validate_raw(
-            raw, name, tpl, catalog, as_of=as_of, date_format=ref.date_format, references=references
+            raw,
+            name,
+            tpl,
+            catalog,
+            as_of=as_of,
+            date_format=ref.date_format,
+            references=references,
+            release_text=not keep_raw,
         )
         if not keep_raw:
             ds.raw = _without_cells(raw)
             del raw
+        if keep_columns is not None:
+            referenced = {
+                fk.to
+                for other in templates.values()
+                for fk in catalog.templates[other].obj.foreign_keys
+                if fk.dataset == name
+            }
+            ds.frame = _compact(ds.frame, keep_columns.get(name, set()) | referenced)
+        if not keep_raw or keep_columns is not None:
             _release()
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def _compact(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """Only ``columns``, text columns as categoricals (integer codes and one copy of each
+    distinct text)."""
+    out = {}
+    for c in frame.columns:
+        if c not in columns:
+            continue
+        values = frame[c]
+        if pd.api.types.is_string_dtype(values.dtype):
+            codes, uniques = pd.factorize(values)
+            values = pd.Series(
+                pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")),
+                index=frame.index,
+                name=c,
+            )
+        out[c] = values
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _without_cells(raw: RawTable) -> RawTable:
@@ -695,6 +745,19 @@ def _release() -> None:
         pa.default_memory_pool().release_unused()
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         pass
+    _trim_malloc()
+
+
+def _trim_malloc() -> None:
+    """Give the C allocator's freed pages back to the system (glibc keeps them otherwise)."""
+    import contextlib
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        # another C library (musl) has no malloc_trim: nothing to trim then
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _with_dataset(f: Finding, name: str) -> Finding:

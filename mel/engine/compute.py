@@ -156,7 +156,9 @@ def _place(
         dates = pd.to_datetime(column.astype("Int64").astype("str") + "-07-01", errors="coerce")
     else:
         dates = pd.to_datetime(column)
-    geo = pd.Categorical(frame[geography].astype("str"))
+    geo = frame[geography].array
+    if not isinstance(geo, pd.Categorical):
+        geo = pd.Categorical(frame[geography].astype("str"))
     reason = np.full(n, "", dtype=object)
     reason[source.invalid] = "invalid"
     no_date = dates.isna().to_numpy()
@@ -265,7 +267,7 @@ def _column(source: SourceData, column: str, cache: dict | None):
         return cache[key]
     values = source.frame[column]
     text = pd.api.types.is_string_dtype(values.dtype)
-    values = pd.Categorical(values) if text else values.array
+    values = pd.Categorical(values) if text else values.array  # categoricals stay as they are
     if cache is not None:
         cache[key] = values
     return values
@@ -738,6 +740,29 @@ def prepare_measure(
         cache=cache,
     )
     return src, prepared, own
+
+
+def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
+    """dataset -> the columns the computation of ``indicators`` reads (dates, geography,
+    measured columns, filters, disaggregations)."""
+    from mel.definitions.filters import columns_of, parse
+
+    out: dict[str, set[str]] = {}
+
+    def filter_columns(text: str | None) -> set[str]:
+        return {c.name for c in columns_of(parse(text))} if text else set()
+
+    for ind in indicators:
+        disaggs = {d.column for d in ind.disaggregations}
+        for _, m in measure_parts(ind):
+            dataset = m.dataset or ind.dataset
+            cols = out.setdefault(dataset, set())
+            cols |= {m.date or ind.date, ind.geography, *disaggs, *filter_columns(m.where)}
+            if getattr(m, "column", None):
+                cols.add(m.column)
+            if dataset == ind.dataset:
+                cols |= filter_columns(ind.where)
+    return out
 
 
 def measure_parts(ind: Indicator) -> list[tuple[str, object]]:

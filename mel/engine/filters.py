@@ -151,10 +151,19 @@ def _compare(e: f.Compare, df: pd.DataFrame) -> pd.arrays.BooleanArray:
     if e.op in ("<", "<=", ">", ">=") and lkind not in ("number", "date"):
         raise FilterTypeError(f"'{e.op}' compares numbers or dates, not {f.describe(lkind)}", e.pos)
     na = lna | rna
+    if isinstance(left, pd.Series) and isinstance(right, pd.Series):
+        left, right = _plain(left), _plain(right)  # two categoricals: their codes differ
     with np.errstate(invalid="ignore"):
         raw = _OPS[e.op](left, right)
     raw = np.asarray(pd.Series(raw).fillna(False), dtype=bool) if len(df) else np.zeros(0, bool)
     return _kleene(raw, na)
+
+
+def _plain(s: pd.Series) -> pd.Series:
+    """A categorical column as its values."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(s.cat.categories.dtype)
+    return s
 
 
 def _in(e: f.In, df: pd.DataFrame) -> pd.arrays.BooleanArray:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mel.engine.compute import Calendar, compute, sources_from
+from mel.data.validate import _trim_malloc
+from mel.engine.compute import Calendar, columns_read, compute, sources_from
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
 from mel.errors import DefinitionError, Finding, UsageError, did_you_mean
@@ -51,6 +52,7 @@ def release_memory() -> None:
         pa.default_memory_pool().release_unused()
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         pass
+    _trim_malloc()
 
 
 def years_of(calendar: Calendar) -> dict[str, str]:
@@ -168,7 +170,9 @@ def run(
                 f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
             )
     check_target_periods(bundle.targets, Calendar.of(project))
-    validation = validate_project(bundle, as_of=as_of, keep_raw=False)
+    validation = validate_project(
+        bundle, as_of=as_of, keep_raw=False, keep_columns=columns_read(bundle.indicators)
+    )
     sources = sources_from(validation)
     findings = validation.findings
     del validation  # the raw text tables are not needed by the engine
