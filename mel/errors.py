@@ -77,6 +77,7 @@ _register("bad-cell", "Bad cell", "{message}")
 # --- datasets (validation) -----------------------------------------------------------------------
 _register("file-format", "Unsupported file", "{message}")
 _register("wrong-sheet", "Sheet not found", "{message}")
+_register("unsafe-file", "File refused for safety", "{message}")
 _register("missing-column", "Missing column", "required column '{name}' is missing")
 _register("extra-column", "Unknown column", "column '{name}' is not in the template")
 _register("duplicate-column", "Duplicate column", "column '{name}' appears twice in the header")

@@ -83,6 +83,8 @@ def compute(
         f"wrote {output}: {len(t):,} cells of {t['indicator'].nunique()} indicators"
         + ("" if internal else f"; {hidden:,} small cells suppressed (<{results.threshold})")
     )
+    for f in results.unread_files:
+        err.print(f"warning: not read, and not needed here: {f.format()}", markup=False)
     if results.invalid_rows:
         err.print(
             f"note: {results.invalid_rows:,} rows with errors were left out; see "

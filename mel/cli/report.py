@@ -88,6 +88,8 @@ def report(
     )
     for p in files.tidy:
         out.print(f"  {p}", highlight=False)
+    for f in results.unread_files:
+        err.print(f"warning: not read, and not needed by this report: {f.format()}", markup=False)
     if results.invalid_rows:
         err.print(
             f"note: {results.invalid_rows:,} rows with errors were left out; see the "

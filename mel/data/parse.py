@@ -259,7 +259,20 @@ def _date_suggestion(value: str, date_format: DateFormat) -> tuple[str | None, s
         return d.isoformat(), f"write it as {d.isoformat()}"
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
         return None, "that day does not exist"
+    serial = re.fullmatch(r"(\d{5})(?:\.\d+)?", value.strip())
+    if serial and EXCEL_SERIALS[0] <= int(serial.group(1)) <= EXCEL_SERIALS[1]:
+        d = EXCEL_EPOCH + dt.timedelta(days=int(serial.group(1)))
+        return d.isoformat(), (
+            f"an Excel date serial number, which is {d.isoformat()}; format the column as a "
+            "date in Excel before saving as CSV, or write YYYY-MM-DD"
+        )
     return None, None
+
+
+# Excel counts days from 1899-12-30 (its 1900 leap-year bug included); 5-digit serials cover
+# 1927-10-18 (10000) to 2173-10-14 (99999): limit to 1950-2100
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = (18_264, 73_415)
 
 
 def _booleans(text: pd.Series, missing: np.ndarray, issues) -> Parsed:

@@ -284,20 +284,22 @@ def cell_text(value: object) -> str:
 def _read_excel(
     path: Path, shown: str, sheet: str | None, header_row: int, dataset: str | None
 ) -> RawTable:
-    import zipfile
+    from mel.xlsx import (
+        UNSAFE_HINT,
+        UNSAFE_XML_MESSAGE,
+        BadWorkbook,
+        UnsafeWorkbook,
+        caused_by_unsafe_xml,
+        open_workbook,
+    )
 
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    resave = "open it in Excel or LibreOffice and save it again as .xlsx"
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _fail(
-            shown,
-            "file-format",
-            f"{shown} is not a readable Excel workbook ({exc})",
-            "open it in Excel or LibreOffice and save it again as .xlsx",
-        ) from None
+        wb = open_workbook(path)
+    except BadWorkbook as exc:
+        raise _fail(shown, "file-format", f"{shown} is {exc}", resave) from None
+    except UnsafeWorkbook as exc:
+        raise _fail(shown, "unsafe-file", f"{shown} was not read: {exc}", UNSAFE_HINT) from None
     try:
         names = list(wb.sheetnames)
         if sheet is None:
@@ -323,10 +325,24 @@ def _read_excel(
                 suggestion=guess,
             )
         ws = wb[sheet]
-        values = [
-            [cell_text(v) for v in row]
-            for row in ws.iter_rows(min_row=header_row, values_only=True)
-        ]
+        try:
+            values = [
+                [cell_text(v) for v in row]
+                for row in ws.iter_rows(min_row=header_row, values_only=True)
+            ]
+        except MemoryError:
+            raise
+        except Exception as exc:  # a sheet's XML cut short or broken, or refused
+            if caused_by_unsafe_xml(exc):
+                raise _fail(
+                    shown, "unsafe-file", f"{shown} was not read: {UNSAFE_XML_MESSAGE}", UNSAFE_HINT
+                ) from None
+            raise _fail(
+                shown,
+                "file-format",
+                f"{shown}: sheet '{sheet}' cannot be read ({type(exc).__name__})",
+                resave,
+            ) from None
     finally:
         wb.close()
     if not values or not any(v.strip() for v in values[0]):

@@ -133,6 +133,18 @@ def match_header(
             )
         )
 
+    title = _header_lower_down(raw, by_key)
+    if title is not None:
+        row, text = title
+        header(
+            "bad-header",
+            f"row {raw.header_row} holds only '{_shorten(text)}'; the column names are in row "
+            f"{row}",
+            "",
+            hint=f"set header_row: {row} for this dataset in mel.yaml, or delete the rows above "
+            "the header (a title in merged cells reads as one value)",
+        )
+        return {}, findings
     for pos, head in enumerate(raw.header):
         col = by_key.get(_norm(head)) if head else None
         if col is None:
@@ -187,6 +199,30 @@ def match_header(
                 else f"add a column '{c.name}' ({c.label or c.name})",
             )
     return found, findings
+
+
+def _header_lower_down(raw: RawTable, by_key: Mapping[str, str]) -> tuple[int, str] | None:
+    """(row, the lone text) when the header row holds a single value (a title, often merged
+    over the columns) and one of the next rows names at least half of its columns."""
+    filled = [h for h in raw.header if h]
+    if len(filled) != 1 or len(raw.header) < 3 or not len(raw.data):
+        return None
+    for i in range(min(5, len(raw.data))):
+        cells = [str(v).strip() for v in raw.data.iloc[i].tolist()]
+        named = sum(1 for c in cells if c and _norm(c) in by_key)
+        if named >= max(2, len([c for c in cells if c]) // 2):
+            return int(raw.rows[i]), filled[0]
+    return None
+
+
+LONG_VALUE = 80
+
+
+def _shorten(text: str) -> str:
+    """A value as a message shows it: long ones cut, with their length."""
+    if len(text) <= LONG_VALUE:
+        return text
+    return f"{text[:40]}... ({len(text):,} characters)"
 
 
 @dataclass
@@ -444,6 +480,12 @@ def validate_raw(
             message = message.replace(f"'{_fmt(value)}'", PII_SHOWN).replace(_fmt(value), PII_SHOWN)
             suggestion = hint_s = None
             hint = hint_s
+        elif shown is not None and len(shown) > LONG_VALUE:  # a pasted page in a cell
+            short = _shorten(shown)
+            message = message.replace(shown, short)
+            hint = hint.replace(shown, short) if hint else hint
+            suggestion = None if suggestion and len(suggestion) > LONG_VALUE else suggestion
+            shown = short
         head = raw.header[found[spec.name]] if spec.name in found else spec.name
         return Finding(
             code,
@@ -672,7 +714,9 @@ def validate_project(
         references = {}
         for fk in tpl.foreign_keys:
             target = datasets.get(fk.dataset)
-            if target is not None:
+            # a referenced file without that column or without rows has its own finding; every
+            # reference to it failing as well would bury it
+            if target is not None and fk.to in target.columns_in_file and len(target.frame):
                 references[fk.column] = (fk.dataset, fk.to, target.frame[fk.to])
         try:
             raw = read_table(

@@ -356,22 +356,33 @@ def _excel_text(v: Any) -> str:
 def load_targets_workbook(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
     """Targets from the first sheet of a workbook whose header row starts with 'indicator'."""
     shown = display_path(path)
-    try:
-        import openpyxl
+    from mel.xlsx import UNSAFE_XML_MESSAGE, UnsafeWorkbook, caused_by_unsafe_xml, open_workbook
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        return [], [
+    def cannot(message: str, code: str = "file-format") -> list[Finding]:
+        return [
             Finding(
-                "file-format",
-                f"cannot read the workbook ({type(exc).__name__})",
+                code,
+                message,
                 file=shown,
                 hint="save it again from Excel as .xlsx, or write the targets as CSV",
             )
         ]
-    ws = wb[wb.sheetnames[0]]
-    rows = [[_excel_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    wb.close()
+
+    try:
+        wb = open_workbook(path)
+    except UnsafeWorkbook as exc:
+        return [], cannot(f"the workbook was not read: {exc}", "unsafe-file")
+    except Exception as exc:
+        return [], cannot(f"cannot read the workbook ({exc})")
+    try:
+        ws = wb[wb.sheetnames[0]]
+        rows = [[_excel_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    except Exception as exc:
+        if caused_by_unsafe_xml(exc):
+            return [], cannot(f"the workbook was not read: {UNSAFE_XML_MESSAGE}", "unsafe-file")
+        return [], cannot(f"cannot read the workbook ({type(exc).__name__})")
+    finally:
+        wb.close()
     for i, r in enumerate(rows):
         if r and r[0].lower() == "indicator":
             header_at = i
@@ -492,6 +503,19 @@ def _targets_long(
                 else "columns: " + ", ".join(TARGET_COLUMNS),
             )
         )
+    for i, h in enumerate(header):
+        if h and h in header[:i]:
+            findings.append(
+                Finding(
+                    "bad-header",
+                    f"the column '{h}' appears twice (columns {header.index(h) + 1} and {i + 1})",
+                    file=shown,
+                    line=header_line,
+                    field=h,
+                    scope="column",
+                    hint="keep one of them",
+                )
+            )
     if "indicator" not in header:
         findings.append(
             Finding(

@@ -12,7 +12,7 @@ from mel.data.validate import _trim_malloc
 from mel.engine.compute import Calendar, columns_read, compute, sources_from
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
-from mel.errors import DefinitionError, Finding, UsageError, did_you_mean
+from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean
 
 
 @dataclass
@@ -28,6 +28,13 @@ class Results:
         """One row per indicator: the total for all countries over the life of project."""
         t = self.table
         return t[(t["disaggregation"] == "") & (t["country"] == "ALL") & (t["period"] == "LoP")]
+
+    @property
+    def unread_files(self) -> list[Finding]:
+        """Files of the project that could not be read (no indicator computed needs them)."""
+        return [
+            f for f in self.validation_findings if f.scope == "dataset" and f.severity == "error"
+        ]
 
     @property
     def invalid_rows(self) -> int:
@@ -177,8 +184,15 @@ def run(
     findings = validation.findings
     del validation  # the raw text tables are not needed by the engine
     release_memory()
-    missing = sorted({i.dataset for i in bundle.indicators} - set(sources))
+    missing = sorted(set(columns_read(bundle.indicators)) - set(sources))
     if missing:
+        unreadable = [
+            f
+            for f in findings
+            if f.dataset in missing and f.scope == "dataset" and f.severity == "error"
+        ]
+        if unreadable:  # the file is named in mel.yaml but cannot be read: say why
+            raise DataError(unreadable)
         raise UsageError(
             f"the indicators need the dataset(s) {', '.join(missing)}, which mel.yaml does not "
             "name or which could not be read (see mel validate)"
