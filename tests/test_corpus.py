@@ -403,6 +403,18 @@ CASES: list[Case] = [
         ["targets.csv:1", "'indicatr'", "did you mean 'indicator'", "'indicator' is missing"],
     ),
     Case(
+        "targets-stray-carriage-return",
+        "targets",
+        "stray carriage return inside a line (found by fuzzing): read as a line break",
+        both(
+            replace("mel.yaml", "indicators:", "targets: targets.csv\nindicators:"),
+            write("targets.csv", "indicator,country,period,target\nPROT-01,ALL\r,LoP,3\n"),
+        ),
+        REPORT,
+        2,
+        ["targets.csv:3 (column 'indicator')", "a value is required in column 'indicator'"],
+    ),
+    Case(
         "targets-garbage-xlsx",
         "targets",
         "targets workbook that is not a workbook",

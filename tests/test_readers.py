@@ -105,7 +105,7 @@ def test_empty_header_only_and_garbage_files(tmp_path, catalog):
         read_table(_pop(tmp_path, "x", name="data.json"))
     bad_xlsx = tmp_path / "broken.xlsx"
     bad_xlsx.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(DataError, match="not a valid .xlsx file"):
+    with pytest.raises(DataError, match=r"not a valid \.xlsx file"):
         read_table(bad_xlsx)
 
 

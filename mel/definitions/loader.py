@@ -323,9 +323,21 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
     dialect: type[csv.Dialect] = csv.excel
     with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip() for h in next(reader)]
-    return _targets_long(shown, header, enumerate(reader, start=2))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        return [], [
+            Finding(
+                "file-format",
+                f"not a well-formed CSV file ({exc})",
+                file=shown,
+                hint="save the targets again as CSV UTF-8 from a spreadsheet",
+            )
+        ]
+    if not rows:
+        return [], [Finding("file-empty", make("file-empty"), file=shown, line=1)]
+    header = [h.strip() for h in rows[0]]
+    return _targets_long(shown, header, enumerate(rows[1:], start=2))
 
 
 def load_targets(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
@@ -551,6 +563,8 @@ def _targets_long(
                     wanted = "a number or yes/no"
                     found = row[header.index(col)].strip() if col in header else err.get("input")
                     msg = f"expected {wanted}, found '{found}'"
+                elif err["type"] == "missing":
+                    msg = f"a value is required in column '{col}'"
                 findings.append(
                     Finding(
                         "bad-cell",
