@@ -153,6 +153,18 @@ def xml_bomb(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def targets_workbook_then(change: Callable[[bytes], bytes]) -> Edit:
+    def edit(p: Path) -> None:
+        wb = openpyxl.Workbook()
+        wb.active.append(["indicator", "country", "period", "target"])
+        wb.active.append(["PROT-01", "ALL", "LoP", 30])
+        buf = io.BytesIO()
+        wb.save(buf)
+        (p / "targets.xlsx").write_bytes(change(buf.getvalue()))
+
+    return edit
+
+
 def zip_bomb(data: bytes) -> bytes:
     """A workbook with an extra member of 300 MB of zeros (compresses ~1000 times)."""
     out = io.BytesIO(data)
@@ -217,7 +229,7 @@ CASES: list[Case] = [
         write("mel.yaml", bytes(range(256)) * 4),
         REPORT,
         2,
-        ["mel.yaml"],
+        ["mel.yaml", "not UTF-8", "save the file as UTF-8"],
     ),
     Case(
         "project-norway",
@@ -226,7 +238,7 @@ CASES: list[Case] = [
         replace("mel.yaml", "countries: [SDN, TZA]", "countries: [SDN, NO]"),
         REPORT,
         2,
-        ["mel.yaml:4:", "NO"],
+        ["mel.yaml:4:12:", "'NO' is not an ISO 3166 alpha-3 country code", "did you mean NOR?"],
     ),
     Case(
         "project-bad-date",
@@ -244,7 +256,7 @@ CASES: list[Case] = [
         replace("mel.yaml", "end: 2024-12-31", "end: 2023-12-31"),
         REPORT,
         2,
-        ["mel.yaml", "end"],
+        ["mel.yaml:2:1:", "end 2023-12-31 is before start 2024-01-01"],
     ),
     Case(
         "project-duplicate-key",
@@ -413,6 +425,18 @@ CASES: list[Case] = [
         REPORT,
         2,
         ["targets.csv:3 (column 'indicator')", "a value is required in column 'indicator'"],
+    ),
+    Case(
+        "targets-xml-bomb",
+        "targets",
+        "XML bomb in a targets workbook",
+        both(
+            replace("mel.yaml", "indicators:", "targets: targets.xlsx\nindicators:"),
+            targets_workbook_then(xml_bomb),
+        ),
+        REPORT,
+        2,
+        ["targets.xlsx", "declares XML entities"],
     ),
     Case(
         "targets-garbage-xlsx",
@@ -802,3 +826,9 @@ def test_broken_definition(name, tmp_path, cli):
     assert "Traceback" not in text and "internal error" not in text, text
     assert name in text  # the message names the file (line and column: test_lint_corpus)
     assert _hashes(BROKEN_DEFINITIONS) == before
+
+
+def test_docs_list_every_case():
+    doc = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"test_bad_input[{c.id}]" not in doc]
+    assert not missing, f"docs/reliability.md does not list {missing}"

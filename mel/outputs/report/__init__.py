@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,33 +96,67 @@ def _chart_pool():
 
 
 def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> ReportFiles:
+    """Write the report's files into ``out_dir``, all or nothing: everything is written into a
+    hidden staging folder inside ``out_dir`` first and only then moved into place (renames),
+    so a failure anywhere leaves the previous report, or no folder at all if there was none.
+    Nothing is written outside ``out_dir``."""
     from mel.outputs.report import charts, workbook
 
     out_dir = Path(out_dir)
     stem = ctx.period
-    files = {
-        "xlsx": out_dir / f"report-{stem}.xlsx",
-        "pdf": out_dir / f"charts-{stem}.pdf",
-        "csv": out_dir / f"results-{stem}.csv",
-        "parquet": out_dir / f"results-{stem}.parquet",
+    names = {
+        "xlsx": f"report-{stem}.xlsx",
+        "pdf": f"charts-{stem}.pdf",
+        "csv": f"results-{stem}.csv",
+        "parquet": f"results-{stem}.parquet",
     }
-    for f in files.values():
-        refuse_inputs(f, inputs)
+    for name in names.values():
+        refuse_inputs(out_dir / name, inputs)
     if (out_dir / "charts").resolve() in {p.parent for p in inputs}:
         refuse_inputs(out_dir / "charts", [(out_dir / "charts").resolve()])
-    # the charts are drawn in a second process while this one builds the workbook (both are
-    # CPU-bound; the machine has at least two cores); without fork, one after the other
-    pool = _chart_pool()
-    if pool is None:
-        save_workbook(workbook.build(ctx), files["xlsx"])
-        pngs = charts.write_charts(ctx, out_dir / "charts", files["pdf"])
-    else:
-        with pool:
-            future = pool.submit(charts.write_charts, ctx, out_dir / "charts", files["pdf"])
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".mel-staging-", dir=out_dir))
+    try:
+        files = {k: staging / n for k, n in names.items()}
+        # the charts are drawn in a second process while this one builds the workbook (both
+        # are CPU-bound; the machine has at least two cores); without fork, one after the other
+        pool = _chart_pool()
+        if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
-            pngs = future.result()
-    tidy = [
-        write_table(ctx.table, files["csv"], "csv"),
-        write_table(ctx.table, files["parquet"], "parquet"),
-    ]
-    return ReportFiles(files["xlsx"], files["pdf"], [p for p in pngs if p.suffix == ".png"], tidy)
+            pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
+        else:
+            with pool:
+                future = pool.submit(charts.write_charts, ctx, staging / "charts", files["pdf"])
+                save_workbook(workbook.build(ctx), files["xlsx"])
+                pngs = future.result()
+        write_table(ctx.table, files["csv"], "csv")
+        write_table(ctx.table, files["parquet"], "parquet")
+        moved = _move_into(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    final = {k: moved[v] for k, v in files.items()}
+    return ReportFiles(
+        final["xlsx"],
+        final["pdf"],
+        [moved[p] for p in pngs if p.suffix == ".png"],
+        [final["csv"], final["parquet"]],
+    )
+
+
+def _move_into(staging: Path, out_dir: Path) -> dict[Path, Path]:
+    """Rename every staged file into the same place under ``out_dir``; staged -> final."""
+    root = out_dir.resolve()
+    moved = {}
+    for src in sorted(p for p in staging.rglob("*") if p.is_file()):
+        dest = out_dir / src.relative_to(staging)
+        if not dest.resolve().is_relative_to(root):  # pragma: no cover - names are checked
+            raise ValueError(f"{dest} is outside {out_dir}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+        moved[src] = dest
+    return moved

