@@ -32,6 +32,10 @@ class BadWorkbook(Exception):
 class UnsafeWorkbook(Exception):
     """A workbook refused for safety (XML entities, zip bomb)."""
 
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint or UNSAFE_HINT
+
 
 def _check_archive(path: Path) -> None:
     try:
@@ -83,7 +87,8 @@ def open_workbook(path: Path, *, read_only: bool = True):
     if not _defused():
         raise UnsafeWorkbook(
             "workbooks are read only with XML-bomb protection, which is switched off here "
-            "(the environment sets OPENPYXL_DEFUSEDXML=False, or defusedxml is missing)"
+            "(the environment sets OPENPYXL_DEFUSEDXML=False, or defusedxml is missing)",
+            "unset OPENPYXL_DEFUSEDXML, or reinstall mel (pip install mel installs defusedxml)",
         )
     _check_archive(path)
     try:

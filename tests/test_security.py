@@ -80,3 +80,23 @@ def test_formula_text_from_data_is_never_a_formula(tmp_path, cli):
         for evil in EVIL:
             assert evil not in categories, (name, evil)  # never as written ...
             assert "'" + evil in categories, (name, evil)  # ... but quoted as text
+
+
+def test_workbooks_are_not_read_without_xml_bomb_protection(tmp_path, monkeypatch):
+    """openpyxl parses with defusedxml only when it is installed and OPENPYXL_DEFUSEDXML is
+    not False: without that protection mel reads no workbook at all."""
+    import pytest
+
+    from mel.data.readers import read_table
+    from mel.errors import DataError
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["case_id"])
+    wb.active.append(["A"])
+    path = tmp_path / "cases.xlsx"
+    wb.save(path)
+    assert read_table(path).header == ["case_id"]
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(DataError, match="XML-bomb protection, which is switched off") as err:
+        read_table(path)
+    assert "OPENPYXL_DEFUSEDXML" in err.value.findings[0].hint

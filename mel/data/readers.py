@@ -299,7 +299,7 @@ def _read_excel(
     except BadWorkbook as exc:
         raise _fail(shown, "file-format", f"{shown} is {exc}", resave) from None
     except UnsafeWorkbook as exc:
-        raise _fail(shown, "unsafe-file", f"{shown} was not read: {exc}", UNSAFE_HINT) from None
+        raise _fail(shown, "unsafe-file", f"{shown} was not read: {exc}", exc.hint) from None
     try:
         names = list(wb.sheetnames)
         if sheet is None:
