@@ -228,10 +228,9 @@ def main() -> None:
     args = ap.parse_args()
     import duckdb
 
-    from mel.data.validate import validate_project
+    from mel.data.validate import release_memory, validate_project
     from mel.definitions.project import load_project
     from mel.engine.compute import Calendar, compute, sources_from
-    from mel.engine.pipeline import release_memory
 
     gen = load_generator()
     with tempfile.TemporaryDirectory() as tmp:

@@ -103,40 +103,33 @@ def _only_findings(findings) -> None:
         f.format()  # every finding can be shown
 
 
-@FUZZ
-@given(st.one_of(mutated(INDICATOR), st.text(max_size=200)))
-def test_indicator_loader_never_crashes(text):
+def _load(loader, name: str, data: str | bytes, folder: bool = False) -> None:
+    """Write ``data`` as file ``name`` and load it: findings or a MelError, nothing else."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = _write(Path(tmp), "X-01.yaml", text)
+        path = _write(Path(tmp), name, data)
         try:
-            _, findings = load_indicator_file(path)
+            _, findings = loader(Path(tmp) if folder else path)
         except MelError:
             return
         _only_findings(findings)
+
+
+@FUZZ
+@given(st.one_of(mutated(INDICATOR), st.text(max_size=200)))
+def test_indicator_loader_never_crashes(text):
+    _load(load_indicator_file, "X-01.yaml", text)
 
 
 @FUZZ
 @given(st.one_of(mutated(PROJECT), st.binary(max_size=200)))
 def test_project_loader_never_crashes(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        _write(Path(tmp), "mel.yaml", data)
-        try:
-            _, findings = load_project_file(Path(tmp))
-        except MelError:
-            return
-        _only_findings(findings)
+    _load(load_project_file, "mel.yaml", data, folder=True)
 
 
 @FUZZ
 @given(st.one_of(mutated(TARGETS), st.binary(max_size=120)))
 def test_targets_loader_never_crashes(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = _write(Path(tmp), "targets.csv", data)
-        try:
-            _, findings = load_targets(path)
-        except MelError:
-            return
-        _only_findings(findings)
+    _load(load_targets, "targets.csv", data)
 
 
 def _read_and_validate(path: Path) -> None:

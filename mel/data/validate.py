@@ -747,7 +747,7 @@ def validate_project(
             }
             ds.frame = _compact(ds.frame, keep_columns.get(name, set()) | referenced)
         if not keep_raw or keep_columns is not None:
-            _release()
+            release_memory()
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
@@ -778,8 +778,9 @@ def _without_cells(raw: RawTable) -> RawTable:
     return replace(raw, data=pd.DataFrame(index=pd.RangeIndex(0)))
 
 
-def _release() -> None:
-    """Give freed memory back (Arrow's pool keeps it otherwise)."""
+def release_memory() -> None:
+    """Free what was dropped and give it back to the system: Arrow's memory pool (mimalloc or
+    jemalloc) and glibc's allocator keep freed memory otherwise."""
     import gc
 
     gc.collect()

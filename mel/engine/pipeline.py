@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mel.data.validate import _trim_malloc
+from mel.data.validate import release_memory
 from mel.engine.compute import Calendar, columns_read, compute, sources_from
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
@@ -45,21 +45,6 @@ class Results:
                 if f.severity == "error" and f.line is not None
             }
         )
-
-
-def release_memory() -> None:
-    """Free what was dropped, and give Arrow's memory pool back to the system (mimalloc and
-    jemalloc keep freed memory otherwise)."""
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
-    _trim_malloc()
 
 
 def years_of(calendar: Calendar) -> dict[str, str]:
