@@ -6,7 +6,9 @@ memory is its own:
 
 1. the cases file alone (read, parse, pandera checks, findings): issue 3 asks for 1,000,000 rows
    in under 15 s and under 2 GB;
-2. the whole project (every dataset, with the references between them).
+2. the whole project (every dataset, with the references between them), keeping every cell
+   (what the feedback workbook needs);
+3. ``mel validate PROJECT`` as a user runs it (no feedback workbook: findings and counts only).
 
     python benchmarks/validate.py
     python benchmarks/validate.py --cases 100000 --countries SDN,TZA,NGA
@@ -63,6 +65,29 @@ print(json.dumps({"import_s": t1 - t0, "validate_s": t2 - t1, "findings": len(re
 )
 
 
+CLI = (
+    PEAK_SOURCE
+    + """
+import atexit, sys, time
+t0 = time.perf_counter()
+atexit.register(lambda: print(f"CLI {time.perf_counter() - t0:.2f} {peak_mb():.0f}"))
+from mel.cli.app import main
+sys.argv = ["mel", "validate", sys.argv[1], "--as-of", "2026-01-01"]
+main()
+"""
+)
+
+
+def _cli(project: Path) -> tuple[float, float, int]:
+    """(seconds, peak MB, exit code) of `mel validate PROJECT` in a child process."""
+    out = subprocess.run(
+        [sys.executable, "-c", CLI, str(project)], capture_output=True, text=True, check=False
+    )
+    line = next(ln for ln in out.stdout.splitlines()[::-1] if ln.startswith("CLI "))
+    _, seconds, peak = line.split()
+    return float(seconds), float(peak), out.returncode
+
+
 def _child(code: str, arg: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", code, str(arg)], capture_output=True, text=True, check=False
@@ -89,9 +114,10 @@ def main() -> None:
         size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
         cases = _child(CASES_ONLY, out / "data" / "cases.csv")
         project = _child(PROJECT, out)
+        cli_s, cli_mb, cli_exit = _cli(out)
     print(
         f"generate: {args.cases:,} cases, {len(args.countries.split(','))} countries -> "
-        f"{sum(len(d) for d in data.values()):,} rows in 8 datasets, {size_mb:,.0f} MB, "
+        f"{sum(len(d) for d in data.values()):,} rows in {len(data)} datasets, {size_mb:,.0f} MB, "
         f"in {gen_s:.1f} s"
     )
     print(
@@ -103,6 +129,10 @@ def main() -> None:
     print(
         f"validate whole project ({rows}): {project['validate_s']:.2f} s; peak memory "
         f"{project['peak_mb']:,.0f} MB; {project['findings']:,} findings"
+    )
+    print(
+        f"mel validate (the whole project, no feedback workbook): {cli_s:.2f} s including "
+        f"imports; peak memory {cli_mb:,.0f} MB; exit code {cli_exit}"
     )
 
 

@@ -180,3 +180,17 @@ def test_legal_chain(frames):
     convicted = stages[stages.map(lambda s: "conviction" in s)]
     assert len(convicted) > 0
     assert all("prosecution" in s and "investigation" in s for s in convicted)
+
+
+def test_validation_without_the_cells_finds_the_same(messy_result):
+    """`mel validate` without --report keeps only findings and counts (memory: one file at a
+    time): the findings, row counts and invalid rows are those of the full validation."""
+    from mel.data.validate import summarise
+
+    lean = validate_path(MESSY, as_of=AS_OF, keep_data=False)
+    assert [f.format() for f in lean.findings] == [f.format() for f in messy_result.findings]
+    assert summarise(lean) == summarise(messy_result)
+    for name, ds in lean.datasets.items():
+        assert len(ds.frame) == len(messy_result.datasets[name].frame)
+        assert (ds.invalid == messy_result.datasets[name].invalid).all()
+        assert len(ds.raw.data) == 0  # the cells are gone

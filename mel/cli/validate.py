@@ -59,6 +59,7 @@ def validate(
         sheet=sheet,
         date_format=date_format.value,
         as_of=as_of_date,
+        keep_data=report is not None,  # the feedback workbook shows the cells
     )
     per_dataset, by_rule = summarise(result)
     out = console()

@@ -820,8 +820,12 @@ def validate_path(
     date_format: DateFormat = "iso",
     as_of: dt.date | None = None,
     template_dirs: list[Path] | None = None,
+    keep_data: bool = True,
 ) -> ValidationResult:
-    """Validate a project folder (or its mel.yaml), or one data file against ``template``."""
+    """Validate a project folder (or its mel.yaml), or one data file against ``template``.
+    ``keep_data=False`` keeps only the findings and row counts of a project's datasets, not
+    their cells (what ``mel validate`` needs unless it writes a feedback workbook): memory
+    then holds one file at a time."""
     from mel.definitions.catalog import load_templates
     from mel.definitions.loader import PROJECT_FILE
     from mel.definitions.project import load_project
@@ -845,7 +849,9 @@ def validate_path(
                 "--template is for a single data file; a project folder names its "
                 "templates in mel.yaml"
             )
-        return validate_project(load_project(path), as_of=as_of)
+        if keep_data:
+            return validate_project(load_project(path), as_of=as_of)
+        return validate_project(load_project(path), as_of=as_of, keep_raw=False, keep_columns={})
     if template is None:
         raise UsageError(
             f"{path} is a data file: name its template with --template, e.g. --template cases "
