@@ -21,7 +21,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-OUTPUT_OPTIONS = ("-o", "--output", "--feedback")
+OUTPUT_OPTIONS = ("-o", "--output", "--report")
 
 
 def input_hashes(args: tuple[str, ...], cwd: Path) -> dict[Path, str]:

@@ -53,6 +53,10 @@ def validate(
     from mel.data.validate import summarise, validate_path
 
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
+    if report is not None:  # before any work: a wrong path is refused at once
+        from mel.outputs.feedback import check_feedback_path
+
+        check_feedback_path(report, path)
     result = validate_path(
         path,
         template=template,

@@ -48,6 +48,24 @@ def _comment(findings: list[Finding]) -> Comment:
     return c
 
 
+def check_feedback_path(report: Path, source: Path) -> None:
+    """Refuse a feedback workbook path that is not .xlsx or is one of the files validated
+    (``source``: a data file, a project folder or its mel.yaml)."""
+    from mel.definitions.loader import PROJECT_FILE
+    from mel.definitions.project import load_project
+    from mel.errors import UsageError
+    from mel.outputs.tidy import refuse_inputs
+
+    if Path(report).suffix.lower() != ".xlsx":
+        raise UsageError(f"{report}: the feedback workbook is an Excel file: end its name in .xlsx")
+    source = Path(source)
+    if source.is_dir() or source.name == PROJECT_FILE:
+        inputs = load_project(source).input_paths()
+    else:
+        inputs = [source.resolve()]
+    refuse_inputs(report, inputs)
+
+
 def write_feedback(result: ValidationResult, path: Path, *, as_of: dt.date) -> Path:
     wb = Workbook()
     readme = wb.active
