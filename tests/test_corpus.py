@@ -775,6 +775,15 @@ CASES: list[Case] = [
         ["cases.xlsx is one of the project's input files"],
     ),
     Case(
+        "output-template-over-data",
+        "output",
+        "blank entry workbook written over a filled one",
+        as_xlsx("cases.xlsx"),
+        ["template", "cases", "-o", "{p}/cases.xlsx"],
+        2,
+        ["cases.xlsx exists (it may hold entered data)", "--force"],
+    ),
+    Case(
         "output-bad-period",
         "output",
         "reporting period that does not exist",

@@ -22,6 +22,9 @@ def template(
         list[Path] | None,
         typer.Option("--templates", help="Template folder besides the bundled ones (repeatable)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the workbook if it exists.")
+    ] = False,
 ) -> None:
     """Write a data-entry workbook: dropdowns from the code lists, date and number checks,
     input messages, and an instructions sheet.
@@ -48,6 +51,11 @@ def template(
         )
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: the workbook must end in .xlsx")
+    if output.exists() and not force:  # it may be a filled one: never replaced by a blank one
+        raise UsageError(
+            f"{output} exists (it may hold entered data); choose another name, or add --force "
+            "to replace it"
+        )
     path = write_entry_workbook(catalog.templates[name].obj, catalog, output, rows=rows)
     console().print(
         f"wrote {path}: {len(catalog.templates[name].obj.columns)} columns, {rows:,} rows prepared"
