@@ -113,3 +113,17 @@ def caused_by_unsafe_xml(exc: BaseException) -> bool:
         e = e.__cause__ or e.__context__
         seen += 1
     return False
+
+
+def sheet_rows(ws, *, min_row: int = 1) -> list[tuple]:
+    """The values of a sheet's rows (openpyxl parses a read-only sheet's XML only now).
+    Raises :class:`UnsafeWorkbook` for XML defusedxml refuses, :class:`BadWorkbook` for XML
+    cut short or broken."""
+    try:
+        return list(ws.iter_rows(min_row=min_row, values_only=True))
+    except MemoryError:
+        raise
+    except Exception as exc:
+        if caused_by_unsafe_xml(exc):
+            raise UnsafeWorkbook(UNSAFE_XML_MESSAGE) from None
+        raise BadWorkbook(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None

@@ -88,3 +88,20 @@ def run_mel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
     assert_inputs_unchanged(before, args)
     return result
+
+
+SHEET1 = "xl/worksheets/sheet1.xml"
+
+
+def with_sheet_xml(workbook: bytes, change) -> bytes:
+    """The workbook's bytes with its first worksheet's XML replaced by ``change(xml bytes)``."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            z.writestr(item, change(body) if item.filename == SHEET1 else body)
+    return out.getvalue()

@@ -25,7 +25,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, with_sheet_xml
 
 CLEAN = REPO / "tests" / "data" / "clean"
 BROKEN_DEFINITIONS = REPO / "tests" / "definitions" / "broken"
@@ -132,25 +132,19 @@ def xlsx_then(name: str, change: Callable[[bytes], bytes]) -> Edit:
 
 def xml_bomb(data: bytes) -> bytes:
     """The first worksheet's XML with a 'billion laughs' entity declaration."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.split(b"?>", 1)[-1]
-                laughs = "".join(
-                    f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">'
-                    for i in range(1, 10)
-                )
-                body = (
-                    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "lol">'
-                    + laughs.encode()
-                    + b"]>"
-                    + body.replace(b"<v>", b"<v>&l9;", 1)
-                )
-            z.writestr(item, body)
-    return out.getvalue()
+
+    def bomb(body: bytes) -> bytes:
+        laughs = "".join(
+            f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10)
+        )
+        return (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "lol">'
+            + laughs.encode()
+            + b"]>"
+            + body.split(b"?>", 1)[-1].replace(b"<v>", b"<v>&l9;", 1)
+        )
+
+    return with_sheet_xml(data, bomb)
 
 
 def targets_workbook_then(change: Callable[[bytes], bytes]) -> Edit:

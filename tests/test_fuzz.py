@@ -25,7 +25,7 @@ from mel.data.validate import validate_raw
 from mel.definitions.catalog import load_templates
 from mel.definitions.loader import load_indicator_file, load_project_file, load_targets
 from mel.errors import Finding, MelError
-from tests.conftest import REPO
+from tests.conftest import REPO, SHEET1, with_sheet_xml
 
 CATALOG = load_templates()
 INDICATOR = (REPO / "indicators" / "protection" / "PROT-04.yaml").read_text(encoding="utf-8")
@@ -163,19 +163,11 @@ def _workbook_bytes() -> bytes:
 
 
 WORKBOOK = _workbook_bytes()
-SHEET_XML = zipfile.ZipFile(io.BytesIO(WORKBOOK)).read("xl/worksheets/sheet1.xml").decode()
+SHEET_XML = zipfile.ZipFile(io.BytesIO(WORKBOOK)).read(SHEET1).decode()
 
 
 def _with_sheet(xml: str) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(WORKBOOK))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                body = xml.encode("utf-8", errors="surrogatepass")
-            z.writestr(item, body)
-    return out.getvalue()
+    return with_sheet_xml(WORKBOOK, lambda _: xml.encode("utf-8", errors="surrogatepass"))
 
 
 @FUZZ

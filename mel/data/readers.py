@@ -140,9 +140,9 @@ def _arrow_csv(
     path: Path, sep: str, encoding: str, header_row: int, header_line: str
 ) -> pd.DataFrame | None:
     """The file read by Arrow's multi-threaded CSV reader (several times faster than pandas'
-    on large files), every cell as text; None when the file is anything but plain (blank
-    lines, rows longer or shorter than the header, bad bytes, not UTF-8): pandas' reader
-    then reads it, keeping every row's number, or says what is wrong."""
+    on large files), every cell as text, blank lines kept as rows; None when the file is
+    anything but plain (rows longer or shorter than the header, bytes that are not UTF-8):
+    pandas' reader then reads it, keeping every row's number, or says what is wrong."""
     if encoding not in ("utf-8", "utf-8-sig"):
         return None
     try:
@@ -169,7 +169,7 @@ def _arrow_csv(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowException, UnicodeError, ValueError):
+    except (pa.ArrowException, UnicodeError, ValueError):  # ArrowInvalid is both
         return None
     return table.to_pandas()
 
@@ -284,14 +284,7 @@ def cell_text(value: object) -> str:
 def _read_excel(
     path: Path, shown: str, sheet: str | None, header_row: int, dataset: str | None
 ) -> RawTable:
-    from mel.xlsx import (
-        UNSAFE_HINT,
-        UNSAFE_XML_MESSAGE,
-        BadWorkbook,
-        UnsafeWorkbook,
-        caused_by_unsafe_xml,
-        open_workbook,
-    )
+    from mel.xlsx import BadWorkbook, UnsafeWorkbook, open_workbook, sheet_rows
 
     resave = "open it in Excel or LibreOffice and save it again as .xlsx"
     try:
@@ -324,25 +317,14 @@ def _read_excel(
                 f"did you mean '{guess}'?" if guess else "its sheets: " + ", ".join(names),
                 suggestion=guess,
             )
-        ws = wb[sheet]
         try:
             values = [
-                [cell_text(v) for v in row]
-                for row in ws.iter_rows(min_row=header_row, values_only=True)
+                [cell_text(v) for v in row] for row in sheet_rows(wb[sheet], min_row=header_row)
             ]
-        except MemoryError:
-            raise
-        except Exception as exc:  # a sheet's XML cut short or broken, or refused
-            if caused_by_unsafe_xml(exc):
-                raise _fail(
-                    shown, "unsafe-file", f"{shown} was not read: {UNSAFE_XML_MESSAGE}", UNSAFE_HINT
-                ) from None
-            raise _fail(
-                shown,
-                "file-format",
-                f"{shown}: sheet '{sheet}' cannot be read ({type(exc).__name__})",
-                resave,
-            ) from None
+        except BadWorkbook as exc:
+            raise _fail(shown, "file-format", f"{shown}: {exc}", resave) from None
+        except UnsafeWorkbook as exc:
+            raise _fail(shown, "unsafe-file", f"{shown} was not read: {exc}", exc.hint) from None
     finally:
         wb.close()
     if not values or not any(v.strip() for v in values[0]):

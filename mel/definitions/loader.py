@@ -368,7 +368,7 @@ def _excel_text(v: Any) -> str:
 def load_targets_workbook(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
     """Targets from the first sheet of a workbook whose header row starts with 'indicator'."""
     shown = display_path(path)
-    from mel.xlsx import UNSAFE_XML_MESSAGE, UnsafeWorkbook, caused_by_unsafe_xml, open_workbook
+    from mel.xlsx import BadWorkbook, UnsafeWorkbook, open_workbook, sheet_rows
 
     def cannot(message: str, code: str = "file-format") -> list[Finding]:
         return [
@@ -388,11 +388,11 @@ def load_targets_workbook(path: Path) -> tuple[list[tuple[int, Target]], list[Fi
         return [], cannot(f"cannot read the workbook ({exc})")
     try:
         ws = wb[wb.sheetnames[0]]
-        rows = [[_excel_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    except Exception as exc:
-        if caused_by_unsafe_xml(exc):
-            return [], cannot(f"the workbook was not read: {UNSAFE_XML_MESSAGE}", "unsafe-file")
-        return [], cannot(f"cannot read the workbook ({type(exc).__name__})")
+        rows = [[_excel_text(v) for v in r] for r in sheet_rows(ws)]
+    except UnsafeWorkbook as exc:
+        return [], cannot(f"the workbook was not read: {exc}", "unsafe-file")
+    except BadWorkbook as exc:
+        return [], cannot(f"cannot read the workbook: {exc}")
     finally:
         wb.close()
     for i, r in enumerate(rows):

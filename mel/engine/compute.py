@@ -373,20 +373,9 @@ def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarra
 
 
 def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
-    """Distinct values per group. For integer codes (what ``measure_cells`` gives), one hash
-    pass over (group, code) pairs instead of pandas' sort per group."""
-    if not pd.api.types.is_float_dtype(column.dtype):
-        return g[column.name].nunique().rename("value").astype("float64")
-    codes = column.to_numpy(dtype="float64")
-    valid = ~np.isnan(codes)
-    gid = g.ngroup().to_numpy()
-    if not valid.any():
-        return pd.Series(0.0, index=n.index, name="value")
-    k = np.int64(np.nanmax(codes)) + 1
-    pairs = gid[valid].astype(np.int64) * k + codes[valid].astype(np.int64)
-    first = pd.unique(pairs) // k  # the group of each distinct (group, code) pair
-    counts = np.bincount(first, minlength=len(n)).astype("float64")
-    return pd.Series(counts, index=n.index, name="value")
+    """Distinct values per group of a pandas groupby (keys that are not all categoricals)."""
+    gid = g.ngroup().to_numpy().astype(np.int64)
+    return pd.Series(_distinct_coded(column, gid, len(n)), index=n.index, name="value")
 
 
 def _categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str] | None):

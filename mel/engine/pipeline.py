@@ -32,9 +32,7 @@ class Results:
     @property
     def unread_files(self) -> list[Finding]:
         """Files of the project that could not be read (no indicator computed needs them)."""
-        return [
-            f for f in self.validation_findings if f.scope == "dataset" and f.severity == "error"
-        ]
+        return unread(self.validation_findings)
 
     @property
     def invalid_rows(self) -> int:
@@ -45,6 +43,11 @@ class Results:
                 if f.severity == "error" and f.line is not None
             }
         )
+
+
+def unread(findings: list[Finding]) -> list[Finding]:
+    """The findings of files that could not be read at all."""
+    return [f for f in findings if f.scope == "dataset" and f.severity == "error"]
 
 
 def years_of(calendar: Calendar) -> dict[str, str]:
@@ -162,20 +165,15 @@ def run(
                 f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
             )
     check_target_periods(bundle.targets, Calendar.of(project))
-    validation = validate_project(
-        bundle, as_of=as_of, keep_raw=False, keep_columns=columns_read(bundle.indicators)
-    )
+    read = columns_read(bundle.indicators)
+    validation = validate_project(bundle, as_of=as_of, keep_raw=False, keep_columns=read)
     sources = sources_from(validation)
     findings = validation.findings
     del validation  # the raw text tables are not needed by the engine
     release_memory()
-    missing = sorted(set(columns_read(bundle.indicators)) - set(sources))
+    missing = sorted(set(read) - set(sources))
     if missing:
-        unreadable = [
-            f
-            for f in findings
-            if f.dataset in missing and f.scope == "dataset" and f.severity == "error"
-        ]
+        unreadable = [f for f in unread(findings) if f.dataset in missing]
         if unreadable:  # the file is named in mel.yaml but cannot be read: say why
             raise DataError(unreadable)
         raise UsageError(
