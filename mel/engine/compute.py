@@ -502,8 +502,8 @@ def measure_cells(
                     values = _cumulative(unique, counted, calendar)
                     part = _cumulative(d, Count(type="count"), calendar)
                 else:
-                    values = _per_period(unique, counted)
-                    part = _per_period(d, Count(type="count"))
+                    values = _per_period(unique, counted, calendar)
+                    part = _per_period(d, Count(type="count"), calendar)
                 part = part.drop(columns="value").merge(
                     values[["country", "period", "category", "value"]],
                     how="left",
@@ -512,7 +512,7 @@ def measure_cells(
             elif cumulation == "cumulative":
                 part = _cumulative(d, counted, calendar)
             else:
-                part = _per_period(d, counted)
+                part = _per_period(d, counted, calendar)
             part = part.assign(disaggregation=column)
             grid = _grid(geos, calendar, column, cats)
             part = grid.merge(
@@ -526,6 +526,13 @@ def measure_cells(
     if prepared.stock:  # a level covers every period it applies to
         table["covered"] = table["value"].notna()
     if cumulation == "latest" and not isinstance(measure, Milestone):
+        if isinstance(measure, ADDITIVE):
+            # a reporting period with records, none of them counted, reports 0: its own value,
+            # not the one carried forward from an earlier period
+            own = _coverage(prepared.coverage, calendar, "per_period")
+            own = table[["country", "period"]].merge(own, how="left", on=["country", "period"])
+            zero = table["value"].isna().to_numpy() & own["covered"].eq(True).to_numpy()
+            table.loc[zero, "value"] = 0.0
         table = _latest(table, calendar)
     table["n"] = table["n"].fillna(0).astype("int64")
     if isinstance(measure, ADDITIVE):
@@ -553,12 +560,11 @@ def _rename(df: pd.DataFrame, time: str, label: str | None = None) -> pd.DataFra
     return df
 
 
-def _per_period(d: pd.DataFrame, measure) -> pd.DataFrame:
-    parts = [
-        _rename(aggregate(d, measure, ["_geo", "_period", "_cat"]), "_period"),
-        _rename(aggregate(d, measure, ["_geo", "_year", "_cat"]), "_year"),
-        _rename(aggregate(d, measure, ["_geo", "_cat"]), "", LOP),
-    ]
+def _per_period(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
+    parts = [_rename(aggregate(d, measure, ["_geo", "_period", "_cat"]), "_period")]
+    if calendar.years:  # when the reporting period is the year, the years are the periods
+        parts.append(_rename(aggregate(d, measure, ["_geo", "_year", "_cat"]), "_year"))
+    parts.append(_rename(aggregate(d, measure, ["_geo", "_cat"]), "", LOP))
     return (
         pd.concat(
             [p[["country", "period", "category", "value", "n"]] for p in parts if len(p)],
@@ -572,6 +578,9 @@ def _per_period(d: pd.DataFrame, measure) -> pd.DataFrame:
 def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):
     """Each period: the measure over all records from the project start to the period's end
     (distinct counts are distinct over the whole window)."""
+    fast = None if isinstance(measure, Median) else _coded(d, ["_geo", "_cat"])
+    if fast is not None:
+        return _cumulative_coded(d, measure, calendar, *fast)
     parts = []
     for p in calendar.all_periods:
         window = d[d["_date"] <= pd.Timestamp(p.end)] if p.kind != "lop" else d
@@ -580,6 +589,60 @@ def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):
     if not parts:
         return pd.DataFrame(columns=["country", "period", "category", "value", "n"])
     return pd.concat(parts, ignore_index=True)[["country", "period", "category", "value", "n"]]
+
+
+def _cumulative_coded(d: pd.DataFrame, measure, calendar: Calendar, gid, total, cats):
+    """:func:`_cumulative` in one pass: each record is counted in the first window (period end)
+    that holds it, and the windows' values are running sums over the ends in order (a distinct
+    value at the first window where it appears; a mean as running sum over running count)."""
+    periods = calendar.all_periods
+    ends = np.array([np.datetime64(p.end, "ns") for p in periods])
+    order = np.argsort(ends, kind="stable")
+    k = len(ends)
+    slot = np.searchsorted(ends[order], d["_date"].to_numpy(dtype="datetime64[ns]"), side="left")
+    inside = slot < k  # dated after every window (not in a project's records): in none
+    gid, slot = gid[inside], slot[inside]
+
+    def running(cells: np.ndarray, weights=None) -> np.ndarray:
+        flat = np.bincount(cells, weights=weights, minlength=total * k)
+        return flat.reshape(total, k).cumsum(axis=1)
+
+    n = running(gid * k + slot)
+    if isinstance(measure, Count):
+        value = n.astype("float64")
+    elif isinstance(measure, CountDistinct):
+        codes, _ = pd.factorize(d[measure.column].to_numpy()[inside])
+        valid = codes >= 0
+        width = np.int64(codes.max() + 1) if valid.any() else np.int64(1)
+        pairs = pd.Series(slot[valid]).groupby(gid[valid] * width + codes[valid]).min()
+        firsts = (pairs.index.to_numpy() // width) * k + pairs.to_numpy()
+        value = running(firsts).astype("float64")
+    else:  # Sum | Mean
+        v = d[measure.column].to_numpy(dtype="float64", na_value=np.nan)[inside]
+        ok = ~np.isnan(v)
+        sums = running(gid[ok] * k + slot[ok], v[ok])
+        counts = running(gid[ok] * k + slot[ok])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(
+                counts > 0, sums if isinstance(measure, Sum) else sums / counts, np.nan
+            )
+    group, col = np.nonzero(n)
+    keys = {}
+    rest = group
+    for key, categories in zip(("_cat", "_geo"), reversed(cats), strict=True):
+        size = max(len(categories), 1)
+        keys[key] = np.asarray(categories.take(rest % size), dtype=object)
+        rest = rest // size
+    labels = np.array([periods[i].label for i in order], dtype=object)
+    return pd.DataFrame(
+        {
+            "country": keys["_geo"],
+            "period": labels[col],
+            "category": keys["_cat"],
+            "value": value[group, col],
+            "n": n[group, col].astype("int64"),
+        }
+    )
 
 
 def _stock(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
