@@ -119,6 +119,10 @@ def sheet_rows(ws, *, min_row: int = 1) -> list[tuple]:
     """The values of a sheet's rows (openpyxl parses a read-only sheet's XML only now).
     Raises :class:`UnsafeWorkbook` for XML defusedxml refuses, :class:`BadWorkbook` for XML
     cut short or broken."""
+    if hasattr(ws, "reset_dimensions"):
+        # a read-only sheet trusts the size the file declares; some tools write a stale one
+        # ('A1' over a full sheet) that Excel and pandas ignore: read every row and column
+        ws.reset_dimensions()
     try:
         return list(ws.iter_rows(min_row=min_row, values_only=True))
     except MemoryError:

@@ -81,7 +81,8 @@ def test_header_problems(tmp_path, catalog):
         ("missing-column", "year", "error"),
     ]
     text = "\n".join(f.format() for f in ds.findings)
-    assert "is 'yeer' meant to be 'year'?" in text
+    assert "the closest header in the file is 'yeer'" in text
+    assert "if 'yeer' is 'year', rename that header to 'year'" in text
     assert all(f.line == 1 for f in ds.findings)
 
 

@@ -98,3 +98,80 @@ def parse_date_option(value: str | None, option: str):
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option} takes a date written YYYY-MM-DD, not '{value}'") from None
+
+
+def print_account(accounts, alarms, *, accepted: bool, project, out=None, findings=()) -> int:
+    """The account of every record on stderr (a table, the columns the files lack, and a
+    warning block for each dataset that lost too many rows); the exit code it calls for:
+    1 when a dataset lost too many rows, unless the user accepted it."""
+    from rich.table import Table
+
+    from mel.definitions.yamlio import display_path
+    from mel.errors import EXIT_DATA, EXIT_OK
+
+    err = out or err_console()
+    if not err.is_terminal:  # a log or a pipe: wide enough for the table to read in one line
+        err.width = max(err.width, 120)
+    root = display_path(project).rstrip("/") + "/"
+    if accounts:
+        table = Table(title="Records: read, used and left out", title_justify="left")
+        for col in ("dataset", "file", "read", "used", "left out", "why (example rows)"):
+            table.add_column(
+                col,
+                justify="right" if col in ("read", "used", "left out") else "left",
+                overflow="fold",
+            )
+        for a in accounts:
+            why = "; ".join(
+                f"{loss.rows:,} {loss.text} (rows "
+                + ", ".join(str(r) for r in loss.examples)
+                + (" ..." if loss.rows > len(loss.examples) else "")
+                + ")"
+                for loss in a.losses
+            )
+            if a.not_dated:
+                why += ("; " if why else "") + f"{a.not_dated:,} not dated yet (not a loss)"
+            if a.later:
+                why += ("; " if why else "") + f"{a.later:,} after the period (not a loss)"
+            table.add_row(
+                a.dataset,
+                a.file.removeprefix(root),
+                f"{a.read:,}",
+                f"{a.used:,}",
+                f"{a.left_out:,}",
+                why or "-",
+            )
+        err.print(table)
+    for a in accounts:
+        for m in a.missing_columns:
+            if m.role in ("date", "country"):
+                continue  # shown as the rows' reason
+            err.print(
+                f"warning: {a.file} has no column '{m.column}', which "
+                f"{', '.join(m.indicators)} read as {m.role}: {m.effect}",
+                markup=False,
+                soft_wrap=True,
+            )
+    if not alarms:
+        return EXIT_OK
+    title = (
+        "records left out (accepted with --accept-left-out)"
+        if accepted
+        else ("WARNING: records were left out")
+    )
+    err.print(title, style="bold yellow" if accepted else "bold red", markup=False, soft_wrap=True)
+    for alarm in alarms:
+        err.print(alarm.text, markup=False, soft_wrap=True)
+        for f in findings:  # a missing or misspelt column explains a whole file's loss
+            if f.dataset == alarm.account.dataset and f.code == "missing-column":
+                err.print("  " + f.format(), markup=False, soft_wrap=True)
+    if accepted:
+        return EXIT_OK
+    err.print(
+        "The values computed without these rows are wrong or empty. Fix the data (see "
+        f"'mel validate {project}'), or, if the loss is expected, run again with "
+        "--accept-left-out.",
+        markup=False,
+        soft_wrap=True,
+    )
+    return EXIT_DATA

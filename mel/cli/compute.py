@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mel.cli.common import console, err_console, handle_errors
+from mel.cli.common import console, err_console, handle_errors, print_account
 
 
 @handle_errors
@@ -32,6 +32,13 @@ def compute(
         typer.Option("--internal", help="Show all values, small counts too (not for donors)."),
     ] = False,
     as_of: Annotated[str | None, typer.Option(help="As-of date for validation.")] = None,
+    accept_left_out: Annotated[
+        bool,
+        typer.Option(
+            "--accept-left-out",
+            help="Exit 0 even when a dataset lost more rows than quality.max_left_out allows.",
+        ),
+    ] = False,
 ) -> None:
     """Compute every indicator for every period and country, with disaggregations, targets and
     status; small counts are suppressed unless --internal.
@@ -85,11 +92,15 @@ def compute(
     )
     for f in results.unread_files:
         err.print(f"warning: not read, and not needed here: {f.format()}", markup=False)
-    if results.invalid_rows:
-        err.print(
-            f"note: {results.invalid_rows:,} rows with errors were left out; see "
-            f"'mel validate {project}'"
-        )
+    code = print_account(
+        results.account,
+        results.alarms,
+        accepted=accept_left_out,
+        project=project,
+        findings=results.validation_findings,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def _fmt(v, suffix: str = "") -> str:

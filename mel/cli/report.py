@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mel.cli.common import console, err_console, handle_errors
+from mel.cli.common import console, err_console, handle_errors, print_account
 from mel.definitions.models import Language
 
 
@@ -39,6 +39,14 @@ def report(
     as_of: Annotated[
         str | None, typer.Option(help="As-of date of the data, YYYY-MM-DD (default: today).")
     ] = None,
+    accept_left_out: Annotated[
+        bool,
+        typer.Option(
+            "--accept-left-out",
+            help="Exit 0 even when a dataset lost more rows than quality.max_left_out allows "
+            "(the report says so all the same).",
+        ),
+    ] = False,
 ) -> None:
     """Write the donor report for a period: an Excel workbook (tracking table, by country, by
     period, disaggregations, reference sheets, data quality, tidy data, charts), a PDF chart
@@ -76,6 +84,7 @@ def report(
             lang=str(language),
             as_of=as_of_date,
             full_project=bundle.project,
+            accepted=accept_left_out,
         )
         files = write_report(ctx, output, [p.resolve() for p in bundle.input_paths()])
     out = console()
@@ -90,8 +99,12 @@ def report(
         out.print(f"  {p}", highlight=False)
     for f in results.unread_files:
         err.print(f"warning: not read, and not needed by this report: {f.format()}", markup=False)
-    if results.invalid_rows:
-        err.print(
-            f"note: {results.invalid_rows:,} rows with errors were left out; see the "
-            f"'Data quality' sheet or 'mel validate {project}'"
-        )
+    code = print_account(
+        results.account,
+        results.alarms,
+        accepted=accept_left_out,
+        project=project,
+        findings=results.validation_findings,
+    )
+    if code:
+        raise typer.Exit(code)

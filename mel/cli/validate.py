@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mel.cli.common import console, handle_errors, print_findings
+from mel.cli.common import console, handle_errors, print_account, print_findings
 from mel.definitions.models import DATE_FORMATS
 from mel.errors import EXIT_DATA
 
@@ -42,6 +42,14 @@ def validate(
     max_findings: Annotated[
         int, typer.Option(help="How many findings to print (all are in --report).")
     ] = 20,
+    accept_left_out: Annotated[
+        bool,
+        typer.Option(
+            "--accept-left-out",
+            help="Do not fail because a dataset loses more rows than quality.max_left_out "
+            "allows (errors still fail).",
+        ),
+    ] = False,
 ) -> None:
     """Validate data: every problem with its file, row, column, rule and a suggestion.
 
@@ -50,14 +58,15 @@ def validate(
     Example: mel validate tests/data/clean --as-of 2025-12-31
     """
     from mel.cli.common import parse_date_option
-    from mel.data.validate import summarise, validate_path
+    from mel.data.validate import summarise
+    from mel.engine.pipeline import validate_any
 
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
     if report is not None:  # before any work: a wrong path is refused at once
         from mel.outputs.feedback import check_feedback_path
 
         check_feedback_path(report, path)
-    result = validate_path(
+    result, accounts, alarms = validate_any(
         path,
         template=template,
         sheet=sheet,
@@ -96,10 +105,14 @@ def validate(
 
         write_feedback(result, report, as_of=as_of_date)
         out.print(f"feedback workbook: {report}")
+    code = print_account(
+        accounts, alarms, accepted=accept_left_out, project=path, out=out, findings=result.findings
+    )
     errors = len(result.errors)
     out.print(
-        f"{'FAILED' if errors else 'OK'}: {errors:,} error{'s' if errors != 1 else ''}, "
+        f"{'FAILED' if errors or code else 'OK'}: {errors:,} error{'s' if errors != 1 else ''}, "
         f"{len(result.warnings):,} warning{'s' if len(result.warnings) != 1 else ''}"
+        + (f"; {len(alarms)} dataset(s) lost too many rows" if code else "")
     )
-    if errors:
+    if errors or code:
         raise typer.Exit(EXIT_DATA)

@@ -61,16 +61,28 @@ class Dataset:
     @functools.cached_property
     def invalid(self) -> np.ndarray:
         """Rows with at least one error: the engine leaves them out, and counts them."""
-        lines = np.array(
-            sorted(
-                {
-                    f.line
-                    for f in self.findings
-                    if f.severity == "error" and f.scope in ("cell", "row") and f.line is not None
-                }
-            ),
-            dtype=np.int64,
+        return self._rows_at(
+            {
+                f.line
+                for f in self.findings
+                if f.severity == "error" and f.scope in ("cell", "row") and f.line is not None
+            }
         )
+
+    @functools.cached_property
+    def duplicate(self) -> np.ndarray:
+        """Rows whose only errors are a key or unique value seen before (a row entered twice)."""
+        errors = [
+            f
+            for f in self.findings
+            if f.severity == "error" and f.scope in ("cell", "row") and f.line is not None
+        ]
+        other = {f.line for f in errors if f.code != "unique"}
+        return self._rows_at({f.line for f in errors if f.code == "unique"} - other)
+
+    def _rows_at(self, line_set: set) -> np.ndarray:
+        """Bool per record: its row number is in ``line_set``."""
+        lines = np.array(sorted(line_set), dtype=np.int64)
         bad = np.zeros(len(self.rows), dtype=bool)
         # row numbers increase down the file (blank rows are skipped, never reordered)
         pos = np.searchsorted(self.rows, lines)
@@ -185,20 +197,33 @@ def match_header(
         )
     for c in missing:
         if c.required:
-            close = [
-                h
-                for _, h in unknown
-                if did_you_mean(_norm(h), [_norm(c.name), _norm(c.label or c.name)], cutoff=0.7)
-            ]
+            close = _closest_header(c, [h for _, h in unknown])
             header(
                 "missing-column",
-                f"required column '{c.name}' is missing",
+                f"required column '{c.name}' is missing"
+                + (f"; the closest header in the file is '{close}'" if close else ""),
                 c.name,
-                hint=f"is '{close[0]}' meant to be '{c.name}'?"
+                hint=f"if '{close}' is '{c.name}', rename that header to '{c.name}'"
                 if close
                 else f"add a column '{c.name}' ({c.label or c.name})",
             )
     return found, findings
+
+
+def _closest_header(column, headers: list[str]) -> str | None:
+    """The header (among those matching no column) most like ``column``'s name or label."""
+    import difflib
+
+    best, score = None, 0.0
+    for h in headers:
+        for name in (column.name, column.label or column.name):
+            a, b = _norm(h), _norm(name)
+            ratio = difflib.SequenceMatcher(None, a, b).ratio()
+            if a[:4] == b[:4]:  # 'Registered' for 'registration_date'
+                ratio = max(ratio, 0.6)
+            if ratio > score:
+                best, score = h, ratio
+    return best if score >= 0.5 else None
 
 
 def _header_lower_down(raw: RawTable, by_key: Mapping[str, str]) -> tuple[int, str] | None:

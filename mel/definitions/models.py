@@ -581,6 +581,16 @@ class Privacy(Model):
     secondary: bool = True
 
 
+class Quality(Model):
+    max_left_out: float | int = Field(
+        10,
+        ge=0,
+        le=100,
+        description="% of a dataset's rows that may be left out (invalid, undated, outside the "
+        "project's dates or countries) before a run ends with exit 1",
+    )
+
+
 class StatusBand(Model):
     status: NonEmpty
     min: float | int = Field(description="lowest % of target in this band")
@@ -607,6 +617,7 @@ class Project(Model):
     indicators: IndicatorSelection = Field(default_factory=IndicatorSelection)
     targets: NonEmpty | list[Target] | None = None
     privacy: Privacy = Field(default_factory=Privacy)
+    quality: Quality = Field(default_factory=Quality)
     status_bands: list[StatusBand] = Field(default_factory=_default_bands, min_length=1)
     language: Language = "en"
 

@@ -47,6 +47,8 @@ ADDITIVE = (Count, CountDistinct, Sum)
 
 REASONS = {
     "invalid": "failed validation",
+    "duplicate": "duplicate key",
+    "no_column": "column missing from the file",
     "no_date": "missing date",
     "outside": "outside the project dates",
     "country": "country not in the project",
@@ -79,6 +81,11 @@ class SourceData:
     rows: np.ndarray  # user-visible row numbers
     file: str
     invalid: np.ndarray  # bool per row: failed validation
+    present: frozenset[str] | None = None  # template columns the file has (None: all)
+    duplicate: np.ndarray | None = None  # bool per row: invalid only as a repeated key
+
+    def has(self, column: str) -> bool:
+        return self.present is None or column in self.present
 
 
 @dataclass
@@ -161,6 +168,10 @@ def _place(
         geo = pd.Categorical(frame[geography].astype("str"))
     reason = np.full(n, "", dtype=object)
     reason[source.invalid] = "invalid"
+    if source.duplicate is not None:
+        reason[source.duplicate] = "duplicate"
+    if not (source.has(date_column) and source.has(geography)):
+        reason[reason == ""] = "no_column"
     no_date = dates.isna().to_numpy()
     reason[(reason == "") & no_date] = "no_date"
     if stock:  # a year overlapping the project counts
@@ -880,7 +891,7 @@ def compute_indicator(
             np.where(cells["denominator"] == 0, "denominator is 0", ""),
         )
         cells["n_records"] = cells["n_num"].fillna(0) + cells["n_den"].fillna(0)
-        excluded = pd.concat([ex1, ex2], ignore_index=True)
+        excluded = _left_out_of_both(ex1, ex2)
     else:
         cells, excluded = run(measure, ind.dataset)
         cells["note"] = np.where(cells["value"].isna(), "no data", "")
@@ -891,6 +902,28 @@ def compute_indicator(
     )
     cells["indicator"] = ind.id
     return cells[RESULT_COLUMNS], excluded
+
+
+def _left_out_of_both(ex1: pd.DataFrame, ex2: pd.DataFrame) -> pd.DataFrame:
+    """The records a ratio leaves out, each once: a record of a dataset both sides read is left
+    out when neither side counts it (a record only one side's filter drops is used by the
+    other); the reason is the denominator's (the numerator's where only it reads the
+    dataset)."""
+    both = set(ex1["dataset"]) & set(ex2["dataset"])
+    if not both:
+        return pd.concat([ex1, ex2], ignore_index=True)
+    shared1 = ex1[ex1["dataset"].isin(both)]
+    shared2 = ex2[ex2["dataset"].isin(both)]
+    in_num = pd.MultiIndex.from_frame(shared1[["dataset", "_row"]])
+    in_den = pd.MultiIndex.from_frame(shared2[["dataset", "_row"]])
+    return pd.concat(
+        [
+            ex1[~ex1["dataset"].isin(both)],
+            ex2[~ex2["dataset"].isin(both)],
+            shared2[in_den.isin(in_num)],
+        ],
+        ignore_index=True,
+    )
 
 
 def disaggregation_checks(table: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
@@ -922,10 +955,12 @@ def compute(
     *,
     countries: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(cells of every indicator, exclusions, disaggregation checks)."""
+    """(cells of every indicator, exclusions, disaggregation checks). ``cache``: see
+    :func:`prepare` (a new one when not given)."""
     tables, exclusions = [], []
-    cache: dict = {}
+    cache = {} if cache is None else cache
     for ind in indicators:
         if progress:
             progress(ind.id)
@@ -956,6 +991,15 @@ def compute(
 def sources_from(result) -> dict[str, SourceData]:
     """The engine's view of a :class:`mel.data.validate.ValidationResult`."""
     return {
-        name: SourceData(name, ds.template, ds.frame, ds.rows, ds.file, ds.invalid)
+        name: SourceData(
+            name,
+            ds.template,
+            ds.frame,
+            ds.rows,
+            ds.file,
+            ds.invalid,
+            frozenset(ds.columns_in_file),
+            ds.duplicate,
+        )
         for name, ds in result.datasets.items()
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mel.data.validate import release_memory
+from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import Calendar, columns_read, compute, sources_from
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
@@ -23,6 +24,13 @@ class Results:
     internal: bool
     validation_findings: list[Finding] = field(default_factory=list)
     threshold: int = 5
+    account: list[DatasetAccount] = field(default_factory=list)
+    max_left_out: float = 10
+
+    @property
+    def alarms(self) -> list[Alarm]:
+        """Datasets that lost all their rows, or more than the project allows."""
+        return alarms(self.account, self.max_left_out)
 
     def headline(self) -> pd.DataFrame:
         """One row per indicator: the total for all countries over the life of project."""
@@ -153,6 +161,7 @@ def run(
     of that period, and records dated later are left out."""
     from mel.data.validate import validate_project
 
+    project_end = bundle.project.end
     if up_to is not None:
         bundle = truncated(bundle, up_to)
     project = bundle.project
@@ -181,10 +190,26 @@ def run(
             "name or which could not be read (see mel validate)"
         )
     indicators = {i.id: i for i in bundle.indicators}
+    cache: dict = {}
     table, exclusions, checks = compute(
-        bundle.indicators, sources, project, bundle.catalog, countries=countries, progress=progress
+        bundle.indicators,
+        sources,
+        project,
+        bundle.catalog,
+        countries=countries,
+        progress=progress,
+        cache=cache,
     )
     calendar = Calendar.of(project)
+    accounts = account(
+        bundle.indicators,
+        sources,
+        calendar,
+        list(project.countries),  # rows of countries left out by --country are not lost
+        cache,
+        project_end=project_end,
+    )
+    del cache
     table = attach_targets(table, indicators, bundle.targets, project.status_bands)
     if internal:
         table = table.assign(suppressed=False)
@@ -228,4 +253,49 @@ def run(
         internal,
         findings,
         project.privacy.threshold,
+        accounts,
+        project.quality.max_left_out,
     )
+
+
+def validate_with_account(bundle, *, as_of: dt.date | None = None, keep_data: bool = False):
+    """(validation result, account of the records the selected indicators read). Without
+    ``keep_data`` only the columns the indicators read are kept (the cells' text is let go)."""
+    from mel.data.validate import validate_project
+
+    read = columns_read(bundle.indicators)
+    validation = validate_project(
+        bundle,
+        as_of=as_of,
+        keep_raw=keep_data,
+        keep_columns=None if keep_data else read,
+    )
+    sources = sources_from(validation)
+    project = bundle.project
+    accounts = account(bundle.indicators, sources, Calendar.of(project), list(project.countries))
+    return validation, accounts
+
+
+def validate_any(path, *, as_of: dt.date, keep_data: bool, **single_file):
+    """``mel validate``'s work: a project folder (or its mel.yaml) with the account of the
+    records its indicators read and the loss alarms; or one data file (``single_file``: its
+    template, sheet, header row and date format), without an account.
+
+    Returns (validation result, accounts, alarms)."""
+    from pathlib import Path
+
+    from mel.data.validate import validate_path
+    from mel.definitions.loader import PROJECT_FILE
+    from mel.definitions.project import load_project
+
+    path = Path(path)
+    if path.exists() and (path.is_dir() or path.name == PROJECT_FILE):
+        if single_file.get("template") is not None:
+            raise UsageError(
+                "--template is for a single data file; a project folder names its "
+                "templates in mel.yaml"
+            )
+        bundle = load_project(path)
+        validation, accounts = validate_with_account(bundle, as_of=as_of, keep_data=keep_data)
+        return validation, accounts, alarms(accounts, bundle.project.quality.max_left_out)
+    return validate_path(path, as_of=as_of, keep_data=keep_data, **single_file), [], []

@@ -42,7 +42,14 @@ class ReportFiles:
 
 
 def context(
-    bundle, results, *, period: str, lang: str, as_of: dt.date, full_project=None
+    bundle,
+    results,
+    *,
+    period: str,
+    lang: str,
+    as_of: dt.date,
+    full_project=None,
+    accepted: bool = False,
 ) -> ReportContext:
     """The report's content. ``bundle`` is the project as reported (ending with ``period``)."""
     project = bundle.project
@@ -82,6 +89,9 @@ def context(
         as_of=as_of,
         manifest=manifest,
         bands=list(project.status_bands),
+        account=list(results.account),
+        alarms=list(results.alarms),
+        accepted=accepted,
     )
 
 

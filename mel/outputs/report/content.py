@@ -48,6 +48,9 @@ class ReportContext:
     as_of: object
     manifest: list[tuple[str, str]] = field(default_factory=list)
     bands: list = field(default_factory=list)
+    account: list = field(default_factory=list)  # mel.engine.account.DatasetAccount
+    alarms: list = field(default_factory=list)  # mel.engine.account.Alarm
+    accepted: bool = False  # the officer accepted the records left out
     _index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

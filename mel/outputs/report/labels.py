@@ -116,6 +116,69 @@ _LABELS: dict[str, dict[str, str]] = {
     "h.total": {"en": "Total", "fr": "Total", "es": "Total"},
     "h.actual": {"en": "Actual", "fr": "Réalisé", "es": "Logrado"},
     "h.target": {"en": "Target", "fr": "Cible", "es": "Meta"},
+    "account.title": {
+        "en": "Records: read, used and left out (before each indicator's own filter)",
+        "fr": "Enregistrements : lus, utilisés et exclus (avant le filtre propre à chaque indicateur)",
+        "es": "Registros: leídos, usados y excluidos (antes del filtro propio de cada indicador)",
+    },
+    "account.alarm": {
+        "en": "WARNING: records were left out of this report (see 'Records' below). The values computed without them may be wrong or empty.",
+        "fr": "ATTENTION : des enregistrements ont été exclus de ce rapport (voir « Enregistrements » ci-dessous). Les valeurs calculées sans eux peuvent être fausses ou vides.",
+        "es": "ADVERTENCIA: se excluyeron registros de este informe (véase «Registros» más abajo). Los valores calculados sin ellos pueden ser erróneos o estar vacíos.",
+    },
+    "account.accepted": {
+        "en": "The loss was accepted when the report was run (--accept-left-out).",
+        "fr": "La perte a été acceptée lors de la production du rapport (--accept-left-out).",
+        "es": "La pérdida se aceptó al generar el informe (--accept-left-out).",
+    },
+    "account.missing": {
+        "en": "{file} has no column '{column}' ({indicators}): {effect}",
+        "fr": "{file} n'a pas de colonne « {column} » ({indicators}) : {effect}",
+        "es": "{file} no tiene la columna «{column}» ({indicators}): {effect}",
+    },
+    "effect.disaggregation": {
+        "en": "every record falls in 'Unknown'",
+        "fr": "chaque enregistrement tombe dans « Inconnu »",
+        "es": "cada registro cae en «Desconocido»",
+    },
+    "effect.measure": {
+        "en": "the indicator has no value",
+        "fr": "l'indicateur n'a pas de valeur",
+        "es": "el indicador no tiene valor",
+    },
+    "effect.filter": {
+        "en": "the filter is unknown for every record: none is counted",
+        "fr": "le filtre est inconnu pour chaque enregistrement : aucun n'est compté",
+        "es": "el filtro es desconocido para cada registro: ninguno se cuenta",
+    },
+    "effect.date": {
+        "en": "no record can be placed in a period",
+        "fr": "aucun enregistrement ne peut être placé dans une période",
+        "es": "ningún registro puede ubicarse en un período",
+    },
+    "effect.country": {
+        "en": "no record can be placed in a country",
+        "fr": "aucun enregistrement ne peut être placé dans un pays",
+        "es": "ningún registro puede ubicarse en un país",
+    },
+    "account.later": {
+        "en": "{n} dated after the period (for later reports, not a loss)",
+        "fr": "{n} datés après la période (pour les rapports suivants, pas une perte)",
+        "es": "{n} con fecha posterior al período (para informes posteriores, no es una pérdida)",
+    },
+    "account.not_dated": {
+        "en": "{n} not dated yet (the event has not happened, not a loss)",
+        "fr": "{n} pas encore datés (l'événement n'a pas eu lieu, pas une perte)",
+        "es": "{n} aún sin fecha (el evento no ha ocurrido, no es una pérdida)",
+    },
+    "h.read": {"en": "Rows read", "fr": "Lignes lues", "es": "Filas leídas"},
+    "h.used": {"en": "Used", "fr": "Utilisées", "es": "Usadas"},
+    "h.left_out": {"en": "Left out", "fr": "Exclues", "es": "Excluidas"},
+    "h.why": {
+        "en": "Why (example rows)",
+        "fr": "Pourquoi (exemples de lignes)",
+        "es": "Por qué (filas de ejemplo)",
+    },
     "quality.findings": {
         "en": "Validation findings",
         "fr": "Constats de validation",

@@ -492,6 +492,16 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
             c.font = INTERNAL_FONT
         r += 1
     r += 1
+    if ctx.alarms:
+        text = label("account.alarm", L)
+        if ctx.accepted:
+            text += " " + label("account.accepted", L)
+        c = set_text(ws.cell(row=r, column=1), text)
+        c.font = INTERNAL_FONT
+        c.alignment = WRAP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+        ws.row_dimensions[r].height = 48
+        r += 2
     note = (
         label("suppression.internal", L)
         if ctx.internal
@@ -501,6 +511,7 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     ws.row_dimensions[r].height = 48
     r += 2
+    r = _account(ctx, ws, r)
     set_text(ws.cell(row=r, column=1), label("contents", L)).font = Font(bold=True)
     r += 1
     for s in sheets:
@@ -528,6 +539,56 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _account(ctx: ReportContext, ws: Worksheet, r: int) -> int:
+    """The account of every record (rows read, used, left out and why) from row ``r``; the
+    next free row. Never a value from the data: counts and row numbers only."""
+    if not ctx.account:
+        return r
+    L = ctx.lang
+    set_text(ws.cell(row=r, column=1), label("account.title", L)).font = Font(bold=True)
+    r += 1
+    headers = [
+        label("h.dataset", L),
+        label("h.why", L),
+        label("h.read", L),
+        label("h.used", L),
+        label("h.left_out", L),
+    ]
+    _header(ws, r, headers)
+    r += 1
+    for a in ctx.account:
+        why = "; ".join(
+            f"{loss.rows:,} {loss.text}: "
+            + ", ".join(str(x) for x in loss.examples)
+            + (" ..." if loss.rows > len(loss.examples) else "")
+            for loss in a.losses
+        )
+        notes = [
+            label(
+                "account.missing",
+                L,
+                file=a.file.rsplit("/", 1)[-1],
+                column=m.column,
+                indicators=", ".join(m.indicators),
+                effect=label(f"effect.{m.role}", L),
+            )
+            for m in a.missing_columns
+            if m.role not in ("date", "country")
+        ]
+        if a.later:
+            notes.append(label("account.later", L, n=f"{a.later:,}"))
+        if a.not_dated:
+            notes.append(label("account.not_dated", L, n=f"{a.not_dated:,}"))
+        text = "; ".join([why, *notes] if why else notes) or "-"
+        for j, v in enumerate([a.dataset, text, a.read, a.used, a.left_out], start=1):
+            c = _put(ws, r, j, v, "#,##0" if j > 2 else None)
+            if j == 2:
+                c.alignment = WRAP
+        ws.row_dimensions[r].height = 15 * min(6, 1 + len(text) // 70)
+        r += 1
+    return r + 1
 
 
 try:  # pandas' missing-value marker, skipped when writing the tidy sheet
