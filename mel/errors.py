@@ -93,6 +93,7 @@ _register("foreign-key", "Unknown reference", "{message}")
 _register("whitespace", "Spaces around a value", "{message}")
 _register("alias", "Value written another way", "{message}")
 _register("no-rows", "No data rows", "{message}")
+_register("bad-row", "Row with the wrong number of fields", "{message}")
 # --- command line --------------------------------------------------------------------------------
 _register("usage", "Usage error", "{message}")
 

@@ -314,3 +314,58 @@ def test_long_columns_parsed_per_distinct_value_as_cell_by_cell(catalog):
             assert a.positions.tolist() == b.positions.tolist(), (column, a.code)
             assert a.suggestions == b.suggestions, (column, a.code)
             assert a.hints == b.hints, (column, a.code)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_short_and_long_rows_are_findings_per_row(tmp_path, catalog, encoding):
+    """A row cut short (its missing cells optional) or with a separator too many is a finding
+    on that row; the other rows are read as usual (issue 13, defect 4)."""
+    text = (
+        "country,year,population,source\n"
+        "SDN,2023,49000000,UN é\n"
+        "SDN,2024\n"  # row 3: cut short; 'population' is required, 'source' optional
+        "TZA,2024,66000000,UN,2024 revision\n"  # row 4: a separator too many
+        "TZA,2023,65000000\n"  # row 5: only the optional 'source' missing: still short
+        "NGA,2024,227000000,UN\n"
+    )
+    p = _pop(tmp_path, text, encoding=encoding)
+    ds = validate_file(p, "population", catalog, as_of=AS_OF)
+    rows = {f.line: f for f in ds.findings if f.code == "bad-row"}
+    assert set(rows) == {3, 4, 5}
+    assert "row 3 has 2 of 4 fields: the file may be cut short" in rows[3].message
+    assert "row 4 has 5 fields, the header 4" in rows[4].message
+    assert "row 5 has 3 of 4 fields" in rows[5].message
+    assert list(ds.invalid) == [False, True, True, True, False]
+    assert list(ds.frame["country"]) == ["SDN", "SDN", "TZA", "TZA", "NGA"]
+    assert int(ds.frame["population"].iloc[4]) == 227000000
+
+
+def test_a_stale_sheet_size_does_not_hide_the_data(tmp_path, catalog):
+    """Some tools declare a sheet's size as 'A1' whatever it holds (UNODC's GLOTIP release is
+    one); Excel and pandas read the whole sheet, and so does mel (issue 13, defect 7)."""
+    import re
+
+    from tests.conftest import with_sheet_xml
+
+    rows = [["country", "year", "population", "source"]] + [
+        ["SDN", 2020 + i, 1000 + i, "UN"] for i in range(6)
+    ]
+    path = _workbook(tmp_path, {"population": rows})
+    stale = with_sheet_xml(
+        path.read_bytes(),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', xml),
+    )
+    import io
+    import zipfile
+
+    from tests.conftest import SHEET1
+
+    xml = zipfile.ZipFile(io.BytesIO(stale)).read(SHEET1)
+    assert re.search(rb'<dimension ref="A1"\s*/>', xml), xml[:300]
+    path.write_bytes(stale)
+    raw = read_table(path)
+    assert raw.header == ["country", "year", "population", "source"]
+    assert len(raw.data) == 6
+    ds = validate_file(path, "population", catalog, as_of=AS_OF)
+    assert ds.findings == []
+    assert [int(x) for x in ds.frame["population"]] == [1000 + i for i in range(6)]

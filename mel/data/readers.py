@@ -193,13 +193,20 @@ def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
         raise _fail(shown, "bad-header", f"{shown} has no row {header_row} to read the header from")
     sep = _delimiter(lines[header_row - 1])
     fast = _arrow_csv(path, sep, encoding, header_row, lines[header_row - 1])
+    ragged: list[Finding] = []
     try:
         try:
-            df = fast if fast is not None else _pandas_csv(path, sep, encoding, header_row)
+            df = fast
+            if df is None:
+                df, ragged = _uneven_rows(path, shown, sep, encoding, header_row)
+            if df is None:
+                df = _pandas_csv(path, sep, encoding, header_row)
         except UnicodeDecodeError:  # the probe was UTF-8, a later part is not
             encoding = "latin-1"
             warning = "the file is not UTF-8; it was read as Latin-1 (Windows Western)"
-            df = _pandas_csv(path, sep, encoding, header_row)
+            df, ragged = _uneven_rows(path, shown, sep, encoding, header_row)
+            if df is None:
+                df = _pandas_csv(path, sep, encoding, header_row)
     except pd.errors.ParserError as exc:
         raise _fail(
             shown,
@@ -224,7 +231,53 @@ def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:
                 scope="dataset",
             )
         )
-    return _finish(shown, header, body, rows, None, header_row, findings)
+    return _finish(shown, header, body, rows, None, header_row, findings + ragged)
+
+
+def _uneven_rows(
+    path: Path, shown: str, sep: str, encoding: str, header_row: int
+) -> tuple[pd.DataFrame | None, list[Finding]]:
+    """(the file's records cut or padded to the header's width, a finding per row with fewer
+    or more fields than the header) when any record's width differs from the header's; (None,
+    []) when every record has the header's width (blank lines aside). Records are numbered as
+    the other readers number them, one per record from the header's row."""
+    with open(path, newline="", encoding=encoding) as fh:
+        records = list(csv.reader(fh, delimiter=sep))
+    records = records[header_row - 1 :]
+    if not records:
+        return None, []
+    width = len(records[0])
+    uneven = [i for i, r in enumerate(records[1:], start=1) if r and len(r) != width and any(r)]
+    if not uneven:
+        return None, []
+    findings = []
+    for i in uneven:
+        n = len(records[i])
+        row = header_row + i
+        if n < width:
+            message = (
+                f"row {row} has {n} of {width} fields: the file may be cut short, or a "
+                "separator is missing"
+            )
+            hint = "check the row against the header; the row is left out until it is fixed"
+        else:
+            message = (
+                f"row {row} has {n} fields, the header {width}: a value may hold a "
+                f"separator ('{sep}') without quotes"
+            )
+            hint = 'put the value in double quotes ("...") or remove the extra separator'
+        findings.append(
+            Finding(
+                "bad-row",
+                message,
+                file=shown,
+                line=row,
+                hint=hint,
+                scope="row",
+            )
+        )
+    cells = [(r + [""] * (width - len(r)))[:width] if r else [""] * width for r in records]
+    return pd.DataFrame(cells, columns=range(width), dtype="str"), findings
 
 
 def _finish(
