@@ -29,3 +29,11 @@ def templates_dir() -> Path:
 def bundled_root() -> Path:
     """The folder that holds ``indicators/`` and ``templates/``, for showing short paths."""
     return indicators_dir().parent
+
+
+def template_dirs(extra: list[Path] | None) -> list[Path] | None:
+    """The bundled templates and then ``extra`` folders (whose templates and code lists replace
+    bundled ones of the same name); None (the bundled ones alone) without extra folders."""
+    if not extra:
+        return None
+    return [templates_dir(), *extra]

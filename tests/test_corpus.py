@@ -45,6 +45,7 @@ class Case:
     args: list[str]
     exit: int
     says: list[str] = field(default_factory=list)  # fragments of the message (file, place, fix)
+    writes: bool = False  # the output is written all the same (records left out: exit 1)
 
 
 def replace(path: str, old: str, new: str, count: int = 1) -> Edit:
@@ -117,6 +118,43 @@ def as_xlsx(
         (p / "mel.yaml").write_text(y.replace("cases.csv", name), encoding="utf-8")
 
     return edit
+
+
+def header(path: str, old: str, new: str) -> Edit:
+    """Rename a column in a CSV's header."""
+
+    def edit(p: Path) -> None:
+        f = p / path
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        names = lines[0].rstrip("\n").split(",")
+        assert old in names, (path, old)
+        lines[0] = ",".join(new if n == old else n for n in names) + "\n"
+        f.write_text("".join(lines), encoding="utf-8")
+
+    return edit
+
+
+def fields(path: str, row: int, keep: int | None = None, extra: str | None = None) -> Edit:
+    """Cut a CSV row to its first ``keep`` fields, or add a field ``extra`` to it."""
+
+    def edit(p: Path) -> None:
+        f = p / path
+        lines = f.read_text(encoding="utf-8").splitlines()
+        parts = lines[row - 1].split(",")
+        parts = parts[:keep] if keep is not None else [*parts, extra]
+        lines[row - 1] = ",".join(parts)
+        f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return edit
+
+
+def stale_dimension(data: bytes) -> bytes:
+    """The first worksheet declaring its size as 'A1' whatever it holds."""
+    import re
+
+    return with_sheet_xml(
+        data, lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', xml)
+    )
 
 
 def xlsx_then(name: str, change: Callable[[bytes], bytes]) -> Edit:
@@ -679,7 +717,7 @@ CASES: list[Case] = [
         cell("cases.csv", 3, "phone", "+249922633920,extra,cells"),
         VALIDATE,
         1,
-        ["cases.csv", "line 3"],
+        ["cases.csv:3", "row 3 has 18 fields, the header 16", "double quotes"],
     ),
     Case(
         "data-latin1",
@@ -740,6 +778,104 @@ CASES: list[Case] = [
         0,
         [],
     ),
+    # --- records left out, short rows, stale sheets (issue 13) ---------------------------------
+    Case(
+        "data-all-outside-project",
+        "data",
+        "every row dated outside the project (a project set to start later)",
+        both(
+            replace("mel.yaml", "start: 2024-01-01", "start: 2026-01-01"),
+            replace("mel.yaml", "end: 2024-12-31", "end: 2026-12-31"),
+        ),
+        ["report", "{p}", "--period", "2026-Q4", "--as-of", "2027-01-15", "-o", "{out}"],
+        1,
+        [
+            "cases (cases.csv): all 30 rows were left out",
+            "30 outside the project dates: rows 2, 3, 4, 5, 6",
+            "--accept-left-out",
+        ],
+        writes=True,
+    ),
+    Case(
+        "data-required-column-renamed",
+        "data",
+        "required date column renamed in the file",
+        header("cases.csv", "registration_date", "Registered"),
+        COMPUTE,
+        1,
+        [
+            "all 30 rows were left out",
+            "column missing from the file ('registration_date')",
+            "the closest header in the file is 'Registered'",
+        ],
+        writes=True,
+    ),
+    Case(
+        "data-some-rows-outside-project",
+        "data",
+        "more rows outside the project than quality.max_left_out allows",
+        both(*(cell("cases.csv", r, "registration_date", "2023-05-01") for r in (2, 3, 4, 5))),
+        COMPUTE,
+        1,
+        ["4 of 30 rows (13%) were left out, more than the 10% allowed", "rows 2, 3, 4, 5"],
+        writes=True,
+    ),
+    Case(
+        "data-disaggregation-column-renamed",
+        "data",
+        "disaggregation column renamed in the file",
+        header("cases.csv", "sex", "Gender"),
+        COMPUTE,
+        0,
+        ["cases.csv has no column 'sex'", "PROT-01, PROT-02", "'Unknown'"],
+        writes=True,
+    ),
+    Case(
+        "data-short-row",
+        "data",
+        "row with fewer fields than the header (file cut short)",
+        fields("cases.csv", 4, keep=13),
+        VALIDATE,
+        1,
+        ["cases.csv:4", "row 4 has 13 of 16 fields", "cut short"],
+    ),
+    Case(
+        "data-stale-sheet-size",
+        "data",
+        "workbook whose sheet declares a stale size (A1)",
+        xlsx_then("cases.xlsx", stale_dimension),
+        VALIDATE,
+        0,
+        ["OK: 0 errors"],
+    ),
+    Case(
+        "project-empty-selection",
+        "project",
+        "empty indicator selection",
+        replace("mel.yaml", "select: [PROT-01, PROT-02]", "select: []"),
+        REPORT,
+        2,
+        ["mel.yaml:11:", "selects no indicators", "indicators: select"],
+    ),
+    Case(
+        "project-period-year",
+        "project",
+        "yearly reporting (reporting.period: year)",
+        replace("mel.yaml", "end: 2024-12-31", "end: 2024-12-31\nreporting: {period: year}"),
+        ["report", "{p}", "--period", "2024", "--as-of", "2026-01-15", "-o", "{out}"],
+        0,
+        ["report for 2024"],
+        writes=True,
+    ),
+    Case(
+        "project-lint-folder",
+        "project",
+        "a project folder given to 'mel indicators lint'",
+        lambda p: None,
+        ["indicators", "lint", "{p}"],
+        0,
+        ["ok: 2 indicators of the project"],
+    ),
     # --- command line and output -----------------------------------------------------------------
     Case(
         "output-over-input",
@@ -787,6 +923,44 @@ CASES: list[Case] = [
         ["2024-Q7"],
     ),
     Case(
+        "output-period-other-year-kind",
+        "output",
+        "calendar quarter given to a fiscal-year project",
+        replace(
+            "mel.yaml", "end: 2024-12-31", "end: 2024-12-31\nreporting: {fiscal_year_start: 10}"
+        ),
+        ["report", "{p}", "--period", "2024-Q2", "--as-of", "2026-01-15", "-o", "{out}"],
+        2,
+        ["2024-Q2 is April-June 2024", "calls FY2024-Q3"],
+    ),
+    Case(
+        "output-no-period-ended",
+        "output",
+        "report without --period before any period has ended",
+        lambda p: None,
+        ["report", "{p}", "--as-of", "2024-02-01", "-o", "{out}"],
+        2,
+        ["no reporting period of this project has ended by 2024-02-01", "--period 2024-Q1"],
+    ),
+    Case(
+        "output-as-of-before-start",
+        "output",
+        "--as-of before the project's start",
+        lambda p: None,
+        ["report", "{p}", "--period", "2024-Q4", "--as-of", "2023-06-01", "-o", "{out}"],
+        2,
+        ["--as-of 2023-06-01 is before the project's start (2024-01-01)"],
+    ),
+    Case(
+        "output-empty-period",
+        "output",
+        "empty --period",
+        lambda p: None,
+        ["report", "{p}", "--period", "", "--as-of", "2026-01-15", "-o", "{out}"],
+        2,
+        ["--period is empty"],
+    ),
+    Case(
         "output-bad-as-of",
         "output",
         "as-of date that is not a date",
@@ -832,7 +1006,9 @@ def test_bad_input(case: Case, tmp_path, cli):
         if "{rows}" in fragment:
             fragment = fragment.replace("{rows}", rows.read_text())
         assert fragment in text, (fragment, text)
-    if case.exit != 0:
+    if case.writes:
+        assert out.exists() and any(out.iterdir()), "the output was not written"
+    elif case.exit != 0:
         assert not out.exists(), "a failed command wrote output"
     assert _hashes(project) == before, "an input file changed"
     assert len(text) < 20_000, "the message repeats a huge value"

@@ -106,13 +106,11 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
     1 when a dataset lost too many rows, unless the user accepted it."""
     from rich.table import Table
 
-    from mel.definitions.yamlio import display_path
     from mel.errors import EXIT_DATA, EXIT_OK
 
     err = out or err_console()
     if not err.is_terminal:  # a log or a pipe: wide enough for the table to read in one line
         err.width = max(err.width, 120)
-    root = display_path(project).rstrip("/") + "/"
     if accounts:
         table = Table(title="Records: read, used and left out", title_justify="left")
         for col in ("dataset", "file", "read", "used", "left out", "why (example rows)"):
@@ -135,7 +133,7 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
                 why += ("; " if why else "") + f"{a.later:,} after the period (not a loss)"
             table.add_row(
                 a.dataset,
-                a.file.removeprefix(root),
+                a.file,
                 f"{a.read:,}",
                 f"{a.used:,}",
                 f"{a.left_out:,}",

@@ -16,6 +16,7 @@ from mel.definitions.loader import yaml_files
 from mel.definitions.models import LEVELS, PILLARS
 from mel.errors import EXIT_DATA, EXIT_DEFINITION, DefinitionError
 from mel.outputs import reference_sheet
+from mel.resources import template_dirs
 
 app = typer.Typer(
     name="indicators",
@@ -40,8 +41,9 @@ TemplatesOption = Annotated[
     typer.Option(
         "--templates",
         "-t",
-        help="Template folder (repeatable), with code lists in its codelists/ sub-folder. "
-        "Default: the bundled templates.",
+        help="Template folder (repeatable), with code lists in its codelists/ sub-folder, "
+        "added to the bundled templates (a template or code list of the same name replaces "
+        "the bundled one).",
         show_default=False,
     ),
 ]
@@ -67,7 +69,7 @@ def list_(
 
     Example: mel indicators list --pillar protection
     """
-    cat = load_catalog(catalog, templates).raise_if_errors()
+    cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
     chosen = select(
         (ld.obj for ld in cat.indicators.values()),
         pillar=pillar.value if pillar else None,
@@ -96,7 +98,7 @@ def show(
 
     Example: mel indicators show PROT-01
     """
-    cat = load_catalog(catalog, templates).raise_if_errors()
+    cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
     ind = cat.indicator(indicator_id)
     if markdown:
         typer.echo(reference_sheet.markdown(ind), nl=False)
@@ -116,26 +118,42 @@ def lint(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Definition files or folders. Default: the bundled catalog.", show_default=False
+            help="Definition files or folders, or project folders (with mel.yaml). Default: "
+            "the bundled catalog.",
+            show_default=False,
         ),
     ] = None,
     templates: TemplatesOption = None,
 ) -> None:
-    """Check indicator definitions: YAML, keys and values, filters, datasets and columns.
+    """Check indicator definitions: YAML, keys and values, filters, datasets and columns. A
+    project folder is checked whole: mel.yaml, its own definitions and templates, and the
+    selected indicators against them.
 
     Prints every problem as file:line:column with a hint, and exits 2 if there is any error.
 
     Example: mel indicators lint indicators/
     """
-    cat = load_catalog(paths, templates)
-    n_files = len(list(yaml_files(paths))) if paths else None
-    if cat.findings:
-        print_findings(cat.findings)
-    if cat.errors:
-        typer.echo(summary_line(cat.findings), err=True)
+    from mel.definitions.project import is_project, lint_project
+
+    projects = [p for p in paths or [] if is_project(p)]
+    files = [p for p in paths or [] if not is_project(p)]
+    findings, done = [], []
+    for project in projects:  # mel.yaml, its own definitions and templates, its selection
+        more, n = lint_project(project)
+        findings += more
+        done.append(f"{n} indicators of the project {project}")
+    if files or not projects:
+        cat = load_catalog(files or None, template_dirs(templates))
+        findings += cat.findings
+        n_files = len(list(yaml_files(files))) if files else None
+        where = f"{n_files} file{'s' if n_files != 1 else ''}" if n_files else "catalog"
+        done.insert(0, f"{len(cat.indicators)} indicators in {where}")
+    if findings:
+        print_findings(findings)
+    if any(f.severity == "error" for f in findings):
+        typer.echo(summary_line(findings), err=True)
         raise typer.Exit(EXIT_DEFINITION)
-    where = f"{n_files} file{'s' if n_files != 1 else ''}" if n_files is not None else "catalog"
-    typer.echo(f"ok: {len(cat.indicators)} indicators in {where}, no errors")
+    typer.echo(f"ok: {'; '.join(done)}, no errors")
 
 
 @app.command("test")
@@ -156,7 +174,7 @@ def run_fixtures(
     """
     from mel.engine.fixtures import run_fixture
 
-    cat = load_catalog(paths, templates).raise_if_errors()
+    cat = load_catalog(paths, template_dirs(templates)).raise_if_errors()
     failed = missing = checked = 0
     for iid, ld in cat.indicators.items():
         if ld.obj.fixture is None:
@@ -218,7 +236,7 @@ def docs(
         raise UsageError(
             f"{output}: write .md or .xlsx (or give --format md|xlsx)",
         )
-    cat = load_catalog(catalog, templates).raise_if_errors()
+    cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
     chosen = select(
         (ld.obj for ld in cat.indicators.values()),
         pillar=pillar.value if pillar else None,

@@ -64,7 +64,7 @@ def report(
 
     bundle = load_project(project)
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
-    period = period or last_period(bundle.project, as_of_date)
+    period = period if period is not None else last_period(bundle.project, as_of_date)
     language = lang or bundle.project.language
     reported = truncated(bundle, period)
     err = err_console()

@@ -31,12 +31,11 @@ def template(
 
     Example: mel template cases -o cases.xlsx
     """
-    from mel import resources
     from mel.definitions.catalog import load_templates
     from mel.outputs.entry_workbook import write_entry_workbook
+    from mel.resources import template_dirs
 
-    dirs = [resources.templates_dir(), *(templates or [])]
-    catalog = load_templates(dirs)
+    catalog = load_templates(template_dirs(templates))
     catalog.raise_if_errors()
     if name not in catalog.templates:
         guess = did_you_mean(name, catalog.templates)

@@ -247,10 +247,36 @@ def _uneven_rows(
     if not records:
         return None, []
     width = len(records[0])
-    uneven = [i for i, r in enumerate(records[1:], start=1) if r and len(r) != width and any(r)]
-    if not uneven:
-        return None, []
+    last = records[-1]
+    if len(records) > 1 and last and "\n" in last[-1] and len(last) != width:
+        return None, []  # a quote never closed runs to the end: pandas' reader says where
+    widths = [len(r) for r in records[1:] if r and any(r)]
     findings = []
+    usual = max(set(widths), key=widths.count) if widths else width
+    if usual < width and widths.count(usual) >= 0.9 * len(widths):
+        # (nearly) every row stops before the header's last columns: those columns are
+        # empty in this export, not cut off row by row
+        empty = ", ".join(f"'{h}'" for h in records[0][usual:])
+        findings.append(
+            Finding(
+                "bad-row",
+                f"the rows have {usual} fields, the header {width}: its last columns "
+                f"({empty}) hold no values",
+                file=shown,
+                severity="warning",
+                hint="remove those columns from the header, or fill them in",
+                scope="dataset",
+            )
+        )
+    else:
+        usual = width
+    uneven = [
+        i
+        for i, r in enumerate(records[1:], start=1)
+        if r and len(r) not in (width, usual) and any(r)
+    ]
+    if not uneven and not findings:
+        return None, []
     for i in uneven:
         n = len(records[i])
         row = header_row + i

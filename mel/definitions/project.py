@@ -127,7 +127,21 @@ def load_project(path: Path) -> ProjectBundle:
             local_ids.append(ld.obj.id)
             findings += check_indicator(ld, catalog)
 
-    selected, unmatched = resolve_selection(list(project.indicators.select), catalog)
+    if project.indicators.select:
+        selected, unmatched = resolve_selection(list(project.indicators.select), catalog)
+    else:  # nothing selected from the catalog: the project's own indicators, if any
+        selected, unmatched = list(local_ids), []
+        if not local_ids and not any(f.severity == "error" for f in findings):
+            findings.append(
+                loaded.finding(
+                    "invalid",
+                    "mel.yaml selects no indicators",
+                    ("indicators", "select"),
+                    hint="list them under 'indicators: select: [...]' (ids, id prefixes such "
+                    "as PROT, pillars or reference codes; see 'mel indicators list'), or "
+                    "name the project's own definitions under 'indicators: paths: [...]'",
+                )
+            )
     for entry in unmatched:
         i = project.indicators.select.index(entry)
         guess = did_you_mean(entry, [*catalog.indicators, *PILLARS])
@@ -221,6 +235,24 @@ def load_project(path: Path) -> ProjectBundle:
     if bundle.errors:
         raise DefinitionError(findings)
     return bundle
+
+
+def is_project(path: Path) -> bool:
+    """A project folder (holding mel.yaml) or a project file."""
+    from mel.definitions.loader import PROJECT_FILE
+
+    path = Path(path)
+    return (path.is_dir() and (path / PROJECT_FILE).is_file()) or path.name == PROJECT_FILE
+
+
+def lint_project(path: Path) -> tuple[list[Finding], int]:
+    """(every finding of a project: mel.yaml, its own definitions and templates, the selected
+    indicators against its templates, its targets; the number of indicators selected)."""
+    try:
+        bundle = load_project(path)
+    except DefinitionError as exc:
+        return list(exc.findings), 0
+    return bundle.findings, len(bundle.indicators)
 
 
 def check_targets(

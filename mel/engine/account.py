@@ -152,11 +152,16 @@ def account(
     countries: list[str],
     cache: dict | None = None,
     project_end=None,
+    root=None,
 ) -> list[DatasetAccount]:
     """The account of each dataset the indicators read (in the order they first read it).
     ``cache``: the engine's, so that records are placed once for both. ``project_end``: the
     project's own end when the calendar ends earlier (a report for a period): records dated
-    between the two belong to later reports and are not lost."""
+    between the two belong to later reports and are not lost. ``root``: the project folder,
+    to show files by their path in it."""
+    from mel.definitions.yamlio import display_path
+
+    prefix = display_path(root).rstrip("/") + "/" if root is not None else None
     placements, columns, readers = _reads(indicators)
     out = []
     for name, pairs in placements.items():
@@ -213,7 +218,7 @@ def account(
         out.append(
             DatasetAccount(
                 dataset=name,
-                file=src.file,
+                file=src.file.removeprefix(prefix) if prefix else src.file,
                 indicators=readers[name],
                 read=n,
                 used=int(used.sum()),

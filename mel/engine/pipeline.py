@@ -102,10 +102,73 @@ def check_target_periods(targets: list, calendar: Calendar) -> None:
 
 
 def last_period(project, as_of: dt.date) -> str:
-    """The last reporting period that ended on or before ``as_of`` (or the first period)."""
+    """The last reporting period that ended on or before ``as_of``; a usage error when none
+    has (a report of a period still running would be incomplete)."""
+    check_as_of(project, as_of)
     calendar = Calendar.of(project)
     ended = [p for p in calendar.periods if p.end <= as_of]
-    return (ended[-1] if ended else calendar.periods[0]).label
+    if not ended:
+        first = calendar.periods[0]
+        raise UsageError(
+            f"no reporting period of this project has ended by {as_of} (the first, "
+            f"{first.label}, {months(first)}, ends on {first.end}); give the period with "
+            f"--period, e.g. --period {first.label}"
+        )
+    return ended[-1].label
+
+
+def check_as_of(project, as_of: dt.date | None) -> None:
+    """--as-of before the project's start would report on nothing."""
+    if as_of is not None and as_of < project.start:
+        raise UsageError(
+            f"--as-of {as_of} is before the project's start ({project.start}): no record "
+            "can be reported as of that day; give a later date"
+        )
+
+
+MONTHS = "January February March April May June July August September October November December"
+
+
+def months(period) -> str:
+    """The months a period covers, e.g. 'July-September 2025', 'October 2024-September 2025'."""
+    names = MONTHS.split()
+    a, b = period.start, period.end
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{names[a.month - 1]} {a.year}"
+    if a.year == b.year:
+        return f"{names[a.month - 1]}-{names[b.month - 1]} {a.year}"
+    return f"{names[a.month - 1]} {a.year}-{names[b.month - 1]} {b.year}"
+
+
+def unknown_period(label: str, calendar: Calendar, known: dict) -> UsageError:
+    """The error for a period label that is not one of the project's, with the period the user
+    most likely meant and the months it covers."""
+    from mel.engine.periods import period_from_label, period_of
+
+    if not label.strip():
+        return UsageError(
+            f"--period is empty; give a period of this project, e.g. {calendar.periods[-1].label}"
+        )
+    meant = None
+    try:  # the same months, named in the other kind of year (2025-Q4 for FY2026-Q1)
+        other = period_from_label(label, 1, calendar.start, calendar.end)
+        if not label.startswith("FY") and calendar.fy_start != 1:
+            same = period_of(other.start, other.kind, calendar.fy_start)
+            if same.label in known:
+                meant = (
+                    f"{label} is {months(other)}, which this project, with fiscal years "
+                    f"starting in {MONTHS.split()[calendar.fy_start - 1]}, calls {same.label}"
+                )
+    except ValueError:
+        pass
+    if meant is None:
+        guess = did_you_mean(label, known)
+        if guess:
+            meant = f"did you mean {guess} ({months(known[guess])})?"
+        else:
+            last = calendar.periods[-1]
+            meant = f"its periods are like {last.label} ({months(last)})"
+    return UsageError(f"period '{label}' is not a reporting period of this project; {meant}")
 
 
 def truncated(bundle, label: str):
@@ -119,15 +182,7 @@ def truncated(bundle, label: str):
     calendar = Calendar.of(project)
     known = {p.label: p for p in [*calendar.periods, *calendar.years]}
     if label not in known:
-        guess = did_you_mean(label, known)
-        raise UsageError(
-            f"period '{label}' is not a reporting period of this project"
-            + (
-                f" (did you mean {guess}?)"
-                if guess
-                else f"; its periods are like {calendar.periods[-1].label}"
-            )
-        )
+        raise unknown_period(label, calendar, known)
     end = min(project.end, known[label].end)
     new_project = project.model_copy(update={"end": end})
     new_cal = Calendar.of(new_project)
@@ -161,6 +216,7 @@ def run(
     of that period, and records dated later are left out."""
     from mel.data.validate import validate_project
 
+    check_as_of(bundle.project, as_of)
     project_end = bundle.project.end
     if up_to is not None:
         bundle = truncated(bundle, up_to)
@@ -208,6 +264,7 @@ def run(
         list(project.countries),  # rows of countries left out by --country are not lost
         cache,
         project_end=project_end,
+        root=bundle.root,
     )
     del cache
     table = attach_targets(table, indicators, bundle.targets, project.status_bands)
@@ -224,18 +281,10 @@ def run(
     if countries:
         table = table[table["country"].isin([*countries, "ALL"])]
     if periods:
-        known = {p.label for p in calendar.all_periods}
+        known = {p.label: p for p in calendar.all_periods}
         bad = [p for p in periods if p not in known]
         if bad:
-            guess = did_you_mean(bad[0], known)
-            raise UsageError(
-                f"period '{bad[0]}' is not a period of this project"
-                + (
-                    f" (did you mean {guess}?)"
-                    if guess
-                    else f"; its periods are like {calendar.periods[0].label}"
-                )
-            )
+            raise unknown_period(bad[0], calendar, known)
         table = table[table["period"].isin(periods)]
     if up_to is not None:
         exclusions = exclusions.assign(
@@ -272,7 +321,13 @@ def validate_with_account(bundle, *, as_of: dt.date | None = None, keep_data: bo
     )
     sources = sources_from(validation)
     project = bundle.project
-    accounts = account(bundle.indicators, sources, Calendar.of(project), list(project.countries))
+    accounts = account(
+        bundle.indicators,
+        sources,
+        Calendar.of(project),
+        list(project.countries),
+        root=bundle.root,
+    )
     return validation, accounts
 
 
