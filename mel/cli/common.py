@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from mel.errors import EXIT_INTERNAL, Finding, MelError
+from mel.errors import EXIT_INTERNAL, EXIT_USAGE, Finding, MelError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +68,17 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # the machine, not mel: a full disk, a read-only folder
+            if STATE.debug:
+                raise
+            where = f" {exc.filename}" if exc.filename else ""
+            typer.echo(
+                f"mel: error: cannot use{where}: {exc.strerror or exc}\n"
+                "Check that the path exists, that you may read or write there, and that the "
+                "disk is not full.",
+                err=True,
+            )
+            raise typer.Exit(EXIT_USAGE) from None
         except Exception as exc:
             if STATE.debug:
                 raise

@@ -155,18 +155,44 @@ def _parse_column(
     return _codes(text, missing, spec, codelist, issues)
 
 
+INT_LIMIT = 2**53  # whole numbers beyond it are not held exactly (and 2**63 overflows)
+
+
 def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> Parsed:
-    num = pd.to_numeric(text, errors="coerce")
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = num.isna().to_numpy() & ~missing
+    infinite = np.isinf(num.to_numpy())
+    if infinite.any():  # 'inf', '1e400': no count, cost or score is infinite
+        issues.append(
+            CellIssue(
+                np.flatnonzero(infinite),
+                "type",
+                "error",
+                "'{value}' is not a finite number",
+                hint="write the number in digits; a value too large for any count is a typo",
+            )
+        )
+        num = num.where(~infinite)
+    bad_any = bad | infinite
     if spec.type == "integer":
         frac = (num.notna() & (num % 1 != 0)).to_numpy()
         if frac.any():
             pos = np.flatnonzero(frac)
             issues.append(CellIssue(pos, "type", "error", "'{value}' is not a whole number"))
             num = num.where(~frac)
-        bad_any = bad | frac
-    else:
-        bad_any = bad
+        huge = (num.abs() >= INT_LIMIT).to_numpy(dtype=bool, na_value=False)
+        if huge.any():
+            issues.append(
+                CellIssue(
+                    np.flatnonzero(huge),
+                    "type",
+                    "error",
+                    "'{value}' is too large for a whole number (the limit is 2^53)",
+                    hint="check the cell: a count this large is a typo or a pasted code",
+                )
+            )
+            num = num.where(~huge)
+        bad_any = bad_any | frac | huge
     if bad.any():
         pos = np.flatnonzero(bad)
         suggestions = []
@@ -197,10 +223,23 @@ def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     todo = iso.isna().to_numpy() & ~missing
     if todo.any():
-        # ISO date-times (from Excel cells holding a time) keep their date
+        # ISO date-times (from Excel cells holding a time) keep their date, with a warning
         sub = text[todo]
-        stamp = pd.to_datetime(sub, format="ISO8601", errors="coerce").dt.normalize()
-        iso.loc[stamp.index] = stamp
+        stamp = pd.to_datetime(sub, format="ISO8601", errors="coerce")
+        timed = stamp.notna() & (stamp != stamp.dt.normalize())
+        if timed.any():
+            pos = np.flatnonzero(text.index.isin(timed[timed].index))
+            issues.append(
+                CellIssue(
+                    pos,
+                    "type",
+                    "warning",
+                    "'{value}' holds a time of day as well; its date is used",
+                    [str(d.date()) for d in stamp[timed]],
+                    "write the date alone (YYYY-MM-DD)",
+                )
+            )
+        iso.loc[stamp.index] = stamp.dt.normalize()
         todo = iso.isna().to_numpy() & ~missing
     for fmt in _DATE_FORMATS.get(date_format, []):
         if not todo.any():
@@ -231,7 +270,24 @@ def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues
                 hints=hints,
             )
         )
+    early = (iso < EXCEL_FIRST_RELIABLE).to_numpy(dtype=bool, na_value=False)
+    if early.any():  # Excel's day numbers are off by one before March 1900 (its 1900-02-29)
+        issues.append(
+            CellIssue(
+                np.flatnonzero(early),
+                "type",
+                "error",
+                "'{value}' is before March 1900: a small number typed or pasted into a date "
+                "cell, not a real date",
+                hint="retype the date as YYYY-MM-DD",
+            )
+        )
+        iso = iso.where(~early)
+        todo = todo | early
     return Parsed(iso.astype("datetime64[ns]"), todo, issues)
+
+
+EXCEL_FIRST_RELIABLE = pd.Timestamp("1900-03-01")
 
 
 def _date_suggestion(value: str, date_format: DateFormat) -> tuple[str | None, str | None]:

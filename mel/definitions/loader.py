@@ -10,6 +10,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,9 +300,11 @@ def _cell(value: str) -> Any:
         return False
     for number in (int, float):
         try:
-            return number(v)
+            got = number(v)
         except ValueError:
-            pass
+            continue
+        # 'nan', 'inf', '1e400' are not targets: left as text, the model refuses them
+        return got if math.isfinite(got) else v
     return v
 
 
@@ -337,7 +340,7 @@ def load_targets_csv(path: Path) -> tuple[list[tuple[int, Target]], list[Finding
     if not rows:
         return [], [Finding("file-empty", make("file-empty"), file=shown, line=1)]
     header = [h.strip() for h in rows[0]]
-    return _targets_long(shown, header, enumerate(rows[1:], start=2))
+    return _targets_long(shown, header, enumerate(rows[1:], start=2), strict=True)
 
 
 def load_targets(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
@@ -459,6 +462,9 @@ def _targets_grid(
     col = {h: header.index(h) for h in header}
     out: list[tuple[int, Target]] = []
     for rowno, row in rows:
+        if any(str(c).strip() for c in row[len(header) :]):
+            findings.append(_too_many_fields(shown, rowno, row, header))
+            continue
         row = [*row, *[""] * (len(header) - len(row))]
         if not row[col["indicator"]]:
             continue
@@ -493,9 +499,26 @@ def _targets_grid(
     return out, findings
 
 
+def _too_many_fields(shown: str, rowno: int, row: list[str], header: list[str]) -> Finding:
+    """A targets row longer than the header: most often a number written 1,000 without
+    quotes, which would otherwise be read as 1."""
+    return Finding(
+        "bad-cell",
+        f"row {rowno} has {len(row)} fields, the header {len(header)}: a number with a "
+        "thousands separator (1,000) splits into two fields",
+        file=shown,
+        line=rowno,
+        scope="row",
+        hint="write numbers without thousands separators (1000), or put the value in double "
+        'quotes ("1,000")',
+    )
+
+
 def _targets_long(
-    shown: str, header: list[str], rows, header_line: int = 1
+    shown: str, header: list[str], rows, header_line: int = 1, *, strict: bool = False
 ) -> tuple[list[tuple[int, Target]], list[Finding]]:
+    """Targets in long form. ``strict``: a CSV row may not have more fields than the header,
+    empty or not (a spreadsheet exports every row as wide as the widest)."""
     findings: list[Finding] = []
     unknown = [h for h in header if h not in TARGET_COLUMNS]
     for h in unknown:
@@ -544,6 +567,9 @@ def _targets_long(
     out: list[tuple[int, Target]] = []
     for rowno, row in rows:
         if not any(c.strip() for c in row):
+            continue
+        if len(row) > len(header) if strict else any(c.strip() for c in row[len(header) :]):
+            findings.append(_too_many_fields(shown, rowno, row, header))
             continue
         record = {h: _cell(v) for h, v in zip(header, row, strict=False) if _cell(v) is not None}
         for k in ("indicator", "country", "period", "note"):

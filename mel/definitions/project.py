@@ -172,6 +172,7 @@ def load_project(path: Path) -> ProjectBundle:
             if "disaggregations" in changes:
                 changes["disaggregations"] = override.disaggregations
             ind = ind.model_copy(update=changes)
+            findings += _check_override(loaded, ident, override, ind, catalog)
         indicators.append(ind)
     for ident in project.indicators.overrides:
         if ident not in catalog.indicators:
@@ -235,6 +236,37 @@ def load_project(path: Path) -> ProjectBundle:
     if bundle.errors:
         raise DefinitionError(findings)
     return bundle
+
+
+def _check_override(loaded, ident: str, override, ind: Indicator, catalog: Catalog) -> list:
+    """An override's filter and disaggregations, checked against the indicator's template and
+    located in mel.yaml."""
+    from mel.definitions import filters as flt
+    from mel.definitions.loader import filter_finding
+
+    out = []
+    here = ("indicators", "overrides", ident)
+    if ind.dataset not in catalog.templates:
+        return out
+    tpl = catalog.templates[ind.dataset].obj
+    if override.where is not None:
+        try:
+            errors = flt.check(flt.parse(override.where), catalog.column_infos(ind.dataset))
+        except flt.FilterError as exc:
+            errors = [exc]
+        out += [filter_finding(loaded.doc, (*here, "where"), e) for e in errors]
+    for i, d in enumerate(override.disaggregations or []):
+        if tpl.column(d.column) is None:
+            guess = did_you_mean(d.column, tpl.column_names)
+            out.append(
+                loaded.finding(
+                    "unknown-column",
+                    make("unknown-column", dataset=ind.dataset, name=d.column),
+                    (*here, "disaggregations", i),
+                    hint=f"did you mean '{guess}'?" if guess else None,
+                )
+            )
+    return out
 
 
 def is_project(path: Path) -> bool:

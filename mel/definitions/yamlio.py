@@ -293,12 +293,41 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
         return None, [_syntax_finding(file, exc, text)]
     except yaml.YAMLError as exc:  # e.g. reader errors for control characters
         return None, [Finding("yaml-syntax", str(exc), file=file, line=1, column=1, scope="file")]
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        return None, [
+            Finding(
+                "yaml-syntax",
+                make("yaml-syntax", problem="nesting is too deep"),
+                file=file,
+                line=_deepest_line(text),
+                column=1,
+                scope="file",
+                hint=f"lists and mappings may nest at most {_MAX_NESTING} levels; check the "
+                "brackets",
+            )
+        ]
     if node is None:
         return None, [Finding("file-empty", make("file-empty"), file=file, line=1, column=1)]
     builder = _Builder(file)
     data = builder.build(node, (), None)
     findings = _alias_findings(text, file) + builder.findings
     return Document(file, data, builder.info), findings
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets nest deepest (where a runaway nesting is)."""
+    depth = best = 0
+    line = best_line = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        elif ch in "]}":
+            depth -= 1
+    return best_line
 
 
 def _alias_findings(text: str, file: str) -> list[Finding]:

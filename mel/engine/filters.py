@@ -100,6 +100,18 @@ def _operand(df: pd.DataFrame, o: f.Operand, other_kind: str | None, other_name:
 _DAY = pd.Timedelta(days=1)
 
 
+MAX_DAYS = 50_000  # about 137 years: a date moved further leaves pandas' calendar (1677-2262)
+
+
+def _days(values, index: pd.Index):
+    """A number of days as timedeltas, and where it is too far to add to a date (missing)."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(np.full(len(index), values, dtype="float64"), index=index)
+    values = values.astype("float64")
+    far = (values.abs() > MAX_DAYS).to_numpy(dtype=bool, na_value=False)
+    return pd.to_timedelta(values.where(~far), unit="D"), far
+
+
 def _arith(df: pd.DataFrame, a: f.Arith):
     """A sum or difference as (float or datetime Series, na mask, kind); missing if a part is."""
 
@@ -122,9 +134,11 @@ def _arith(df: pd.DataFrame, a: f.Arith):
             f"cannot compute {f.describe(lkind)} {a.op} {f.describe(rkind)}", a.pos
         )
     if lkind == "date" and rkind == "number":
-        right = pd.to_timedelta(right, unit="D") if isinstance(right, pd.Series) else right * _DAY
+        right, far = _days(right, df.index)
+        rna = rna | far
     if lkind == "number" and rkind == "date":
-        left = pd.to_timedelta(left, unit="D") if isinstance(left, pd.Series) else left * _DAY
+        left, far = _days(left, df.index)
+        lna = lna | far
     out = left + right if a.op == "+" else left - right
     if lkind == "date" and rkind == "date":
         out = out / _DAY

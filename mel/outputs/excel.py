@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -88,23 +86,19 @@ class _FixedTimeZip(zipfile.ZipFile):
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
     """Save deterministically and atomically; returns the path written."""
+    from mel.outputs.tidy import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "mel"
     wb.properties.lastModifiedBy = "mel"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(wb, archive).save()
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
@@ -132,9 +126,3 @@ def fit_row_height(ws: Worksheet, row: int, line_height: float = 15.0) -> None:
         n = sum(max(1, math.ceil(len(part) / chars)) for part in str(cell.value).split("\n"))
         lines = max(lines, n)
     ws.row_dimensions[row].height = line_height * lines
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -36,18 +36,40 @@ def refuse_inputs(output: Path, inputs: list[Path]) -> None:
         raise UsageError(f"{output} is one of the project's input files; write results elsewhere")
 
 
+def cannot_write(path: Path, exc: OSError):
+    """The user's error for an output place that cannot be written (a read-only folder, a
+    missing drive, a file where a folder belongs)."""
+    from mel.errors import UsageError
+
+    reason = exc.strerror or type(exc).__name__
+    return UsageError(
+        f"cannot write {path}: {reason}; choose a folder you may write to (-o), or check the path"
+    )
+
+
 def atomic_write(path: Path, write) -> Path:
-    """Call write(temporary path) and rename the result over path: all or nothing."""
+    """Call write(temporary path) and rename the result over path: all or nothing. A place
+    that cannot be written is the user's error, naming ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    if path.is_dir():
+        from mel.errors import UsageError
+
+        raise UsageError(f"{path} is a folder; give a file name to write to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     try:
         write(Path(tmp))
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise cannot_write(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

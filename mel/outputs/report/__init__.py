@@ -26,7 +26,7 @@ from mel.outputs.report.content import (
     ordered,
     sha256,
 )
-from mel.outputs.tidy import refuse_inputs, write_table
+from mel.outputs.tidy import cannot_write, refuse_inputs, write_table
 
 
 @dataclass
@@ -124,9 +124,15 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         refuse_inputs(out_dir / name, inputs)
     if (out_dir / "charts").resolve() in {p.parent for p in inputs}:
         refuse_inputs(out_dir / "charts", [(out_dir / "charts").resolve()])
+    _check_folder(out_dir)
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mel-staging-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".mel-staging-", dir=out_dir))
+    except OSError as exc:
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise cannot_write(out_dir, exc) from None
     try:
         files = {k: staging / n for k, n in names.items()}
         # the charts are drawn in a second process while this one builds the workbook (both
@@ -143,6 +149,11 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         write_table(ctx.table, files["csv"], "csv")
         write_table(ctx.table, files["parquet"], "parquet")
         moved = _move_into(staging, out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise cannot_write(out_dir, exc) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if created:
@@ -156,6 +167,22 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         [moved[p] for p in pngs if p.suffix == ".png"],
         [final["csv"], final["parquet"]],
     )
+
+
+def _check_folder(out_dir: Path) -> None:
+    """The report folder is a folder (or can be made one) whose charts/ stays inside it."""
+    from mel.errors import UsageError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is a file; -o names the folder to write the report into")
+    charts = out_dir / "charts"
+    if charts.is_symlink() or (
+        charts.exists() and not charts.resolve().is_relative_to(out_dir.resolve())
+    ):
+        raise UsageError(
+            f"{charts} is a link to {charts.resolve()}, outside the report folder; mel writes "
+            "nothing outside -o: remove the link, or choose another folder"
+        )
 
 
 def _move_into(staging: Path, out_dir: Path) -> dict[Path, Path]:
