@@ -384,6 +384,34 @@ CASES: list[Case] = [
         ["targets.csv:2", "target", "ten"],
     ),
     Case(
+        "targets-thousands-separator",
+        "targets",
+        "unquoted thousands separator (1,000 read as 1 before)",
+        both(
+            replace("mel.yaml", "indicators:", "targets: targets.csv\nindicators:"),
+            write("targets.csv", "indicator,country,period,target\nPROT-01,ALL,LoP,1,000\n"),
+        ),
+        REPORT,
+        2,
+        ["targets.csv:2", "row 2 has 5 fields, the header 4", "thousands separator"],
+    ),
+    Case(
+        "targets-not-a-number",
+        "targets",
+        "nan, inf or 1e400 as a target",
+        both(
+            replace("mel.yaml", "indicators:", "targets: targets.csv\nindicators:"),
+            write(
+                "targets.csv",
+                "indicator,country,period,target\nPROT-01,ALL,LoP,nan\n"
+                "PROT-01,SDN,LoP,inf\nPROT-01,TZA,LoP,1e400\n",
+            ),
+        ),
+        REPORT,
+        2,
+        ["targets.csv:2", "found 'nan'", "targets.csv:3", "found 'inf'", "found '1e400'"],
+    ),
+    Case(
         "targets-bad-period",
         "targets",
         "period label that does not exist",
@@ -770,6 +798,47 @@ CASES: list[Case] = [
         ["cases.csv:2", "'registration_date'", "after the as-of date"],
     ),
     Case(
+        "data-huge-integer",
+        "data",
+        "whole number beyond 2^63 (or 1e20) in an integer column",
+        both(
+            cell("cases.csv", 2, "age", "99999999999999999999"), cell("cases.csv", 3, "age", "1e20")
+        ),
+        VALIDATE,
+        1,
+        ["cases.csv:2", "'age'", "too large for a whole number", "cases.csv:3"],
+    ),
+    Case(
+        "data-non-finite-number",
+        "data",
+        "inf or 1e400 as a cost",
+        both(
+            cell("assistance.csv", 2, "cost_usd", "inf"),
+            cell("assistance.csv", 3, "cost_usd", "1e400"),
+        ),
+        VALIDATE,
+        1,
+        ["assistance.csv:2", "'cost_usd'", "'inf' is not a finite number", "assistance.csv:3"],
+    ),
+    Case(
+        "data-excel-serial-60",
+        "data",
+        "Excel's serial 60 (the non-existent 1900-02-29, read as 1900-02-28)",
+        cell("cases.csv", 2, "registration_date", "1900-02-28"),
+        VALIDATE,
+        1,
+        ["cases.csv:2", "'registration_date'", "before March 1900"],
+    ),
+    Case(
+        "data-date-with-time",
+        "data",
+        "date with a time of day",
+        cell("cases.csv", 2, "registration_date", "2024-03-01T10:00"),
+        VALIDATE,
+        0,
+        ["cases.csv:2", "'registration_date'", "holds a time of day as well; its date is used"],
+    ),
+    Case(
         "data-formula-text",
         "data",
         "formula-like text in a cell",
@@ -868,6 +937,49 @@ CASES: list[Case] = [
         writes=True,
     ),
     Case(
+        "project-deep-nesting",
+        "project",
+        "brackets nested thousands deep in mel.yaml",
+        replace(
+            "mel.yaml", "name: Test programme (clean data)", "name: " + "[" * 3000 + "]" * 3000
+        ),
+        REPORT,
+        2,
+        ["mel.yaml:2:", "nesting is too deep"],
+    ),
+    Case(
+        "project-override-filter-nesting",
+        "project",
+        "override filter nested hundreds deep",
+        replace(
+            "mel.yaml",
+            "select: [PROT-01, PROT-02]",
+            'select: [PROT-01, PROT-02]\n  overrides:\n    PROT-01:\n      where: "'
+            + "(" * 400
+            + "sex == 'Female'"
+            + ")" * 400
+            + '"',
+        ),
+        COMPUTE,
+        2,
+        ["mel.yaml:14:", "the filter is nested too deeply"],
+    ),
+    Case(
+        "project-filter-days-beyond-calendar",
+        "project",
+        "filter adding more days to a date than any calendar holds",
+        replace(
+            "mel.yaml",
+            "select: [PROT-01, PROT-02]",
+            "select: [PROT-01, PROT-02]\n  overrides:\n    PROT-01:\n      where: "
+            '"registration_date + 99999999999 > 2024-01-01"',
+        ),
+        COMPUTE,
+        0,
+        ["wrote"],
+        writes=True,
+    ),
+    Case(
         "project-lint-folder",
         "project",
         "a project folder given to 'mel indicators lint'",
@@ -959,6 +1071,33 @@ CASES: list[Case] = [
         ["report", "{p}", "--period", "", "--as-of", "2026-01-15", "-o", "{out}"],
         2,
         ["--period is empty"],
+    ),
+    Case(
+        "output-unwritable",
+        "output",
+        "output place that cannot be written (a read-only or missing file system)",
+        lambda p: None,
+        ["compute", "{p}", "--as-of", "2026-01-15", "-o", "/proc/mel-test/results.csv"],
+        2,
+        ["cannot write /proc/mel-test/results.csv", "choose a folder you may write to"],
+    ),
+    Case(
+        "output-report-into-a-file",
+        "output",
+        "report -o naming an existing file",
+        write("notes.txt", "notes\n"),
+        ["report", "{p}", "--period", "2024-Q4", "--as-of", "2026-01-15", "-o", "{p}/notes.txt"],
+        2,
+        ["notes.txt is a file; -o names the folder"],
+    ),
+    Case(
+        "output-charts-link-outside",
+        "output",
+        "report folder whose charts/ is a link outside it",
+        lambda p: ((p / "rep").mkdir(), (p / "rep" / "charts").symlink_to(p.parent)),
+        ["report", "{p}", "--period", "2024-Q4", "--as-of", "2026-01-15", "-o", "{p}/rep"],
+        2,
+        ["charts is a link to", "outside the report folder"],
     ),
     Case(
         "output-bad-as-of",
