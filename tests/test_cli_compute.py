@@ -70,7 +70,10 @@ def test_parquet(tmp_path):
     [
         (["-o", "x.txt"], "the format must be one of csv, parquet, json"),
         (["-o", "{tmp}/r.csv", "-c", "KEN"], "country 'KEN' is not one of the project's"),
-        (["-o", "{tmp}/r.csv", "-p", "2024-Q1"], "period '2024-Q1' is not a period of this"),
+        (
+            ["-o", "{tmp}/r.csv", "-p", "2024-Q1"],
+            "2024-Q1 is January-March 2024, which this project",
+        ),
         (["-o", f"{EXAMPLE}/data/cases.csv"], "is one of the project's input files"),
         (["-o", f"{EXAMPLE}/targets.csv"], "is one of the project's input files"),
     ],

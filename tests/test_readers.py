@@ -165,7 +165,9 @@ def test_excel_dates_and_datetimes(tmp_path, catalog):
         },
     )
     ds = validate_file(path, "milestones", catalog, as_of=AS_OF)
-    assert ds.findings == []
+    # a time of day is dropped, and the officer is told
+    assert [(f.line, f.severity, f.field) for f in ds.findings] == [(3, "warning", "date")]
+    assert "holds a time of day as well; its date is used" in ds.findings[0].message
     assert list(ds.frame["date"].dt.date) == [dt.date(2024, 5, 15), dt.date(2024, 6, 1)]
 
 
