@@ -210,3 +210,76 @@ def test_targets_grid_errors_name_the_row_and_column(project, cli):
     # PROT-01 x TZA is the second data row: row 6 of the sheet
     assert "targets.xlsx[targets]:6" in result.output
     assert "expected a number or yes/no, found 'many'" in result.output
+
+
+def test_default_dates_are_the_current_fiscal_year():
+    from mel.outputs.scaffold import default_dates
+
+    assert default_dates(dt.date(2026, 11, 30)) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert default_dates(dt.date(2026, 11, 30), 10) == (dt.date(2026, 10, 1), dt.date(2027, 9, 30))
+    assert default_dates(dt.date(2026, 9, 30), 10) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
+    assert default_dates(dt.date(2026, 3, 31), 4) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+
+
+def test_init_says_which_dates_it_chose(tmp_path, cli):
+    from mel.outputs.scaffold import default_dates
+
+    root = tmp_path / "p"
+    result = cli("init", str(root), "--countries", "KEN,UGA", "--indicators", "PROT-01")
+    assert result.exit_code == 0, result.output
+    start, end = default_dates(dt.date.today())
+    assert f"project dates: {start} to {end} (the current fiscal year" in result.output
+    assert f"start: {start}" in (root / "mel.yaml").read_text(encoding="utf-8")
+
+
+def test_walk_through_rows_outside_the_project_and_a_renamed_column(project, cli, tmp_path):
+    """Issue 13's walk-through: rows typed for the wrong year, then a column renamed in Excel;
+    each run says what happened, to how many rows, and how to fix it."""
+    cases = [
+        {
+            "case_id": f"C{i}",
+            "registration_date": dt.date(2024, 1 + i % 12, 10),  # the project is 2025
+            "country": "SDN",
+            "sex": "Female",
+            "trafficking_status": "actual",
+        }
+        for i in range(50)
+    ]
+    _fill(project / "data" / "cases.xlsx", "cases", "cases", cases)
+    result = cli("validate", str(project), "--as-of", "2026-01-15")
+    assert result.exit_code == 1, result.output
+    assert "cases (data/cases.xlsx[cases]): all 50 rows were left out" in result.output
+    assert "50 outside the project dates: rows 2, 3, 4, 5, 6 ..." in result.output
+    out = tmp_path / "report"
+    result = cli(
+        "report", str(project), "--period", "2025-Q4", "--as-of", "2026-01-15", "-o", str(out)
+    )
+    assert result.exit_code == 1, result.output
+    assert "all 50 rows were left out" in result.output
+    assert (out / "report-2025-Q4.xlsx").exists()
+    # the dates fixed, the officer renames the 'Sex' column to 'Gender' in Excel
+    for c in cases:
+        c["registration_date"] = c["registration_date"].replace(year=2025)
+    _fill(project / "data" / "cases.xlsx", "cases", "cases", cases)
+    wb = openpyxl.load_workbook(project / "data" / "cases.xlsx")
+    ws = wb["cases"]
+    for cell in ws[1]:
+        if cell.value in ("Sex", "sex"):
+            cell.value = "Gender"
+    wb.save(project / "data" / "cases.xlsx")
+    result = cli(
+        "report", str(project), "--period", "2025-Q4", "--as-of", "2026-01-15", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "has no column 'sex', which PROT-01, PROT-02 read as disaggregation" in result.output
+    # and the renamed required column: every row lost, the closest header named
+    wb = openpyxl.load_workbook(project / "data" / "cases.xlsx")
+    ws = wb["cases"]
+    for cell in ws[1]:
+        if cell.value in ("Registration date", "registration_date"):
+            cell.value = "Date registered"
+    wb.save(project / "data" / "cases.xlsx")
+    result = cli("compute", str(project), "--as-of", "2026-01-15", "-o", str(tmp_path / "r.csv"))
+    assert result.exit_code == 1, result.output
+    assert "all 50 rows were left out" in result.output
+    assert "the closest header in the file is 'Date registered'" in result.output

@@ -115,6 +115,7 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
     """The account of every record on stderr (a table, the columns the files lack, and a
     warning block for each dataset that lost too many rows); the exit code it calls for:
     1 when a dataset lost too many rows, unless the user accepted it."""
+    from rich.markup import escape
     from rich.table import Table
 
     from mel.errors import EXIT_DATA, EXIT_OK
@@ -143,12 +144,12 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
             if a.later:
                 why += ("; " if why else "") + f"{a.later:,} after the period (not a loss)"
             table.add_row(
-                a.dataset,
-                a.file,
+                escape(a.dataset),
+                escape(a.file),
                 f"{a.read:,}",
                 f"{a.used:,}",
                 f"{a.left_out:,}",
-                why or "-",
+                escape(why or "-"),
             )
         err.print(table)
     for a in accounts:

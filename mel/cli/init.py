@@ -26,10 +26,12 @@ def init(
     name: Annotated[str, typer.Option(help="The project's name.")] = "Counter-trafficking project",
     donor: Annotated[str, typer.Option(help="The donor.")] = "Donor",
     start: Annotated[
-        str | None, typer.Option(help="First day, YYYY-MM-DD (default: next month's first).")
+        str | None,
+        typer.Option(help="First day, YYYY-MM-DD (default: the current fiscal year's first)."),
     ] = None,
     end: Annotated[
-        str | None, typer.Option(help="Last day, YYYY-MM-DD (default: three years on).")
+        str | None,
+        typer.Option(help="Last day, YYYY-MM-DD (default: the current fiscal year's last)."),
     ] = None,
     period: Annotated[
         str, typer.Option(help="Reporting period: month, quarter, half or year.")
@@ -51,7 +53,7 @@ def init(
     from mel.errors import UsageError
     from mel.outputs.scaffold import default_dates, scaffold
 
-    first, last = default_dates(dt.date.today())
+    first, last = default_dates(dt.date.today(), fiscal_year_start)
     data = {
         "name": name,
         "donor": donor,
@@ -78,6 +80,16 @@ def init(
     out = console()
     out.print(
         f"created {directory}: {len(made.indicators)} indicators ({', '.join(made.indicators)})",
+        highlight=False,
+    )
+    out.print(
+        f"  project dates: {project.start} to {project.end}"
+        + (
+            " (the current fiscal year: rows dated outside it are left out; set --start and "
+            "--end, or edit start: and end: in mel.yaml, for the project's real dates)"
+            if start is None and end is None
+            else ""
+        ),
         highlight=False,
     )
     for ds, path in made.datasets.items():

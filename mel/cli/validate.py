@@ -105,9 +105,7 @@ def validate(
 
         write_feedback(result, report, as_of=as_of_date)
         out.print(f"feedback workbook: {report}")
-    code = print_account(
-        accounts, alarms, accepted=accept_left_out, project=path, out=out, findings=result.findings
-    )
+    code = print_account(accounts, alarms, accepted=accept_left_out, project=path, out=out)
     errors = len(result.errors)
     out.print(
         f"{'FAILED' if errors or code else 'OK'}: {errors:,} error{'s' if errors != 1 else ''}, "

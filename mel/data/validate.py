@@ -219,8 +219,10 @@ def _closest_header(column, headers: list[str]) -> str | None:
         for name in (column.name, column.label or column.name):
             a, b = _norm(h), _norm(name)
             ratio = difflib.SequenceMatcher(None, a, b).ratio()
-            if a[:4] == b[:4]:  # 'Registered' for 'registration_date'
-                ratio = max(ratio, 0.6)
+            # words in another order or form: 'Date registered' for 'registration_date'
+            wa, wb = a.split("_"), b.split("_")
+            shared = sum(any(x[:5] == y[:5] for y in wb) for x in wa)
+            ratio = max(ratio, 0.9 * shared / max(len(wa), len(wb)))
             if ratio > score:
                 best, score = h, ratio
     return best if score >= 0.5 else None

@@ -260,8 +260,9 @@ def scaffold(
     )
 
 
-def default_dates(today: dt.date) -> tuple[dt.date, dt.date]:
-    """A three-year project starting on the first day of next month."""
-    start = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    end = dt.date(start.year + 3, start.month, 1) - dt.timedelta(days=1)
+def default_dates(today: dt.date, fy_start: int = 1) -> tuple[dt.date, dt.date]:
+    """The current (fiscal) year: data already entered for it falls inside the project."""
+    year = today.year if today.month >= fy_start else today.year - 1
+    start = dt.date(year, fy_start, 1)
+    end = dt.date(year + 1, fy_start, 1) - dt.timedelta(days=1)
     return start, end
