@@ -89,3 +89,47 @@ def test_input_file_is_not_modified(raw_rows):
     before = CTDC.read_bytes()
     validate_file(CTDC, "ctdc", load_templates(), as_of=AS_OF)
     assert CTDC.read_bytes() == before
+
+
+def test_a_project_on_the_extract_matches_alpha2_countries_and_counts_years_as_events(
+    tmp_path, raw_rows
+):
+    """Issue 13, defects 5 and 6: CTDC writes countries as ISO alpha-2 and dates cases by
+    year. A project naming alpha-3 countries computes every cell, the life of project adds the
+    years up, and the conversion is noted once. Expected values from the raw file."""
+    alpha3 = {"KH": "KHM", "MY": "MYS", "CN": "CHN", "UA": "UKR", "IN": "IND"}
+    (tmp_path / "mel.yaml").write_text(
+        "name: CTDC extract\ndonor: none\ncountries: [KHM, MYS, CHN, UKR, IND]\n"
+        "start: 2017-01-01\nend: 2018-12-31\nreporting: {period: year}\n"
+        f"datasets:\n  ctdc: {{path: {CTDC}}}\nindicators:\n  paths: [ind.yaml]\n"
+    )
+    (tmp_path / "ind.yaml").write_text(
+        "id: CTDC-01\nname: Victims registered\npillar: protection\nlevel: result\n"
+        "result: r\ndefinition: d\nunit: victims\ndataset: ctdc\nmeasure: {type: count}\n"
+        "date: registration_year\ngeography: country_of_exploitation\n"
+        "cumulation: per_period\nverification: {method: m, source: s}\n"
+        "frequency: {collection: annual, reporting: annual}\n"
+        "references: [{source: CTDC, provenance: derived}]\n"
+    )
+    out = tmp_path / "r.csv"
+    result = run_mel("compute", str(tmp_path), "--internal", "--accept-left-out", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "'country_of_exploitation' names countries another way" in result.stderr
+    assert "KH -> KHM" in result.stderr
+    valid = [r for r in raw_rows if r["citizenship"] != "00"]  # the 20 invalid rows
+    want: dict[tuple[str, str], int] = {}
+    for r in valid:
+        code = alpha3.get(r["country_of_exploitation"])
+        if code is None:
+            continue
+        for geo in (code, "ALL"):
+            for period in (r["registration_year"], "LoP"):
+                want[(geo, period)] = want.get((geo, period), 0) + 1
+    with open(out, newline="", encoding="utf-8") as fh:
+        got = {
+            (r["country"], r["period"]): int(float(r["value"]))
+            for r in csv.DictReader(fh)
+            if r["disaggregation"] == "" and r["value"] != ""
+        }
+    assert want["ALL", "LoP"] == want["ALL", "2017"] + want["ALL", "2018"] > 0
+    assert {k: v for k, v in got.items() if v} == want

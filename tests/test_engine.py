@@ -411,6 +411,7 @@ def test_rate_per_100000_with_population_as_a_yearly_level():
                 "column": "population",
                 "dataset": "population",
                 "date": "year",
+                "level": True,
             },
         },
         disaggregations=["sex"],
@@ -459,3 +460,42 @@ def test_compact_sources_give_the_same_results_as_full_ones():
     b = compute(bundle.indicators, compact, bundle.project, bundle.catalog)
     for x, y in zip(a, b, strict=True):
         pd.testing.assert_frame_equal(x, y)
+
+
+def test_a_year_column_dates_events_not_a_level():
+    """Records dated by year only (CTDC's registration year) are events of that year: the
+    life of project adds the years up, a cumulative value grows, and a year with records none
+    of which passes the filter is 0. Only a measure declared 'level: true' holds a value
+    through the year (issue 13, defect 6). CTDC writes countries as ISO alpha-2: they are
+    matched to the project's alpha-3 codes (defect 5)."""
+    spec = [(2017, "KH", "Female", 3), (2017, "KH", "Male", 1), (2018, "KH", "Female", 4)]
+    spec += [(2018, "MY", "Female", 2), (2019, "KH", "Male", 1)]
+    rows = [
+        {
+            "registration_year": y,
+            "datasource": "Case Management",
+            "country_of_exploitation": c,
+            "gender": g,
+        }
+        for y, c, g, n in spec
+        for _ in range(n)
+    ]
+    proj = project(
+        start="2017-01-01", end="2019-12-31", countries=["KHM", "MYS"], reporting={"period": "year"}
+    )
+    base = {
+        "dataset": "ctdc",
+        "date": "registration_year",
+        "geography": "country_of_exploitation",
+        "measure": {"type": "count"},
+    }
+    src = {"ctdc": source("ctdc", rows)}
+    t, _, _ = run(indicator(**base, where="gender == 'Female'"), src, proj)
+    # by hand, Cambodia: Female 3 in 2017, 4 in 2018, none of the 2019 record -> 0; LoP 7
+    got = {p: value(t, "KHM", p).value for p in ("2017", "2018", "2019", "LoP")}
+    assert got == {"2017": 3, "2018": 4, "2019": 0, "LoP": 7}
+    assert value(t, "MYS", "2018").value == 2
+    assert value(t, "ALL", "LoP").value == 9
+    t, _, _ = run(indicator(**base, cumulation="cumulative"), src, proj)
+    got = {p: value(t, "KHM", p).value for p in ("2017", "2018", "2019", "LoP")}
+    assert got == {"2017": 4, "2018": 8, "2019": 9, "LoP": 9}

@@ -153,6 +153,8 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
             )
         err.print(table)
     for a in accounts:
+        for note in a.notes:
+            err.print(f"note: {a.file}: {note}", markup=False, soft_wrap=True)
         for m in a.missing_columns:
             if m.role in ("date", "country"):
                 continue  # shown as the rows' reason

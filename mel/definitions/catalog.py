@@ -306,6 +306,19 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
             column(dataset, m.date, (*path, "date"), ("date", "integer"), "a date column")
         elif dataset != ind.dataset:
             column(dataset, ind.date, (*path, "dataset"), ("date", "integer"), "the date column")
+        if getattr(m, "level", False):
+            spec = cat.templates[dataset].obj.column(m.date or ind.date)
+            if spec is not None and spec.type != "integer":
+                out.append(
+                    ld.finding(
+                        "invalid",
+                        f"'level: true' reads a value per year, but '{spec.name}' is a "
+                        f"{spec.type} column",
+                        (*path, "level"),
+                        hint="give the measure a year (integer) date column, or remove "
+                        "'level: true' to count events",
+                    )
+                )
         if isinstance(m, Sum | Mean | Median):
             column(dataset, m.column, (*path, "column"), ("integer", "number"), f"'{m.type}'")
         elif getattr(m, "column", None):

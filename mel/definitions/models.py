@@ -133,6 +133,11 @@ class _MeasureBase(Model):
     where: Filter | None = Field(None, description="Filter on the records counted by this measure")
     dataset: Name | None = Field(None, description="Dataset, when it differs from the indicator's")
     date: ColumnName | None = Field(None, description="Date column, when it differs")
+    level: bool = Field(
+        False,
+        description="a level dated by year (population, a stock), not events: each period "
+        "takes the value of the year it ends in; needs a year (integer) date column",
+    )
 
 
 class Count(_MeasureBase):

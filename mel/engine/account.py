@@ -22,7 +22,7 @@ import numpy as np
 
 from mel.definitions.filters import columns_of, parse
 from mel.definitions.models import Indicator
-from mel.engine.compute import REASONS, Calendar, SourceData, _place, measure_parts
+from mel.engine.compute import REASONS, Calendar, SourceData, measure_parts, placement
 
 # reasons a row is lost, in the order they are checked
 LOSS_REASONS = ("invalid", "duplicate", "no_column", "no_date", "outside", "country")
@@ -72,6 +72,7 @@ class DatasetAccount:
     losses: list[Loss] = field(default_factory=list)
     not_dated: int = 0
     later: int = 0  # dated after the reported period (within the project)
+    notes: list[str] = field(default_factory=list)  # e.g. country codes converted
     missing_columns: list[MissingColumn] = field(default_factory=list)
 
     @property
@@ -177,14 +178,12 @@ def account(
         reasons = []
         optional = []
         dates = None
+        converted: dict[str, dict[str, str]] = {}
         for date, geo in ordered:
-            key = (src.name, id(src.frame), date, geo, tuple(countries))
-            placed = cache.get(key) if cache is not None else None
-            if placed is None:
-                placed = _place(src, date, geo, calendar, countries)
-                if cache is not None:
-                    cache[key] = placed
+            placed = placement(src, date, geo, calendar, countries, cache)
             reasons.append(placed.reason)
+            for value, code in placed.converted.items():
+                converted.setdefault(geo, {})[value] = code
             dates = placed.dates if dates is None else dates
             spec = src.template.column(date)
             optional.append(spec is None or not spec.required)
@@ -225,10 +224,17 @@ def account(
                 losses=losses,
                 not_dated=int((first == NOT_DATED).sum()),
                 later=int((first == LATER).sum()),
+                notes=[_conversion_note(col, conv) for col, conv in converted.items()],
                 missing_columns=missing,
             )
         )
     return out
+
+
+def _conversion_note(column: str, converted: dict[str, str]) -> str:
+    shown = ", ".join(f"{v} -> {c}" for v, c in sorted(converted.items())[:6])
+    more = ", ..." if len(converted) > 6 else ""
+    return f"'{column}' names countries another way; read as the project's codes: {shown}{more}"
 
 
 def alarms(accounts: list[DatasetAccount], limit: float) -> list[Alarm]:

@@ -145,6 +145,7 @@ class _Placed:
     reason: np.ndarray  # "" or why the record is left out (before any filter)
     coverage: pd.DataFrame
     stock: bool
+    converted: dict = field(default_factory=dict)  # geography value -> project country code
 
 
 def _place(
@@ -153,19 +154,29 @@ def _place(
     geography: str,
     calendar: Calendar,
     countries: list[str],
+    level: bool = False,
 ) -> _Placed:
+    """Each record's date, country, period and year, and why it is left out (if it is).
+
+    A date column of whole years dates an event by its year: it is placed on 31 December of
+    that year (or the project's last day, when the project ends within that year). A measure
+    declared a ``level`` (population) reads the year as the year its value holds for."""
     frame = source.frame
     n = len(frame)
     column = frame[date_column]
     spec = source.template.column(date_column)
-    stock = spec is not None and spec.type == "integer"
-    if stock:  # a year column (population): a level that holds through the year
-        dates = pd.to_datetime(column.astype("Int64").astype("str") + "-07-01", errors="coerce")
+    by_year = spec is not None and spec.type == "integer"
+    stock = by_year and level
+    if by_year:
+        years = column.astype("Int64").astype("str")
+        dates = pd.to_datetime(years + ("-07-01" if stock else "-12-31"), errors="coerce")
+        if not stock:  # an event of a year the project ends in happened by the project's end
+            end = pd.Timestamp(calendar.end)
+            late = (dates > end) & (dates.dt.year == end.year)
+            dates = dates.mask(late, end)
     else:
         dates = pd.to_datetime(column)
-    geo = frame[geography].array
-    if not isinstance(geo, pd.Categorical):
-        geo = pd.Categorical(frame[geography].astype("str"))
+    geo, converted = _geography(frame[geography], countries)
     reason = np.full(n, "", dtype=object)
     reason[source.invalid] = "invalid"
     if source.duplicate is not None:
@@ -201,7 +212,33 @@ def _place(
         reason,
         _coverage_of(geo, period, year, usable),
         stock,
+        converted,
     )
+
+
+def _geography(values: pd.Series, countries: list[str]) -> tuple[pd.Categorical, dict]:
+    """The geography column as a categorical of the project's country codes where a value names
+    one of them another way (ISO alpha-2, numeric, the country's name): CTDC and HTCDS write
+    alpha-2. Returns the categorical and the conversions made (value -> code)."""
+    from mel.definitions.countries import suggest_country
+
+    geo = values.array
+    if not isinstance(geo, pd.Categorical):
+        geo = pd.Categorical(values.astype("str"))
+    wanted = set(countries)
+    mapped, converted = [], {}
+    for value in geo.categories:
+        code = value
+        if value not in wanted:
+            guess = suggest_country(value)
+            if guess in wanted:
+                code = converted[value] = guess
+        mapped.append(code)
+    if not converted:
+        return geo, {}
+    names, inverse = np.unique(np.asarray(mapped, dtype=object), return_inverse=True)
+    codes = np.where(geo.codes >= 0, inverse[np.maximum(geo.codes, 0)], -1)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str")), converted
 
 
 def _coverage_of(geo, period, year, usable: np.ndarray) -> pd.DataFrame:
@@ -228,17 +265,12 @@ def prepare(
     countries: Iterable[str],
     columns: Iterable[str],
     cache: dict | None = None,
+    level: bool = False,
 ) -> Prepared:
     """The records one measure counts, and those left out with their reason. ``cache`` (a dict
     kept for one computation) shares the placing in time and geography between measures."""
     frame = source.frame
-    countries = list(countries)
-    key = (source.name, id(frame), date_column, geography, tuple(countries))
-    placed = cache.get(key) if cache is not None else None
-    if placed is None:
-        placed = _place(source, date_column, geography, calendar, countries)
-        if cache is not None:
-            cache[key] = placed
+    placed = placement(source, date_column, geography, calendar, list(countries), cache, level)
     usable = placed.reason == ""
     keep = usable.copy()
     for expr in where:
@@ -268,6 +300,25 @@ def prepare(
         }
     )
     return Prepared(base, excluded, placed.coverage, placed.stock)
+
+
+def placement(
+    source: SourceData,
+    date_column: str,
+    geography: str,
+    calendar: Calendar,
+    countries: list[str],
+    cache: dict | None = None,
+    level: bool = False,
+) -> _Placed:
+    """:func:`_place`, once per computation (``cache``) for each way of placing a dataset."""
+    key = (source.name, id(source.frame), date_column, geography, tuple(countries), level)
+    placed = cache.get(key) if cache is not None else None
+    if placed is None:
+        placed = _place(source, date_column, geography, calendar, countries, level)
+        if cache is not None:
+            cache[key] = placed
+    return placed
 
 
 def _column(source: SourceData, column: str, cache: dict | None):
@@ -801,6 +852,7 @@ def prepare_measure(
         countries=countries,
         columns=cols,
         cache=cache,
+        level=getattr(m, "level", False),
     )
     return src, prepared, own
 

@@ -577,6 +577,7 @@ def _account(ctx: ReportContext, ws: Worksheet, r: int) -> int:
             for m in a.missing_columns
             if m.role not in ("date", "country")
         ]
+        notes += a.notes
         if a.later:
             notes.append(label("account.later", L, n=f"{a.later:,}"))
         if a.not_dated:
