@@ -52,6 +52,8 @@ class Parsed:
     values: pd.Series  # typed, missing where empty, a missing-value code, or unparsable
     unparsable: np.ndarray  # bool: the cell had a value that could not be parsed
     issues: list[CellIssue]
+    # censored cells ('<5'): their bounds (NaN elsewhere); the value itself is missing
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _missing_mask(stripped: pd.Series, missing_codes: Iterable[str]) -> np.ndarray:
@@ -116,7 +118,10 @@ def _spread(once: Parsed, codes: np.ndarray) -> Parsed:
                 per_cell(issue.hints),
             )
         )
-    return Parsed(values, once.unparsable[codes], issues)
+    bounds = None
+    if once.bounds is not None:
+        bounds = (once.bounds[0][codes], once.bounds[1][codes])
+    return Parsed(values, once.unparsable[codes], issues, bounds)
 
 
 def _parse_column(
@@ -158,7 +163,40 @@ def _parse_column(
 INT_LIMIT = 2**53  # whole numbers beyond it are not held exactly (and 2**63 overflows)
 
 
+_GROUPED = {
+    ",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"),
+    ".": re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"),
+    " ": re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d+)?$"),
+    "'": re.compile(r"^[+-]?\d{1,3}('\d{3})+(\.\d+)?$"),
+}
+
+
+def _ungroup(text: pd.Series, sep: str) -> pd.Series:
+    """Numbers written with a thousands separator (1,192; 1.192,5 where '.' groups) as plain
+    digits; text that is not grouped in threes is left as it is (and reported unparsable)."""
+    s = text.str.strip()
+    grouped = s.str.match(_GROUPED[sep].pattern, na=False)
+    plain = s.str.replace(sep, "", regex=False)
+    if sep == ".":
+        plain = plain.str.replace(",", ".", regex=False)
+    return s.where(~grouped, plain)
+
+
 def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> Parsed:
+    bounds = None
+    if spec.censored:  # '<5' as UNODC publishes small counts: known only within bounds
+        low = np.full(len(text), np.nan)
+        high = np.full(len(text), np.nan)
+        for token, (lo, hi) in spec.censored.items():
+            hit = (text == str(token).strip()).to_numpy(dtype=bool, na_value=False)
+            low[hit], high[hit] = lo, hi
+        censored = ~np.isnan(low)
+        if censored.any():
+            bounds = (low, high)
+            text = text.where(~censored)
+            missing = missing | censored
+    if spec.thousands is not None:
+        text = _ungroup(text, spec.thousands)
     num = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = num.isna().to_numpy() & ~missing
     infinite = np.isinf(num.to_numpy())
@@ -212,11 +250,13 @@ def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> 
                 "error",
                 "'{value}' is not " + want,
                 suggestions,
-                "write digits only, with '.' for decimals and no thousands separators",
+                "write digits only, with '.' for decimals and no thousands separators (for "
+                "published statistics written 1,192, declare thousands: ',' on the column in "
+                "its template)",
             )
         )
     values = num.astype("Int64") if spec.type == "integer" else num.astype("Float64")
-    return Parsed(values, bad_any, issues)
+    return Parsed(values, bad_any, issues, bounds)
 
 
 def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues) -> Parsed:

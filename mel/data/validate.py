@@ -57,6 +57,8 @@ class Dataset:
     raw: RawTable
     columns_in_file: dict[str, int]  # template column -> position in the file
     findings: list[Finding] = field(default_factory=list)
+    # column -> (low, high) bounds of censored cells ('<5'), NaN elsewhere
+    censored: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @functools.cached_property
     def invalid(self) -> np.ndarray:
@@ -491,6 +493,7 @@ def validate_raw(
         raw.data = raw.data[[str(found[c.name]) for c in tpl.columns if c.name in found]]
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     unparsable: dict[str, np.ndarray] = {}
+    censored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def cell(
         spec: ColumnSpec,
@@ -543,6 +546,8 @@ def validate_raw(
         parsed = parse_column(column, spec, tpl.missing_values, codelist, date_format)
         frame[spec.name] = parsed.values.reset_index(drop=True)
         unparsable[spec.name] = parsed.unparsable
+        if parsed.bounds is not None:
+            censored[spec.name] = parsed.bounds
         for issue in parsed.issues:
             findings += _issue_findings(issue, spec, column, cell)
         del column, parsed
@@ -562,7 +567,7 @@ def validate_raw(
             )
         )
     findings = [_with_dataset(f, name) for f in raw.findings] + sorted(findings, key=_finding_order)
-    return Dataset(name, tpl, where, frame, raw.rows, raw, found, findings)
+    return Dataset(name, tpl, where, frame, raw.rows, raw, found, findings, censored)
 
 
 def _finding_order(f: Finding) -> tuple:

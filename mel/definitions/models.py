@@ -468,9 +468,26 @@ class ColumnSpec(Model):
     )
     missing_values: list[Text] = Field(default_factory=list)
     example: Text | None = None
+    thousands: Literal[",", ".", " ", "'"] | None = Field(
+        None,
+        description="the thousands separator of a number column written as published "
+        "statistics are (1,192); with '.', the decimal mark is ','",
+    )
+    censored: dict[Text, Annotated[list[float | int], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict,
+        description="values standing for a count known only within bounds, e.g. {'<5': [1, 4]} "
+        "as UNODC publishes small counts: sums over them are ranges, never exact figures",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnSpec:
+        if self.thousands is not None and self.type not in ("integer", "number"):
+            raise ValueError(f"'thousands' is for number columns ('{self.name}')")
+        if self.censored and self.type not in ("integer", "number"):
+            raise ValueError(f"'censored' is for number columns ('{self.name}')")
+        for token, (low, high) in self.censored.items():
+            if low > high:
+                raise ValueError(f"censored '{token}': the low bound {low} is above {high}")
         if self.type == "code" and self.codelist is None:
             raise ValueError(f"column '{self.name}' has type code but no 'codelist'")
         if self.codelist is not None and self.type != "code":

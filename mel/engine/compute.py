@@ -68,7 +68,12 @@ RESULT_COLUMNS = [
     "n_records",
     "multi_response",
     "note",
+    "value_low",
+    "value_high",
+    "censored",
 ]
+# companions of a column with censored cells ('<5'), in the records the engine aggregates
+LOW, HIGH, CENSORED = "\x1flow", "\x1fhigh", "\x1fcensored"
 
 
 @dataclass
@@ -83,6 +88,7 @@ class SourceData:
     invalid: np.ndarray  # bool per row: failed validation
     present: frozenset[str] | None = None  # template columns the file has (None: all)
     duplicate: np.ndarray | None = None  # bool per row: invalid only as a repeated key
+    censored: dict = field(default_factory=dict)  # column -> (low, high) of censored cells
 
     def has(self, column: str) -> bool:
         return self.present is None or column in self.present
@@ -290,6 +296,11 @@ def prepare(
     for c in dict.fromkeys(columns):
         if c in frame.columns:
             base[c] = _column(source, c, cache)[keep]
+        if c in source.censored:
+            low, high = source.censored[c]
+            base[c + LOW] = low[keep]
+            base[c + HIGH] = high[keep]
+            base[c + CENSORED] = np.where(np.isnan(low[keep]), np.nan, 1.0)
     out = reason != ""
     excluded = pd.DataFrame(
         {
@@ -907,6 +918,7 @@ def compute_indicator(
     def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs, cache)
         cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
+        cells = _censored(cells, prepared, m, calendar, ind.cumulation, own, countries)
         excl = prepared.excluded.assign(dataset=src.name)
         return cells, excl
 
@@ -917,7 +929,10 @@ def compute_indicator(
         den_total = den[den["disaggregation"] == TOTAL]
         keys = ["country", "period", "period_kind", "disaggregation", "category"]
         cells = num.merge(
-            den[[*keys, "value", "n", "covered"]], how="left", on=keys, suffixes=("_num", "_den")
+            den[[*keys, "value", "n", "covered", "censored"]],
+            how="left",
+            on=keys,
+            suffixes=("_num", "_den"),
         )
         # every category shares the total denominator when the disaggregation says so (shares
         # of a flag group, the CTDC rule), or when the denominator's dataset lacks the column
@@ -933,20 +948,38 @@ def compute_indicator(
             cells.loc[missing_den, "n_den"] = fill["n"].to_numpy()
         cells["numerator"] = cells["value_num"]
         cells["denominator"] = cells["value_den"]
+        # a side summing censored values ('<5') has no exact value: nor has the ratio
+        cells["censored"] = cells["censored_num"] + cells["censored_den"].fillna(0)
+        cells.loc[cells["censored"] > 0, ["numerator", "denominator"]] = np.nan
+        cells["value_low"] = cells["value_high"] = np.nan
         ok = cells["denominator"].fillna(0) > 0
         cells["value"] = np.where(
             ok, cells["numerator"] / cells["denominator"].where(ok) * factor, np.nan
         )
         cells["note"] = np.where(
-            cells["denominator"].isna() | cells["numerator"].isna(),
-            "no data",
-            np.where(cells["denominator"] == 0, "denominator is 0", ""),
+            cells["censored"] > 0,
+            "censored values: no exact value",
+            np.where(
+                cells["denominator"].isna() | cells["numerator"].isna(),
+                "no data",
+                np.where(cells["denominator"] == 0, "denominator is 0", ""),
+            ),
         )
         cells["n_records"] = cells["n_num"].fillna(0) + cells["n_den"].fillna(0)
         excluded = _left_out_of_both(ex1, ex2)
     else:
         cells, excluded = run(measure, ind.dataset)
         cells["note"] = np.where(cells["value"].isna(), "no data", "")
+        ranged = (cells["censored"] > 0).to_numpy()
+        if ranged.any():
+            cells.loc[ranged, "note"] = [
+                f"range {lo:,.10g}-{hi:,.10g} ({k:,.0f} censored values)"
+                if lo == lo
+                else f"{k:,.0f} censored values: no exact value"
+                for lo, hi, k in cells.loc[
+                    ranged, ["value_low", "value_high", "censored"]
+                ].itertuples(index=False)
+            ]
         cells["n_records"] = cells["n"]
     multi = {d[0]: d[1] for d in disaggs}
     cells["multi_response"] = (
@@ -976,6 +1009,40 @@ def _left_out_of_both(ex1: pd.DataFrame, ex2: pd.DataFrame) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+def _censored(cells, prepared, measure, calendar, cumulation, disaggregations, countries):
+    """Cells over a column with censored values ('<5' declared with its bounds): those holding
+    any have no exact value. A sum is kept as a range (value_low, value_high: the exact part
+    plus the censored cells' bounds); other measures (means, medians) have none. Columns
+    censored (how many censored cells), value_low and value_high are added either way."""
+    column = getattr(measure, "column", None)
+    if not column or column + CENSORED not in prepared.records.columns:
+        return cells.assign(censored=0.0, value_low=np.nan, value_high=np.nan)
+    keys = ["country", "period", "disaggregation", "category"]
+
+    def total(of: str) -> pd.Series:
+        t = measure_cells(
+            prepared,
+            Sum.model_construct(type="sum", column=of),
+            calendar,
+            cumulation,
+            disaggregations,
+            countries,
+        )
+        return cells[keys].merge(t[[*keys, "value"]], how="left", on=keys)["value"].fillna(0.0)
+
+    out = cells.assign(censored=total(column + CENSORED).to_numpy())
+    hit = (out["censored"] > 0).to_numpy()
+    out["value_low"] = out["value_high"] = np.nan
+    if isinstance(measure, Sum | Count) and not isinstance(measure, CountDistinct):
+        exact = out["value"].fillna(0.0).to_numpy()
+        low, high = total(column + LOW).to_numpy(), total(column + HIGH).to_numpy()
+        out.loc[hit, "value_low"] = (exact + low)[hit]
+        out.loc[hit, "value_high"] = (exact + high)[hit]
+    if isinstance(measure, Sum | Mean | Median):
+        out.loc[hit, "value"] = np.nan
+    return out
 
 
 def disaggregation_checks(table: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
@@ -1052,6 +1119,7 @@ def sources_from(result) -> dict[str, SourceData]:
             ds.invalid,
             frozenset(ds.columns_in_file),
             ds.duplicate,
+            ds.censored,
         )
         for name, ds in result.datasets.items()
     }

@@ -42,6 +42,9 @@ def primary(table: pd.DataFrame, indicators: dict[str, Indicator], threshold: in
     hide |= ratios & (
         _small(table["numerator"], threshold) | _small(table["denominator"], threshold)
     )
+    if "value_low" in table:  # a range over censored values whose low end is a small count
+        low = pd.to_numeric(table["value_low"], errors="coerce")
+        hide |= (low < threshold).fillna(False).to_numpy(dtype=bool)
     return hide
 
 
@@ -140,7 +143,7 @@ def suppress(
         hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
     out = t.copy()
     out["suppressed"] = hide
-    for col in ("value", "numerator", "denominator", "pct_of_target"):
+    for col in ("value", "numerator", "denominator", "pct_of_target", "value_low", "value_high"):
         if col in out:
             out[col] = out[col].astype("float64").where(~hide)
     out["n_records"] = out["n_records"].where(~hide)

@@ -110,6 +110,9 @@ def display(ind: Indicator, row: pd.Series | None, lang: str) -> tuple[object, s
     if bool(row["suppressed"]):
         return label("suppressed", lang), None
     v = row["value"]
+    low = row.get("value_low")
+    if _missing(v) and low is not None and not _missing(low):  # a sum over censored values
+        return f"{float(low):,.0f}-{float(row['value_high']):,.0f} ({label('range', lang)})", None
     if _missing(v):
         return None, None
     k = kind(ind)

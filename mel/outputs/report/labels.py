@@ -171,6 +171,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "fr": "{n} pas encore datés (l'événement n'a pas eu lieu, pas une perte)",
         "es": "{n} aún sin fecha (el evento no ha ocurrido, no es una pérdida)",
     },
+    "range": {
+        "en": "range: censored values",
+        "fr": "intervalle : valeurs censurées",
+        "es": "intervalo: valores censurados",
+    },
     "h.read": {"en": "Rows read", "fr": "Lignes lues", "es": "Filas leídas"},
     "h.used": {"en": "Used", "fr": "Utilisées", "es": "Usadas"},
     "h.left_out": {"en": "Left out", "fr": "Exclues", "es": "Excluidas"},
