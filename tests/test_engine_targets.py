@@ -69,7 +69,7 @@ def test_milestone_targets():
 
 
 def _table(rows):
-    cols = RESULT_COLUMNS[:-1]  # without note
+    cols = RESULT_COLUMNS[: RESULT_COLUMNS.index("note")]  # up to the note
     return pd.DataFrame([(*r, np.nan, np.nan, r[6], False) for r in rows], columns=cols)
 
 

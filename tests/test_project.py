@@ -268,3 +268,51 @@ def test_period_labels(label, kind, fiscal, year, index):
 def test_bad_period_labels(label):
     with pytest.raises(ValueError, match=r"period|month"):
         parse_period_label(label)
+
+
+def test_templates_option_adds_to_the_bundled_templates(tmp_path, runner):
+    """--templates DIR adds a folder of templates (issue 13, defect 8): the catalog's
+    indicators still find the bundled ones, and the folder's own template is known."""
+    from mel.cli.app import app
+
+    d = tmp_path / "tpl"
+    (d / "codelists").mkdir(parents=True)
+    (d / "shelters.yaml").write_text(
+        "name: shelters\ntitle: Shelters\ncolumns:\n  - {name: shelter_id, type: string}\n"
+    )
+    res = runner.invoke(app, ["indicators", "list", "--templates", str(d)])
+    assert res.exit_code == 0, res.output
+    assert "PROT-01" in res.output
+    res = runner.invoke(app, ["indicators", "lint", "--templates", str(d)])
+    assert res.exit_code == 0, res.output
+    assert "ok: 59 indicators in catalog" in res.output
+    res = runner.invoke(
+        app, ["template", "shelters", "--templates", str(d), "-o", str(tmp_path / "s.xlsx")]
+    )
+    assert res.exit_code == 0, res.output
+
+
+def test_lint_of_a_project_folder_checks_the_project(tmp_path, runner):
+    """A project folder given to lint is checked as a project (it linted mel.yaml as an
+    indicator definition: 42 errors on the example)."""
+    import shutil
+
+    from mel.cli.app import app
+
+    res = runner.invoke(app, ["indicators", "lint", str(REPO / "examples" / "counter-trafficking")])
+    assert res.exit_code == 0, res.output
+    assert "ok: 21 indicators of the project" in res.output
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "tests" / "data" / "clean", root)
+    text = (
+        (root / "mel.yaml")
+        .read_text()
+        .replace(
+            "[PROT-01, PROT-02]",
+            "[PROT-01, PROT-02]\n  overrides:\n    PROT-01:\n      where: \"sex == 'Femal'\"",
+        )
+    )
+    (root / "mel.yaml").write_text(text)
+    res = runner.invoke(app, ["indicators", "lint", str(root)])
+    assert res.exit_code == 2, res.output
+    assert "mel.yaml:14:" in res.output and "Female" in res.output
