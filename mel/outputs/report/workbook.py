@@ -49,6 +49,8 @@ INTERNAL_FONT = Font(bold=True, color="C00000")
 LINK_FONT = Font(color="0563C1", underline="single")
 STATUS_COLORS = {"achieved": "C6EFCE", "not achieved": "FFC7CE"}
 FIRST_ROW = 4  # rows 1-2: title and edition; the header row of each table sheet
+TOP = Alignment(vertical="top")
+TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 
 
 def build(ctx: ReportContext) -> Workbook:
@@ -198,7 +200,7 @@ def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
         for j, (v, fmt) in enumerate(values, start=1):
             c = _put(ws, r, j, v, fmt)
             c.alignment = Alignment(
-                wrap_text=j == 2,
+                wrap_text=j == 2 or isinstance(v, str),  # text never spills into a neighbour
                 vertical="top",
                 horizontal="right" if j in (4, 5, 6, 7, 8) else None,
             )
@@ -585,8 +587,7 @@ def _account(ctx: ReportContext, ws: Worksheet, r: int) -> int:
         text = "; ".join([why, *notes] if why else notes) or "-"
         for j, v in enumerate([a.dataset, text, a.read, a.used, a.left_out], start=1):
             c = _put(ws, r, j, v, "#,##0" if j > 2 else None)
-            if j == 2:
-                c.alignment = WRAP
+            c.alignment = TOP_WRAP if j == 2 else TOP
         ws.row_dimensions[r].height = 15 * min(6, 1 + len(text) // 70)
         r += 1
     return r + 1
