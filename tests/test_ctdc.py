@@ -133,3 +133,35 @@ def test_a_project_on_the_extract_matches_alpha2_countries_and_counts_years_as_e
         }
     assert want["ALL", "LoP"] == want["ALL", "2017"] + want["ALL", "2018"] > 0
     assert {k: v for k, v in got.items() if v} == want
+
+
+def test_without_a_country_column_an_indicator_is_computed_for_all_countries(tmp_path, raw_rows):
+    """The ctdc template has no 'country' column: an indicator that names no geography is
+    computed for all countries together, every valid record counted (issue 13)."""
+    (tmp_path / "mel.yaml").write_text(
+        "name: CTDC extract\ndonor: none\ncountries: [KHM]\n"
+        "start: 2017-01-01\nend: 2018-12-31\nreporting: {period: year}\n"
+        f"datasets:\n  ctdc: {{path: {CTDC}}}\nindicators:\n  paths: [ind.yaml]\n"
+    )
+    (tmp_path / "ind.yaml").write_text(
+        "id: CTDC-02\nname: Victims registered\npillar: protection\nlevel: result\n"
+        "result: r\ndefinition: d\nunit: victims\ndataset: ctdc\nmeasure: {type: count}\n"
+        "date: registration_year\nverification: {method: m, source: s}\n"
+        "frequency: {collection: annual, reporting: annual}\n"
+        "references: [{source: CTDC, provenance: derived}]\n"
+    )
+    out = tmp_path / "r.csv"
+    result = run_mel("compute", str(tmp_path), "--internal", "--accept-left-out", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "its records are counted for all countries together" in result.stderr
+    valid = [r for r in raw_rows if r["citizenship"] != "00"]
+    with open(out, newline="", encoding="utf-8") as fh:
+        got = {
+            (r["country"], r["period"]): r["value"]
+            for r in csv.DictReader(fh)
+            if r["disaggregation"] == ""
+        }
+    for year in ("2017", "2018"):
+        assert float(got["ALL", year]) == sum(r["registration_year"] == year for r in valid)
+    assert float(got["ALL", "LoP"]) == len(valid)
+    assert got["KHM", "LoP"] == ""  # nothing per country

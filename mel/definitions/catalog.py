@@ -296,7 +296,11 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
             )
 
     column(ind.dataset, ind.date, ("date",), ("date", "integer"), "the date column")
-    column(ind.dataset, ind.geography, ("geography",), ("code", "string"), "the geography column")
+    if "geography" in ind.model_fields_set or tpl.column(ind.geography) is not None:
+        column(
+            ind.dataset, ind.geography, ("geography",), ("code", "string"), "the geography column"
+        )
+    # else: a dataset without a country column is computed for all countries together
     for path, m in measures_of(ind):
         dataset = m.dataset or ind.dataset
         if dataset not in cat.templates:

@@ -179,9 +179,12 @@ def account(
         optional = []
         dates = None
         converted: dict[str, dict[str, str]] = {}
+        national: set[str] = set()
         for date, geo in ordered:
             placed = placement(src, date, geo, calendar, countries, cache)
             reasons.append(placed.reason)
+            if src.template.column(geo) is None:
+                national.add(geo)
             for value, code in placed.converted.items():
                 converted.setdefault(geo, {})[value] = code
             dates = placed.dates if dates is None else dates
@@ -224,7 +227,12 @@ def account(
                 losses=losses,
                 not_dated=int((first == NOT_DATED).sum()),
                 later=int((first == LATER).sum()),
-                notes=[_conversion_note(col, conv) for col, conv in converted.items()],
+                notes=[_conversion_note(col, conv) for col, conv in converted.items()]
+                + [
+                    f"the template has no '{col}' column: its records are counted for all "
+                    "countries together (ALL), none per country"
+                    for col in sorted(national)
+                ],
                 missing_columns=missing,
             )
         )

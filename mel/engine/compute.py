@@ -41,6 +41,7 @@ from mel.engine.periods import Period, assign_categorical, periods_between
 
 ALL = "ALL"
 LOP = "LoP"
+NO_GEOGRAPHY = "(no country column)"  # records of a dataset without one: counted in ALL only
 TOTAL = ""
 UNKNOWN = "Unknown"
 ADDITIVE = (Count, CountDistinct, Sum)
@@ -182,12 +183,17 @@ def _place(
             dates = dates.mask(late, end)
     else:
         dates = pd.to_datetime(column)
-    geo, converted = _geography(frame[geography], countries)
+    national = source.template.column(geography) is None  # no geography: all countries
+    if national:
+        geo = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[NO_GEOGRAPHY])
+        converted: dict = {}
+    else:
+        geo, converted = _geography(frame[geography], countries)
     reason = np.full(n, "", dtype=object)
     reason[source.invalid] = "invalid"
     if source.duplicate is not None:
         reason[source.duplicate] = "duplicate"
-    if not (source.has(date_column) and source.has(geography)):
+    if not (source.has(date_column) and (national or source.has(geography))):
         reason[reason == ""] = "no_column"
     no_date = dates.isna().to_numpy()
     reason[(reason == "") & no_date] = "no_date"
@@ -201,8 +207,9 @@ def _place(
             (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
         ).to_numpy(dtype=bool)
     reason[(reason == "") & outside] = "outside"
-    foreign = ~np.isin(geo.codes, geo.categories.get_indexer(countries)) | (geo.codes < 0)
-    reason[(reason == "") & foreign] = "country"
+    if not national:
+        foreign = ~np.isin(geo.codes, geo.categories.get_indexer(countries)) | (geo.codes < 0)
+        reason[(reason == "") & foreign] = "country"
     year = assign_categorical(dates, "year", calendar.fy_start)
     period = (
         year
