@@ -46,6 +46,7 @@ class Case:
     exit: int
     says: list[str] = field(default_factory=list)  # fragments of the message (file, place, fix)
     writes: bool = False  # the output is written all the same (records left out: exit 1)
+    check: Callable[[Path, Path], None] | None = None  # more checks on (project, output)
 
 
 def replace(path: str, old: str, new: str, count: int = 1) -> Edit:
@@ -146,6 +147,79 @@ def fields(path: str, row: int, keep: int | None = None, extra: str | None = Non
         f.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     return edit
+
+
+CTDC_SAMPLE = REPO / "tests" / "data" / "ctdc_sample.csv"
+CTDC_INDICATOR = """\
+id: CTDC-01
+name: Victims registered
+pillar: protection
+level: result
+result: r
+definition: d
+unit: victims
+dataset: ctdc
+measure: {type: count}
+date: registration_year
+geography: country_of_exploitation
+verification: {method: m, source: s}
+frequency: {collection: annual, reporting: annual}
+references: [{source: CTDC, provenance: derived}]
+"""
+
+
+def ctdc_project(p: Path) -> None:
+    """The project turned into one over CTDC rows (countries ISO alpha-2, dates by year) of
+    Cambodia and Malaysia."""
+    import csv
+
+    with CTDC_SAMPLE.open(newline="", encoding="utf-8") as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["country_of_exploitation"] in ("KH", "MY") and r["citizenship"] != "00"
+        ]
+    with (p / "ctdc.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    (p / "ind.yaml").write_text(CTDC_INDICATOR, encoding="utf-8")
+    (p / "mel.yaml").write_text(
+        "name: CTDC\ndonor: none\ncountries: [KHM, MYS]\nstart: 2017-01-01\nend: 2018-12-31\n"
+        "reporting: {period: year}\ndatasets:\n  ctdc: {path: ctdc.csv}\n"
+        "indicators:\n  paths: [ind.yaml]\n",
+        encoding="utf-8",
+    )
+
+
+def ctdc_lop_is_every_row(p: Path, out: Path) -> None:
+    """Every Cambodian and Malaysian row counted in the life of project, years added up."""
+    import csv
+
+    with (p / "ctdc.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with (out / "results.csv").open(newline="", encoding="utf-8") as fh:
+        got = {
+            (r["country"], r["period"]): float(r["value"])
+            for r in csv.DictReader(fh)
+            if r["disaggregation"] == "" and r["value"]
+        }
+    assert got["ALL", "LoP"] == len(rows)
+    kh = sum(r["country_of_exploitation"] == "KH" for r in rows)
+    assert got["KHM", "LoP"] == kh == got.get(("KHM", "2017"), 0) + got.get(("KHM", "2018"), 0)
+
+
+def ratio_left_out_once(p: Path, out: Path) -> None:
+    """The Data quality sheet counts each of the 4 left-out cases once for PROT-02 (a
+    percentage: it counted them for the numerator and again for the denominator)."""
+    wb = openpyxl.load_workbook(out / "report-2024-Q4.xlsx")
+    ws = wb["Data quality"]
+    total = sum(
+        int(row[4])
+        for row in ws.iter_rows(values_only=True)
+        if row[0] == "PROT-02" and str(row[3]).startswith("outside the project dates")
+    )
+    assert total == 4, total
 
 
 def stale_dimension(data: bytes) -> bytes:
@@ -900,6 +974,28 @@ CASES: list[Case] = [
         writes=True,
     ),
     Case(
+        "data-alpha2-countries",
+        "data",
+        "countries written as ISO alpha-2 and dates as years (CTDC)",
+        ctdc_project,
+        ["compute", "{p}", "--internal", "-o", "{out}/results.csv"],
+        0,
+        ["'country_of_exploitation' names countries another way", "KH -> KHM", "MY -> MYS"],
+        writes=True,
+        check=ctdc_lop_is_every_row,
+    ),
+    Case(
+        "data-ratio-left-out-once",
+        "data",
+        "records left out of a percentage counted once in the Data quality sheet",
+        both(*(cell("cases.csv", r, "registration_date", "2023-05-01") for r in (2, 3, 4, 5))),
+        [*REPORT, "--accept-left-out"],
+        0,
+        ["4 outside the project dates (rows 2, 3, 4, 5)"],
+        writes=True,
+        check=ratio_left_out_once,
+    ),
+    Case(
         "data-short-row",
         "data",
         "row with fewer fields than the header (file cut short)",
@@ -978,6 +1074,18 @@ CASES: list[Case] = [
         0,
         ["wrote"],
         writes=True,
+    ),
+    Case(
+        "project-templates-option",
+        "project",
+        "--templates with a folder of the project's own templates (it replaced the bundled ones)",
+        write(
+            "tpl/shelters.yaml",
+            "name: shelters\ntitle: Shelters\ncolumns:\n  - {name: a, type: string}\n",
+        ),
+        ["indicators", "list", "--templates", "{p}/tpl"],
+        0,
+        ["PROT-01", "PART-01"],
     ),
     Case(
         "project-lint-folder",
@@ -1150,6 +1258,8 @@ def test_bad_input(case: Case, tmp_path, cli):
     elif case.exit != 0:
         assert not out.exists(), "a failed command wrote output"
     assert _hashes(project) == before, "an input file changed"
+    if case.check is not None:
+        case.check(project, out)
     assert len(text) < 20_000, "the message repeats a huge value"
 
 
