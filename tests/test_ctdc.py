@@ -91,6 +91,28 @@ def test_input_file_is_not_modified(raw_rows):
     assert CTDC.read_bytes() == before
 
 
+def _compute(tmp_path, countries: list[str], geography: str | None):
+    """A yearly 2017-2018 project over the extract with one count of victims by registration
+    year (by ``geography``, or none), run through `mel compute --internal`."""
+    (tmp_path / "mel.yaml").write_text(
+        f"name: CTDC extract\ndonor: none\ncountries: [{', '.join(countries)}]\n"
+        "start: 2017-01-01\nend: 2018-12-31\nreporting: {period: year}\n"
+        f"datasets:\n  ctdc: {{path: {CTDC}}}\nindicators:\n  paths: [ind.yaml]\n"
+    )
+    (tmp_path / "ind.yaml").write_text(
+        "id: CTDC-01\nname: Victims registered\npillar: protection\nlevel: result\n"
+        "result: r\ndefinition: d\nunit: victims\ndataset: ctdc\nmeasure: {type: count}\n"
+        "date: registration_year\n"
+        + (f"geography: {geography}\n" if geography else "")
+        + "verification: {method: m, source: s}\n"
+        "frequency: {collection: annual, reporting: annual}\n"
+        "references: [{source: CTDC, provenance: derived}]\n"
+    )
+    out = tmp_path / "r.csv"
+    result = run_mel("compute", str(tmp_path), "--internal", "--accept-left-out", "-o", str(out))
+    return out, result
+
+
 def test_a_project_on_the_extract_matches_alpha2_countries_and_counts_years_as_events(
     tmp_path, raw_rows
 ):
@@ -98,21 +120,7 @@ def test_a_project_on_the_extract_matches_alpha2_countries_and_counts_years_as_e
     year. A project naming alpha-3 countries computes every cell, the life of project adds the
     years up, and the conversion is noted once. Expected values from the raw file."""
     alpha3 = {"KH": "KHM", "MY": "MYS", "CN": "CHN", "UA": "UKR", "IN": "IND"}
-    (tmp_path / "mel.yaml").write_text(
-        "name: CTDC extract\ndonor: none\ncountries: [KHM, MYS, CHN, UKR, IND]\n"
-        "start: 2017-01-01\nend: 2018-12-31\nreporting: {period: year}\n"
-        f"datasets:\n  ctdc: {{path: {CTDC}}}\nindicators:\n  paths: [ind.yaml]\n"
-    )
-    (tmp_path / "ind.yaml").write_text(
-        "id: CTDC-01\nname: Victims registered\npillar: protection\nlevel: result\n"
-        "result: r\ndefinition: d\nunit: victims\ndataset: ctdc\nmeasure: {type: count}\n"
-        "date: registration_year\ngeography: country_of_exploitation\n"
-        "cumulation: per_period\nverification: {method: m, source: s}\n"
-        "frequency: {collection: annual, reporting: annual}\n"
-        "references: [{source: CTDC, provenance: derived}]\n"
-    )
-    out = tmp_path / "r.csv"
-    result = run_mel("compute", str(tmp_path), "--internal", "--accept-left-out", "-o", str(out))
+    out, result = _compute(tmp_path, list(alpha3.values()), "country_of_exploitation")
     assert result.returncode == 0, result.stderr
     assert "'country_of_exploitation' names countries another way" in result.stderr
     assert "KH -> KHM" in result.stderr
@@ -138,20 +146,7 @@ def test_a_project_on_the_extract_matches_alpha2_countries_and_counts_years_as_e
 def test_without_a_country_column_an_indicator_is_computed_for_all_countries(tmp_path, raw_rows):
     """The ctdc template has no 'country' column: an indicator that names no geography is
     computed for all countries together, every valid record counted (issue 13)."""
-    (tmp_path / "mel.yaml").write_text(
-        "name: CTDC extract\ndonor: none\ncountries: [KHM]\n"
-        "start: 2017-01-01\nend: 2018-12-31\nreporting: {period: year}\n"
-        f"datasets:\n  ctdc: {{path: {CTDC}}}\nindicators:\n  paths: [ind.yaml]\n"
-    )
-    (tmp_path / "ind.yaml").write_text(
-        "id: CTDC-02\nname: Victims registered\npillar: protection\nlevel: result\n"
-        "result: r\ndefinition: d\nunit: victims\ndataset: ctdc\nmeasure: {type: count}\n"
-        "date: registration_year\nverification: {method: m, source: s}\n"
-        "frequency: {collection: annual, reporting: annual}\n"
-        "references: [{source: CTDC, provenance: derived}]\n"
-    )
-    out = tmp_path / "r.csv"
-    result = run_mel("compute", str(tmp_path), "--internal", "--accept-left-out", "-o", str(out))
+    out, result = _compute(tmp_path, ["KHM"], None)
     assert result.returncode == 0, result.stderr
     assert "its records are counted for all countries together" in result.stderr
     valid = [r for r in raw_rows if r["citizenship"] != "00"]
