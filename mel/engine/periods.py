@@ -156,3 +156,29 @@ def _assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
     out = pd.Series(labels.astype(object), index=dates.index)
     out[missing] = None
     return out.astype("str")
+
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def months(period: Period) -> str:
+    """The months a period covers, e.g. 'July-September 2025', 'October 2024-September 2025'."""
+    a, b = period.start, period.end
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{MONTHS[a.month - 1]} {a.year}"
+    if a.year == b.year:
+        return f"{MONTHS[a.month - 1]}-{MONTHS[b.month - 1]} {a.year}"
+    return f"{MONTHS[a.month - 1]} {a.year}-{MONTHS[b.month - 1]} {b.year}"

@@ -11,6 +11,7 @@ import pandas as pd
 from mel.data.validate import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import Calendar, columns_read, compute, sources_from
+from mel.engine.periods import MONTHS, months
 from mel.engine.suppress import suppress
 from mel.engine.targets import attach_targets
 from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean
@@ -126,20 +127,6 @@ def check_as_of(project, as_of: dt.date | None) -> None:
         )
 
 
-MONTHS = "January February March April May June July August September October November December"
-
-
-def months(period) -> str:
-    """The months a period covers, e.g. 'July-September 2025', 'October 2024-September 2025'."""
-    names = MONTHS.split()
-    a, b = period.start, period.end
-    if (a.year, a.month) == (b.year, b.month):
-        return f"{names[a.month - 1]} {a.year}"
-    if a.year == b.year:
-        return f"{names[a.month - 1]}-{names[b.month - 1]} {a.year}"
-    return f"{names[a.month - 1]} {a.year}-{names[b.month - 1]} {b.year}"
-
-
 def unknown_period(label: str, calendar: Calendar, known: dict) -> UsageError:
     """The error for a period label that is not one of the project's, with the period the user
     most likely meant and the months it covers."""
@@ -157,7 +144,7 @@ def unknown_period(label: str, calendar: Calendar, known: dict) -> UsageError:
             if same.label in known:
                 meant = (
                     f"{label} is {months(other)}, which this project, with fiscal years "
-                    f"starting in {MONTHS.split()[calendar.fy_start - 1]}, calls {same.label}"
+                    f"starting in {MONTHS[calendar.fy_start - 1]}, calls {same.label}"
                 )
     except ValueError:
         pass
