@@ -62,3 +62,22 @@ def test_doc_templates_and_indicators_lint_clean(tmp_path):
     cat = load_catalog([tmp_path / "indicators"], [REPO / "templates", tmp_path / "templates"])
     assert cat.findings == []
     assert sorted(cat.indicators) == ["PROS-90", "PROS-91", "PROT-90"]
+
+
+def test_the_yaml_examples_of_data_and_engine_docs_are_valid():
+    """The column declaration of docs/data.md (thousands, censored) and the level measure of
+    docs/engine.md load with the models they document."""
+    import re
+
+    import yaml
+
+    from mel.definitions.models import ColumnSpec, Ratio
+
+    data = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", data, re.S) if "censored" in b)
+    spec = ColumnSpec.model_validate(yaml.safe_load(block)["columns"][0])
+    assert spec.thousands == "," and spec.censored == {"<5": [1, 4]}
+    engine = (REPO / "docs" / "engine.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", engine, re.S) if "level" in b)
+    ratio = Ratio.model_validate(yaml.safe_load(block)["measure"])
+    assert ratio.denominator.level is True and ratio.numerator.level is False

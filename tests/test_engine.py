@@ -499,3 +499,17 @@ def test_a_year_column_dates_events_not_a_level():
     t, _, _ = run(indicator(**base, cumulation="cumulative"), src, proj)
     got = {p: value(t, "KHM", p).value for p in ("2017", "2018", "2019", "LoP")}
     assert got == {"2017": 4, "2018": 8, "2019": 9, "LoP": 9}
+
+
+def test_countries_written_another_way_are_the_projects_countries():
+    """A geography column naming countries by ISO alpha-2, ISO numeric code or name is read as
+    the project's alpha-3 codes; a value naming no project country stays out (issue 13)."""
+    rows = [
+        case(f"C{i}", "2024-02-01", country=c)
+        for i, c in enumerate(["KH", "116", "Cambodia", "KHM", "MY", "Narnia"])
+    ]
+    proj = project(countries=["KHM", "THA"])
+    t, excl, _ = run(indicator(measure={"type": "count"}), {"cases": source("cases", rows)}, proj)
+    assert value(t, "KHM").value == 4  # by hand: KH, 116, Cambodia, KHM
+    assert value(t, "ALL").value == 4
+    assert excl.loc[excl["reason"] == "country not in the project", "records"].sum() == 2

@@ -26,6 +26,8 @@ def _by_other_code() -> dict[str, str]:
     out: dict[str, str] = {}
     for c in pycountry.countries:
         out[c.alpha_2] = c.alpha_3
+        out[c.numeric] = c.alpha_3  # ISO 3166 numeric, e.g. 116 for Cambodia
+        out[str(int(c.numeric))] = c.alpha_3
         out[c.name.upper()] = c.alpha_3
         if hasattr(c, "common_name"):
             out[c.common_name.upper()] = c.alpha_3
