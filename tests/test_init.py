@@ -232,6 +232,15 @@ def test_init_says_which_dates_it_chose(tmp_path, cli):
     assert f"start: {start}" in (root / "mel.yaml").read_text(encoding="utf-8")
 
 
+def _rename_header(path, old: str, new: str) -> None:
+    """Rename a column of the cases sheet, as an officer does in Excel."""
+    wb = openpyxl.load_workbook(path)
+    cells = [c for c in wb["cases"][1] if c.value == old]
+    assert len(cells) == 1, old
+    cells[0].value = new
+    wb.save(path)
+
+
 def test_walk_through_rows_outside_the_project_and_a_renamed_column(project, cli, tmp_path):
     """Issue 13's walk-through: rows typed for the wrong year, then a column renamed in Excel;
     each run says what happened, to how many rows, and how to fix it."""
@@ -261,24 +270,14 @@ def test_walk_through_rows_outside_the_project_and_a_renamed_column(project, cli
     for c in cases:
         c["registration_date"] = c["registration_date"].replace(year=2025)
     _fill(project / "data" / "cases.xlsx", "cases", "cases", cases)
-    wb = openpyxl.load_workbook(project / "data" / "cases.xlsx")
-    ws = wb["cases"]
-    for cell in ws[1]:
-        if cell.value in ("Sex", "sex"):
-            cell.value = "Gender"
-    wb.save(project / "data" / "cases.xlsx")
+    _rename_header(project / "data" / "cases.xlsx", "Sex", "Gender")
     result = cli(
         "report", str(project), "--period", "2025-Q4", "--as-of", "2026-01-15", "-o", str(out)
     )
     assert result.exit_code == 0, result.output
     assert "has no column 'sex', which PROT-01, PROT-02 read as disaggregation" in result.output
     # and the renamed required column: every row lost, the closest header named
-    wb = openpyxl.load_workbook(project / "data" / "cases.xlsx")
-    ws = wb["cases"]
-    for cell in ws[1]:
-        if cell.value in ("Registration date", "registration_date"):
-            cell.value = "Date registered"
-    wb.save(project / "data" / "cases.xlsx")
+    _rename_header(project / "data" / "cases.xlsx", "Registration date", "Date registered")
     result = cli("compute", str(project), "--as-of", "2026-01-15", "-o", str(tmp_path / "r.csv"))
     assert result.exit_code == 1, result.output
     assert "all 50 rows were left out" in result.output

@@ -187,3 +187,20 @@ def print_account(accounts, alarms, *, accepted: bool, project, out=None, findin
         soft_wrap=True,
     )
     return EXIT_DATA
+
+
+def end_of_run(results, *, accepted: bool, project, unread: str) -> None:
+    """What `compute` and `report` print last: the files not read (not needed ``unread``), the
+    record account; exit 1 when a dataset lost too many rows and the user did not accept it."""
+    err = err_console()
+    for f in results.unread_files:
+        err.print(f"warning: not read, and not needed {unread}: {f.format()}", markup=False)
+    code = print_account(
+        results.account,
+        results.alarms,
+        accepted=accepted,
+        project=project,
+        findings=results.validation_findings,
+    )
+    if code:
+        raise typer.Exit(code)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mel.cli.common import console, err_console, handle_errors, print_account
+from mel.cli.common import console, end_of_run, err_console, handle_errors
 
 
 @handle_errors
@@ -90,17 +90,7 @@ def compute(
         f"wrote {output}: {len(t):,} cells of {t['indicator'].nunique()} indicators"
         + ("" if internal else f"; {hidden:,} small cells suppressed (<{results.threshold})")
     )
-    for f in results.unread_files:
-        err.print(f"warning: not read, and not needed here: {f.format()}", markup=False)
-    code = print_account(
-        results.account,
-        results.alarms,
-        accepted=accept_left_out,
-        project=project,
-        findings=results.validation_findings,
-    )
-    if code:
-        raise typer.Exit(code)
+    end_of_run(results, accepted=accept_left_out, project=project, unread="here")
 
 
 def _fmt(v, suffix: str = "") -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mel.cli.common import console, err_console, handle_errors, print_account
+from mel.cli.common import console, end_of_run, err_console, handle_errors
 from mel.definitions.models import Language
 
 
@@ -97,14 +97,4 @@ def report(
     )
     for p in files.tidy:
         out.print(f"  {p}", highlight=False)
-    for f in results.unread_files:
-        err.print(f"warning: not read, and not needed by this report: {f.format()}", markup=False)
-    code = print_account(
-        results.account,
-        results.alarms,
-        accepted=accept_left_out,
-        project=project,
-        findings=results.validation_findings,
-    )
-    if code:
-        raise typer.Exit(code)
+    end_of_run(results, accepted=accept_left_out, project=project, unread="by this report")
