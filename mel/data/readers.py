@@ -241,8 +241,12 @@ def _uneven_rows(
     or more fields than the header) when any record's width differs from the header's; (None,
     []) when every record has the header's width (blank lines aside). Records are numbered as
     the other readers number them, one per record from the header's row."""
-    with open(path, newline="", encoding=encoding) as fh:
-        records = list(csv.reader(fh, delimiter=sep))
+    csv.field_size_limit(2**31 - 1)  # a pasted page in a cell is a long value, not an error
+    try:
+        with open(path, newline="", encoding=encoding) as fh:
+            records = list(csv.reader(fh, delimiter=sep))
+    except csv.Error:  # e.g. a cell beyond the csv module's size limit: pandas' reader reads it
+        return None, []
     records = records[header_row - 1 :]
     if not records:
         return None, []
