@@ -43,16 +43,6 @@ class Results:
         """Files of the project that could not be read (no indicator computed needs them)."""
         return unread(self.validation_findings)
 
-    @property
-    def invalid_rows(self) -> int:
-        return len(
-            {
-                (f.dataset, f.line)
-                for f in self.validation_findings
-                if f.severity == "error" and f.line is not None
-            }
-        )
-
 
 def unread(findings: list[Finding]) -> list[Finding]:
     """The findings of files that could not be read at all."""
