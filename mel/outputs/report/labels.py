@@ -161,6 +161,28 @@ _LABELS: dict[str, dict[str, str]] = {
         "fr": "aucun enregistrement ne peut être placé dans un pays",
         "es": "ningún registro puede ubicarse en un país",
     },
+    "reason.invalid": {
+        "en": "failed validation",
+        "fr": "validation échouée",
+        "es": "validación fallida",
+    },
+    "reason.duplicate": {"en": "duplicate key", "fr": "clé en double", "es": "clave duplicada"},
+    "reason.no_column": {
+        "en": "column missing from the file",
+        "fr": "colonne absente du fichier",
+        "es": "columna ausente del archivo",
+    },
+    "reason.no_date": {"en": "missing date", "fr": "date manquante", "es": "fecha faltante"},
+    "reason.outside": {
+        "en": "outside the project dates",
+        "fr": "hors des dates du projet",
+        "es": "fuera de las fechas del proyecto",
+    },
+    "reason.country": {
+        "en": "country not in the project",
+        "fr": "pays hors du projet",
+        "es": "país fuera del proyecto",
+    },
     "account.later": {
         "en": "{n} dated after the period (for later reports, not a loss)",
         "fr": "{n} datés après la période (pour les rapports suivants, pas une perte)",

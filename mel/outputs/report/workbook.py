@@ -562,7 +562,9 @@ def _account(ctx: ReportContext, ws: Worksheet, r: int) -> int:
     r += 1
     for a in ctx.account:
         why = "; ".join(
-            f"{loss.rows:,} {loss.text}: "
+            f"{loss.rows:,} {label(f'reason.{loss.reason}', L)}"
+            + (f" ({loss.detail})" if loss.detail else "")
+            + ": "
             + ", ".join(str(x) for x in loss.examples)
             + (" ..." if loss.rows > len(loss.examples) else "")
             for loss in a.losses
