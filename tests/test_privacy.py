@@ -189,3 +189,60 @@ def test_the_internal_edition_does_show_small_counts(outputs):
     table = pd.read_csv(next(p for p in internal_files if p.name == "c.csv"))
     v = pd.to_numeric(table.loc[table["indicator"].isin(COUNT_INDICATORS), "value"])
     assert ((v >= 1) & (v < THRESHOLD)).any()
+
+
+def test_no_status_beside_a_hidden_value(tmp_path, runner):
+    """A status word places a hidden value in a band ('off track' against a 40% target puts
+    it below 24%): donor outputs give hidden cells none (issue 14, item 3)."""
+    from mel.cli.app import app
+
+    out = tmp_path / "r.csv"
+    res = runner.invoke(
+        app, ["compute", str(REPO / "examples" / "counter-trafficking"), "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out, keep_default_na=False)
+    hidden = t[t["suppressed"].astype(str) == "True"]
+    assert len(hidden) > 100
+    assert set(hidden["status"]) == {""}
+    shown = t[(t["suppressed"].astype(str) == "False") & (t["disaggregation"] == "")]
+    assert {"on track", "off track"} <= set(shown["status"])  # statuses stay where shown
+
+
+@pytest.mark.parametrize(
+    ("privacy", "says", "never"),
+    [
+        ("privacy: {threshold: 1}", "No count is hidden", "Counts from 1 to 0"),
+        (
+            "privacy: {threshold: 5, secondary: false}",
+            "a hidden value may be worked out from a total",
+            "where a hidden value could otherwise be worked out",
+        ),
+    ],
+)
+def test_the_read_me_says_truthfully_what_is_protected(tmp_path, runner, privacy, says, never):
+    from openpyxl import load_workbook
+
+    from mel.cli.app import app
+
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "tests" / "data" / "clean", root)
+    (root / "mel.yaml").write_text((root / "mel.yaml").read_text() + privacy + "\n")
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            str(root),
+            "--period",
+            "2024-Q4",
+            "--as-of",
+            "2026-01-15",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    ws = load_workbook(tmp_path / "o" / "report-2024-Q4.xlsx").worksheets[0]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert says in text
+    assert never not in text

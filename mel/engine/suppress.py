@@ -147,4 +147,6 @@ def suppress(
         if col in out:
             out[col] = out[col].astype("float64").where(~hide)
     out["n_records"] = out["n_records"].where(~hide)
+    if "status" in out:  # a status word would place the hidden value in a band
+        out["status"] = out["status"].where(~hide, "")
     return out

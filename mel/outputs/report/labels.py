@@ -53,6 +53,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent ; d'autres cellules sont masquées ('masqué') lorsqu'une valeur cachée pourrait être déduite d'un total et des autres parties. Zéro est affiché.",
         "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas; otras celdas se ocultan ('oculto') cuando un valor oculto podría deducirse de un total y de las demás partes. El cero se muestra.",
     },
+    "suppression.off": {
+        "en": "No count is hidden: privacy.threshold is 1, so small counts are shown as they are.",
+        "fr": "Aucun effectif n'est masqué : privacy.threshold vaut 1, les petits effectifs sont affichés tels quels.",
+        "es": "No se oculta ninguna cifra: privacy.threshold es 1, las cifras pequeñas se muestran tal cual.",
+    },
+    "suppression.primary": {
+        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them. No other cell is hidden (privacy.secondary is false): a hidden value may be worked out from a total and the other parts.",
+        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent. Aucune autre cellule n'est masquée (privacy.secondary vaut false) : une valeur cachée peut être déduite d'un total et des autres parties.",
+        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas. No se oculta ninguna otra celda (privacy.secondary es false): un valor oculto puede deducirse de un total y de las demás partes.",
+    },
     "suppression.internal": {
         "en": "No suppression: this edition shows every value.",
         "fr": "Aucun masquage : cette édition montre toutes les valeurs.",

@@ -507,7 +507,14 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     note = (
         label("suppression.internal", L)
         if ctx.internal
-        else label("suppression", L, n=ctx.threshold, m=ctx.threshold - 1)
+        else label("suppression.off", L)
+        if ctx.threshold <= 1
+        else label(
+            "suppression" if ctx.project.privacy.secondary else "suppression.primary",  # type: ignore[attr-defined]
+            L,
+            n=ctx.threshold,
+            m=ctx.threshold - 1,
+        )
     )
     set_text(ws.cell(row=r, column=1), note).alignment = WRAP
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
