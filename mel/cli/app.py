@@ -56,5 +56,14 @@ def root(
 
 
 def main() -> None:
+    import signal
+
     STATE.debug = debug_requested()
+    # SIGTERM (timeout, CI cancels, containers) ends a run like Ctrl-C: its half-written
+    # output is removed, its chart worker stopped
+    signal.signal(signal.SIGTERM, _interrupted)
     app()
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -97,12 +98,89 @@ def context(
 
 def _chart_pool():
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the chart worker: end with the process that started it, however that one ends
+    (a killed `mel report` must not leave a worker drawing charts for half an hour)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _stop(pool) -> None:
+    """End the chart worker now (an interrupted run does not wait for its charts)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown drops them
+    for proc in procs:
+        proc.kill()
+    for proc in procs:  # gone before its staging folder is removed under it
+        proc.join(10)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+STAGING = ".mel-staging-"
+MANIFEST = ".mel-report.json"  # the files a run wrote here, and its edition
+
+
+def _clear_stale_staging(out_dir: Path) -> None:
+    """Remove the staging folders of runs that were killed (their process is gone)."""
+    for d in out_dir.glob(STAGING + "*"):
+        try:
+            pid = int(d.name[len(STAGING) :].split("-", 1)[0])
+            os.kill(pid, 0)
+            continue  # a run still going (a concurrent one): its staging is its own
+        except (ValueError, ProcessLookupError):
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:  # another user's live process
+            continue
+
+
+def _previous_run(out_dir: Path) -> dict:
+    import json
+
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _check_edition(out_dir: Path, internal: bool, written: set[str]) -> None:
+    """A donor run never shares a folder with an internal edition's files (nor the reverse):
+    other periods' reports of the other edition would stay beside it."""
+    from mel.errors import UsageError
+
+    before = _previous_run(out_dir)
+    if not before or bool(before.get("internal")) == internal:
+        return
+    left = sorted(  # charts/ is the latest run's, replaced whole
+        f
+        for f in before.get("files", [])
+        if f not in written and not f.startswith("charts/") and (out_dir / f).exists()
+    )
+    if left:
+        kind = "an internal" if before.get("internal") else "a donor"
+        raise UsageError(
+            f"{out_dir} holds files of {kind} edition ({', '.join(left[:3])}"
+            + (", ..." if len(left) > 3 else "")
+            + "); write this report into another folder, or remove them first"
+        )
 
 
 def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> ReportFiles:
@@ -125,14 +203,17 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     if (out_dir / "charts").resolve() in {p.parent for p in inputs}:
         refuse_inputs(out_dir / "charts", [(out_dir / "charts").resolve()])
     _check_folder(out_dir)
+    if out_dir.is_dir():
+        _check_edition(out_dir, ctx.internal, set(names.values()))
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mel-staging-", dir=out_dir))
+        _clear_stale_staging(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=out_dir))
     except OSError as exc:
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
+        _undo(None, out_dir, created)
         raise cannot_write(out_dir, exc) from None
+    pool = None
     try:
         files = {k: staging / n for k, n in names.items()}
         # the charts are drawn in a second process while this one builds the workbook (both
@@ -142,22 +223,21 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
             save_workbook(workbook.build(ctx), files["xlsx"])
             pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
         else:
-            with pool:
-                future = pool.submit(charts.write_charts, ctx, staging / "charts", files["pdf"])
-                save_workbook(workbook.build(ctx), files["xlsx"])
-                pngs = future.result()
+            future = pool.submit(charts.write_charts, ctx, staging / "charts", files["pdf"])
+            save_workbook(workbook.build(ctx), files["xlsx"])
+            pngs = future.result()
+            pool.shutdown()
+            pool = None
         write_table(ctx.table, files["csv"], "csv")
         write_table(ctx.table, files["parquet"], "parquet")
         moved = _move_into(staging, out_dir)
+        written = {str(p.relative_to(out_dir)) for p in moved.values()}
+        _forget_earlier_charts(out_dir, written, ctx.internal)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
+        _undo(pool, out_dir, created, staging)
         raise cannot_write(out_dir, exc) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(out_dir, ignore_errors=True)
+        _undo(pool, out_dir, created, staging)
         raise
     shutil.rmtree(staging, ignore_errors=True)
     final = {k: moved[v] for k, v in files.items()}
@@ -167,6 +247,42 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         [moved[p] for p in pngs if p.suffix == ".png"],
         [final["csv"], final["parquet"]],
     )
+
+
+def _undo(pool, out_dir: Path, created: bool, staging: Path | None = None) -> None:
+    """After a failure or an interrupt: stop the chart worker, remove the staging folder, and
+    the output folder only if this run created it and it is empty (a file the user or a
+    concurrent run put there stays)."""
+    if pool is not None:
+        _stop(pool)
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    if created:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()
+
+
+def _forget_earlier_charts(out_dir: Path, written: set[str], internal: bool) -> None:
+    """Remove the chart images an earlier run left that this one did not draw (charts/ holds
+    the latest run's charts), then record what this run wrote and its edition."""
+    import json
+    import re
+
+    before = _previous_run(out_dir)
+    earlier = set(before.get("files", []))
+    charts = out_dir / "charts"
+    if not before and charts.is_dir():  # a folder from before the record was kept
+        earlier = {
+            f"charts/{p.name}"
+            for p in charts.glob("*.png")
+            if re.fullmatch(r"[A-Za-z0-9._-]+-\d+-[a-z0-9-]+\.png", p.name)
+        }
+    for rel in sorted(earlier - written):
+        if rel.startswith("charts/"):
+            (out_dir / rel).unlink(missing_ok=True)
+    kept = {f for f in earlier if not f.startswith("charts/") and (out_dir / f).exists()}
+    record = {"internal": internal, "files": sorted(written | kept)}
+    (out_dir / MANIFEST).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 def _check_folder(out_dir: Path) -> None:
