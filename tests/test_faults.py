@@ -77,7 +77,7 @@ def test_a_failed_report_leaves_the_previous_one_whole(cli, project, tmp_path, m
     r = _report(cli, project, out, "--lang", "fr", "--internal")  # would change every file
     assert r.exit_code == 3
     assert _tree(out) == before
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # no staging left
+    assert [p.name for p in out.iterdir() if p.name.startswith(".mel-staging")] == []
 
 
 def test_an_interrupted_report_leaves_the_previous_one_whole(cli, project, tmp_path, monkeypatch):
@@ -88,7 +88,7 @@ def test_an_interrupted_report_leaves_the_previous_one_whole(cli, project, tmp_p
     r = _report(cli, project, out, "--internal")
     assert r.exit_code != 0
     assert _tree(out) == before
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".mel-staging")] == []
 
 
 def test_a_failed_compute_leaves_the_previous_results(cli, project, tmp_path, monkeypatch):

@@ -151,6 +151,8 @@ def test_no_small_count_in_donor_outputs(outputs):
     _, donor_files, _ = outputs
     checked = 0
     for path in donor_files:
+        if path.name == ".mel-report.json":  # the list of files written, no values
+            continue
         if path.suffix in (".csv", ".parquet", ".json"):
             table = (
                 pd.read_csv(path)

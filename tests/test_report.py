@@ -80,6 +80,7 @@ def test_files_and_sheets(donor):
             f"results-{PERIOD}.csv",
             f"results-{PERIOD}.parquet",
             "charts",
+            ".mel-report.json",  # the files this run wrote, and its edition
         ]
     )
     wb = _wb(donor)
