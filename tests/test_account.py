@@ -44,6 +44,12 @@ def _rename(path: Path, old: str, new: str) -> None:
     path.write_text("".join(lines))
 
 
+def _read_me(workbook: Path) -> str:
+    """Every text of the report's Read me sheet, as one string."""
+    cover = load_workbook(workbook)["Read me"]
+    return " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
+
+
 def _redate(path: Path, n: int, day: str) -> list[int]:
     """Give the first ``n`` rows the date ``day``; their row numbers."""
     rows = _rows(path)
@@ -122,8 +128,7 @@ def test_a_missing_disaggregation_column_is_a_warning_in_the_account_and_report(
     report = tmp_path / "report"
     res = runner.invoke(app, ["report", str(root), "--period", "2024-Q4", "-o", str(report)])
     assert res.exit_code == 0, res.output
-    cover = load_workbook(report / "report-2024-Q4.xlsx")["Read me"]
-    text = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
+    text = _read_me(report / "report-2024-Q4.xlsx")
     assert "cases.csv has no column 'sex' (PROT-01, PROT-02)" in text
 
 
@@ -133,8 +138,7 @@ def test_the_report_says_on_its_cover_that_records_were_left_out(tmp_path, runne
     report = tmp_path / "report"
     res = runner.invoke(app, ["report", str(root), "--period", "2024-Q4", "-o", str(report)])
     assert res.exit_code == 1, res.output
-    cover = load_workbook(report / "report-2024-Q4.xlsx")["Read me"]
-    text = " ".join(str(c.value) for row in cover.iter_rows() for c in row if c.value)
+    text = _read_me(report / "report-2024-Q4.xlsx")
     assert "WARNING: records were left out of this report" in text
     assert "30 column missing from the file ('registration_date')" in text
 

@@ -175,8 +175,8 @@ def _place(
     by_year = spec is not None and spec.type == "integer"
     stock = by_year and level
     if by_year:
-        years = column.astype("Int64").astype("str")
-        dates = pd.to_datetime(years + ("-07-01" if stock else "-12-31"), errors="coerce")
+        year_text = column.astype("Int64").astype("str")
+        dates = pd.to_datetime(year_text + ("-07-01" if stock else "-12-31"), errors="coerce")
         if not stock:  # an event of a year the project ends in happened by the project's end
             end = pd.Timestamp(calendar.end)
             late = (dates > end) & (dates.dt.year == end.year)
@@ -1042,7 +1042,7 @@ def _censored(cells, prepared, measure, calendar, cumulation, disaggregations, c
     out = cells.assign(censored=total(column + CENSORED).to_numpy())
     hit = (out["censored"] > 0).to_numpy()
     out["value_low"] = out["value_high"] = np.nan
-    if isinstance(measure, Sum | Count) and not isinstance(measure, CountDistinct):
+    if isinstance(measure, Sum):  # a count of records is exact: a censored cell is one record
         exact = out["value"].fillna(0.0).to_numpy()
         low, high = total(column + LOW).to_numpy(), total(column + HIGH).to_numpy()
         out.loc[hit, "value_low"] = (exact + low)[hit]
