@@ -68,6 +68,7 @@ def compute(
             periods=period,
             as_of=parse_date_option(as_of, "--as-of"),
             progress=lambda i: status.update(f"computing {i}..."),
+            published=[output.parent],
         )
     write_table(results.table, output, fmt)
     out = console()

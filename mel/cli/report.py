@@ -75,6 +75,7 @@ def report(
             as_of=as_of_date,
             up_to=period,
             progress=lambda i: status.update(f"computing {i}..."),
+            published=[output],
         )
         status.update("writing the workbook and charts...")
         ctx = context(

@@ -601,6 +601,11 @@ class IndicatorSelection(Model):
 class Privacy(Model):
     threshold: int = Field(5, ge=1, le=100, description="counts below this are shown as <N")
     secondary: bool = True
+    published: list[NonEmpty] = Field(
+        default_factory=list,
+        description="earlier donor outputs (results files, or folders of them) that later "
+        "suppression must stay consistent with; a report's own folder always counts",
+    )
 
 
 class Quality(Model):

@@ -187,14 +187,19 @@ def run(
     as_of: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
     up_to: str | None = None,
+    published: list | None = None,
 ) -> Results:
     """Validate and compute. ``up_to`` (a reporting period label) computes the project as it
     stood at that period's end: later periods do not exist, the life of project runs to the end
-    of that period, and records dated later are left out."""
+    of that period, and records dated later are left out. ``published``: folders or files of
+    earlier donor outputs (beside those of ``privacy.published``) that suppression must stay
+    consistent with."""
     from mel.data.validate import validate_project
 
     check_as_of(bundle.project, as_of)
     project_end = bundle.project.end
+    full_calendar = Calendar.of(bundle.project)
+    earlier = [] if internal else earlier_publications(bundle, full_calendar, published or [])
     if up_to is not None:
         bundle = truncated(bundle, up_to)
     project = bundle.project
@@ -252,8 +257,11 @@ def run(
             table,
             indicators,
             project.privacy.threshold,
-            years_of(calendar),
+            years_of(full_calendar),
             secondary_suppression=project.privacy.secondary,
+            calendar=full_calendar,
+            as_of=project.end,
+            earlier=earlier,
         )
     if countries:
         table = table[table["country"].isin([*countries, "ALL"])]
@@ -282,6 +290,40 @@ def run(
         accounts,
         project.quality.max_left_out,
     )
+
+
+def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
+    """The donor tables already published (``privacy.published`` and ``extra``), each with the
+    date it ran to: the end of the last reporting period it holds."""
+    from pathlib import Path
+
+    from mel.data.published import donor_tables
+    from mel.engine.disclosure import Publication
+    from mel.engine.periods import period_from_label
+
+    named = [Path(bundle.root) / p for p in bundle.project.privacy.published]
+    tables = donor_tables(named, explicit=True) + donor_tables(
+        [Path(p) for p in extra if Path(p).exists()], explicit=False
+    )
+    seen: set = set()
+    out = []
+    base = {p.label for p in calendar.periods}
+    for path, table in tables:
+        real = Path(path).resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        labels = [x for x in table["period"].unique() if x in base]
+        ends = []
+        for x in labels:
+            try:
+                p = period_from_label(x, calendar.fy_start, calendar.start, calendar.end)
+                ends.append(p.end)
+            except ValueError:
+                continue
+        as_of = min(max(ends), calendar.end) if ends else calendar.end
+        out.append(Publication(table, as_of, False))
+    return out
 
 
 def validate_with_account(bundle, *, as_of: dt.date | None = None, keep_data: bool = False):

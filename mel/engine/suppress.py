@@ -48,9 +48,11 @@ def primary(table: pd.DataFrame, indicators: dict[str, Indicator], threshold: in
     return hide
 
 
-def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
-    """Index arrays of cells that add up: (parts..., total)."""
+def _groups(table: pd.DataFrame, years: dict[str, str], *, with_kinds: bool = False):
+    """Index arrays of cells that add up: (parts..., total); with ``with_kinds`` also the kind
+    of each group (category, country, period, year)."""
     groups: list[np.ndarray] = []
+    kinds: list[str] = []
     t = table.reset_index(drop=True)
     ind = t["indicator"].to_numpy(dtype=object)
     geo = t["country"].to_numpy(dtype=object)
@@ -68,6 +70,7 @@ def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
         total = row_of.get((i, g, p, TOTAL, TOTAL))
         if total is not None:
             groups.append(np.append(np.asarray(idx), total))
+            kinds.append("category")
     # countries + all countries, per indicator, period, disaggregation and category
     for idx in t.groupby(
         ["indicator", "period", "disaggregation", "category"], sort=False
@@ -75,6 +78,7 @@ def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
         is_all = geo[idx] == ALL
         if is_all.sum() == 1 and len(idx) > 1:
             groups.append(idx[np.argsort(is_all, kind="stable")])
+            kinds.append("country")
     # reporting periods of a year + the year
     sub = np.flatnonzero(np.isin(kind, ["quarter", "month", "half"]))
     year_of = np.array([years.get(x) for x in per[sub]], dtype=object)
@@ -85,6 +89,7 @@ def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
         year_row = row_of.get((i, g, y, d, c))
         if year_row is not None:
             groups.append(np.append(sub[pos], year_row))
+            kinds.append("period")
     # years + the life of project
     sub = np.flatnonzero(np.isin(kind, ["year", "lop"]))
     keys = pd.DataFrame({"i": ind[sub], "g": geo[sub], "d": dis[sub], "c": cat[sub]})
@@ -93,7 +98,8 @@ def _groups(table: pd.DataFrame, years: dict[str, str]) -> list[np.ndarray]:
         is_lop = per[idx] == LOP
         if is_lop.sum() == 1 and len(idx) > 2:
             groups.append(idx[np.argsort(is_lop, kind="stable")])
-    return groups
+            kinds.append("year")
+    return (groups, kinds) if with_kinds else groups
 
 
 def additive_basis(table: pd.DataFrame, indicators: dict[str, Indicator]) -> np.ndarray:
@@ -135,18 +141,32 @@ def suppress(
     years: dict[str, str],
     *,
     secondary_suppression: bool = True,
+    calendar=None,
+    as_of=None,
+    earlier: list | None = None,
 ) -> pd.DataFrame:
-    """The table for donors: hidden cells flagged, their values removed."""
+    """The table for donors: hidden cells flagged, their values removed. With the project's
+    ``calendar`` and the date the table runs to (``as_of``), secondary suppression is solved
+    over every quantity of the table and of the ``earlier`` publications together
+    (:mod:`mel.engine.disclosure`); without, group by group only."""
     t = table.reset_index(drop=True)
     hide = primary(t, indicators, threshold)
-    if secondary_suppression:
+    if secondary_suppression and threshold > 1:
         hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
+        if calendar is not None:
+            from mel.engine.disclosure import Publication, build, protect
+
+            pubs = [Publication(t, as_of, True), *(earlier or [])]
+            system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
+            hide = protect(system, row_vars, hide, threshold)
     out = t.copy()
     out["suppressed"] = hide
     for col in ("value", "numerator", "denominator", "pct_of_target", "value_low", "value_high"):
         if col in out:
             out[col] = out[col].astype("float64").where(~hide)
-    out["n_records"] = out["n_records"].where(~hide)
+    # the number of records behind a cell is one more number tied to the hidden ones: donors
+    # get the values only
+    out["n_records"] = np.nan
     if "status" in out:  # a status word would place the hidden value in a band
         out["status"] = out["status"].where(~hide, "")
     return out

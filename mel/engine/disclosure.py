@@ -1,0 +1,658 @@
+"""Linked-table disclosure control: the cells a donor receives, read together, as one system.
+
+Every number a donor edition publishes is a *quantity*: the value of a count or sum, or the
+numerator or denominator of a ratio. The same quantity can appear under several indicators
+(PROT-03, children identified, is PROT-01's ``Minor`` cell: same dataset, measure, date, filter
+and category) and in several publications (the quarter FY2025-Q1 in every later quarterly
+report). Quantities are named by a canonical key built from the definitions (dataset, measure,
+date column, the filter's conjuncts plus the category's condition, country, and the dates the
+cell covers), so that all of these are one variable.
+
+The quantities are tied by the equations a reader can write: the categories of a single-valued
+disaggregation add up to the total, the countries to all countries, the reporting periods of a
+year to the year, the years to the life of project. An equation is used for an indicator only
+where it holds in the data (a count of distinct persons over quarters does not add up to the
+year's; it is then no equation at all). For a cumulative or latest-value indicator a year and the
+life of project *are* their last reporting period's cell (same key).
+
+The attacker knows every published number, every equation, and that a hidden count is at least
+1 (zero is always published). For each hidden quantity the feasible interval is found by linear
+programming (HiGHS): minimise and maximise it subject to all equations. A primary-suppressed
+count (1 to threshold-1) is protected when its interval holds 1 to threshold-1; every other
+hidden quantity when its interval is not a single value. Where a quantity is not protected, the
+smallest published non-zero quantity in an equation with it (or, failing that, one step further
+along the hidden cells' equations) is hidden too, and the system is solved again, until every
+hidden quantity is protected (audit and repair, the scheme of tau-argus' optimal and modular
+methods, with a cheap choice instead of an optimal one).
+
+Earlier publications (earlier donor reports and results files) join the system: a quantity they
+published is known and cannot protect anything; a quantity they hid stays hidden now unless its
+value has become 0 (a hidden count was never 0, so its value changed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions import filters as f
+from mel.definitions.models import (
+    ChangeFromBaseline,
+    Count,
+    CountDistinct,
+    Indicator,
+    Percentage,
+    Ratio,
+    Sum,
+)
+from mel.engine.compute import TOTAL as TOTAL_KEY
+from mel.engine.compute import UNKNOWN
+
+_ADDITIVE = (Count, CountDistinct, Sum)
+
+
+# --- canonical names of quantities ----------------------------------------------------------------
+
+
+def _canon(node) -> str:
+    """A filter node as text that ignores positions, spacing and the order of 'in' values."""
+    if isinstance(node, f.In) and not node.negated and len(node.values) == 1:
+        return _canon(f.Compare("==", node.operand, node.values[0], 0))
+    if isinstance(node, f.In):
+        values = sorted(_canon(v) for v in node.values)
+        return f"In({_canon(node.operand)},{values},{node.negated})"
+    if isinstance(node, f.Literal_):
+        return f"Lit({node.value!r})"
+    if isinstance(node, f.Column):
+        return f"Col({node.name})"
+    if dataclasses.is_dataclass(node):
+        parts = [_canon(getattr(node, x.name)) for x in dataclasses.fields(node) if x.name != "pos"]
+        return f"{type(node).__name__}({','.join(parts)})"
+    if isinstance(node, tuple):
+        return "(" + ",".join(_canon(x) for x in node) + ")"
+    return repr(node)
+
+
+def conjuncts(text: str | None) -> list[str]:
+    """The canonical conditions a filter's records meet, all of them (a top-level 'and')."""
+    if not text:
+        return []
+    expr = f.parse(text)
+    if isinstance(expr, f.BoolOp) and expr.op == "and":
+        out = []
+        for e in expr.exprs:
+            out.extend(conjuncts_of(e))
+        return out
+    return conjuncts_of(expr)
+
+
+def conjuncts_of(expr) -> list[str]:
+    if isinstance(expr, f.BoolOp) and expr.op == "and":
+        return [c for e in expr.exprs for c in conjuncts_of(e)]
+    return [_canon(expr)]
+
+
+def category_condition(column: str, category: str, multi: bool) -> str:
+    col = f.Column(column, 0)
+    if category == UNKNOWN:
+        return _canon(f.IsMissing(col, False, 0))
+    lit = f.Literal_(category, "string", 0)
+    return _canon(f.Has(col, lit, 0) if multi else f.Compare("==", col, lit, 0))
+
+
+def measure_roles(ind: Indicator) -> list[tuple[str, object]]:
+    """(table column, measure) for each additive quantity a row of ``ind`` publishes."""
+    m = ind.measure
+    if isinstance(m, ChangeFromBaseline):
+        m = m.of
+        if isinstance(m, _ADDITIVE):  # the change's row carries the measured sum or count
+            return [("numerator", m)]
+    if isinstance(m, Ratio | Percentage):
+        return [
+            (role, side)
+            for role, side in (("numerator", m.numerator), ("denominator", m.denominator))
+            if isinstance(side, _ADDITIVE)
+        ]
+    if isinstance(m, _ADDITIVE):
+        return [("value", m)]
+    return []
+
+
+def measure_signature(ind: Indicator, m) -> tuple[str, frozenset[str]]:
+    """What a measure counts, apart from the cell's category, country and dates."""
+    dataset = m.dataset or ind.dataset
+    conds = set(conjuncts(m.where))
+    if dataset == ind.dataset:
+        conds |= set(conjuncts(ind.where))
+    sig = "|".join(
+        [
+            dataset,
+            m.type,
+            getattr(m, "column", "") or "",
+            m.date or ind.date,
+            str(getattr(m, "level", False)),
+            ind.geography,
+        ]
+    )
+    return sig, frozenset(conds)
+
+
+# --- the system -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Publication:
+    """One table as published (or about to be): which rows carry which quantities."""
+
+    table: pd.DataFrame
+    as_of: dt.date  # the end of the last period it covers
+    current: bool  # the table being suppressed now (its values are all known to us)
+
+
+@dataclass
+class System:
+    keys: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    value: list[float] = field(default_factory=list)  # NaN where unknown (an earlier hidden cell)
+    count_like: list[bool] = field(default_factory=list)  # a count's value: hidden means >= 1
+    known: list[bool] = field(default_factory=list)  # published by an earlier publication
+    forced: list[bool] = field(default_factory=list)  # hidden by an earlier publication
+    rows: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # current rows
+    equations: list[dict[int, float]] = field(default_factory=list)
+
+    def var(self, key: str, value: float, count_like: bool) -> int:
+        i = self.index.get(key)
+        if i is None:
+            i = len(self.keys)
+            self.index[key] = i
+            self.keys.append(key)
+            self.value.append(value)
+            self.count_like.append(count_like)
+            self.known.append(False)
+            self.forced.append(False)
+        return i
+
+
+def _window(label: str, kind: str, calendar, as_of: dt.date, mode: str) -> str:
+    """The dates a cell covers, as text; a cumulative or latest-value indicator's year and life
+    of project are its last reporting period up to their end."""
+    from mel.engine.periods import period_from_label
+
+    if kind == "lop":
+        end = as_of
+    else:
+        period = period_from_label(label, calendar.fy_start, calendar.start, calendar.end)
+        end = min(period.end, as_of)
+    if mode in ("cumulative", "latest") and kind in ("year", "lop"):
+        inside = [p for p in calendar.periods if p.start <= end]
+        if inside:
+            last = inside[-1]
+            return f"{last.label}@{min(last.end, as_of)}"
+    return f"{label}@{end}"
+
+
+def _row_keys(table: pd.DataFrame, indicators: dict[str, Indicator], calendar, as_of: dt.date):
+    """Per role column: the quantity key of each row (None where the row has no such quantity)."""
+    t = table
+    windows = {
+        (lab, kind, mode): _window(lab, kind, calendar, as_of, mode)
+        for lab, kind, mode in {
+            (lab, kind, indicators[i].cumulation)
+            for lab, kind, i in zip(t["period"], t["period_kind"], t["indicator"], strict=True)
+            if i in indicators
+        }
+    }
+    shared = _shared_denominators(t, indicators)
+    out: dict[str, list] = {"value": [None] * len(t), "numerator": [None] * len(t),
+                            "denominator": [None] * len(t)}  # fmt: skip
+    sigs: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
+    cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
+    multi = t["multi_response"].to_numpy(dtype=bool)
+    for n, (i, g, p, k, d, c) in enumerate(t[cols].itertuples(index=False, name=None)):
+        ind = indicators.get(i)
+        if ind is None:
+            continue
+        for role, m in measure_roles(ind):
+            if (i, role) not in sigs:
+                sigs[(i, role)] = measure_signature(ind, m)
+            sig, conds = sigs[(i, role)]
+            if d != TOTAL_KEY and not (role == "denominator" and (i, d) in shared):
+                conds = conds | {category_condition(d, c, bool(multi[n]))}
+            window = windows[(p, k, ind.cumulation)]
+            out[role][n] = f"{sig}|{'&'.join(sorted(conds))}#{g}#{window}"
+    return out
+
+
+def _shared_denominators(t: pd.DataFrame, indicators) -> set[tuple[str, str]]:
+    """(indicator, disaggregation) whose categories all take the total's denominator."""
+    out = set()
+    for i, ind in indicators.items():
+        for d in ind.disaggregations:
+            if d.denominator == "total":
+                out.add((i, d.column))
+    if "denominator" not in t:
+        return out
+    sub = t[t["denominator"].notna()]
+    keys = ["indicator", "country", "period"]
+    total = sub[sub["disaggregation"] == TOTAL_KEY][[*keys, "denominator"]]
+    parts = sub[sub["disaggregation"] != TOTAL_KEY]
+    if len(parts) and len(total):
+        merged = parts.merge(total, on=keys, suffixes=("", "_total"))
+        same = merged["denominator"] == merged["denominator_total"]
+        by = [merged["indicator"], merged["disaggregation"]]
+        for (i, d), ok in same.groupby(by).all().items():
+            if ok:
+                out.add((i, d))
+    return out
+
+
+def _additive(groups, kinds, table: pd.DataFrame, keys: dict[str, list], columns) -> set:
+    """(indicator, role, kind of group) whose groups all add up in the data."""
+    bad: set = set()
+    seen: set = set()
+    ind = table["indicator"].to_numpy(dtype=object)
+    for g, kind in zip(groups, kinds, strict=True):
+        for role, col in columns.items():
+            if keys[role][g[-1]] is None:
+                continue
+            x = col[g]
+            if not np.isfinite(x).all():
+                continue
+            tag = (ind[g[-1]], role, kind)
+            seen.add(tag)
+            if abs(x[:-1].sum() - x[-1]) > 1e-6 * max(1.0, abs(x[-1])):
+                bad.add(tag)
+    return seen - bad
+
+
+def build(
+    publications: list[Publication],
+    indicators: dict[str, Indicator],
+    calendar,
+    years: dict[str, str],
+    threshold: int,
+    hide: np.ndarray,
+):
+    """The system of every publication; ``hide``: the current table's hidden rows so far."""
+    from mel.engine.suppress import _groups
+
+    system = System()
+    current = next(p for p in publications if p.current)
+    t = current.table
+    columns = {
+        role: pd.to_numeric(t[role], errors="coerce").to_numpy(dtype="float64")
+        for role in ("value", "numerator", "denominator")
+    }
+    keys = _row_keys(t, indicators, calendar, current.as_of)
+    groups, kinds = _groups(t, years, with_kinds=True)
+    additive = _additive(groups, kinds, t, keys, columns)
+    row_vars: list[list[int]] = [[] for _ in range(len(t))]
+    for role, ks in keys.items():
+        col = columns[role]
+        for n, k in enumerate(ks):
+            if k is None or not np.isfinite(col[n]):
+                continue
+            v = system.var(k, float(col[n]), role == "value")
+            system.rows[v].append(n)
+            row_vars[n].append(v)
+    _equations(system, groups, kinds, keys, t, additive, {})
+    for pub in publications:
+        if pub.current:
+            continue
+        _join_earlier(system, pub, indicators, calendar, years, additive)
+    return system, row_vars
+
+
+def _equations(system: System, groups, kinds, keys, t, additive, rename) -> None:
+    ind = t["indicator"].to_numpy(dtype=object)
+    for g, kind in zip(groups, kinds, strict=True):
+        for role, ks in keys.items():
+            total = ks[g[-1]]
+            if total is None or (ind[g[-1]], role, kind) not in additive:
+                continue
+            members = [rename.get(ks[i], ks[i]) for i in g]
+            if any(m is None or m not in system.index for m in members):
+                continue
+            eq: dict[int, float] = defaultdict(float)
+            for m in members[:-1]:
+                eq[system.index[m]] += 1.0
+            eq[system.index[members[-1]]] -= 1.0
+            eq = {k: v for k, v in eq.items() if v != 0}
+            if eq:
+                system.equations.append(eq)
+
+
+def _join_earlier(system, pub: Publication, indicators, calendar, years, additive) -> None:
+    """An earlier publication's quantities and equations: what it published is known; what it
+    hid is hidden now too, unless the value changed."""
+    from mel.engine.suppress import _groups
+
+    t = pub.table[pub.table["indicator"].isin(list(indicators))].reset_index(drop=True)
+    if not len(t):
+        return
+    keys = _row_keys(t, indicators, calendar, pub.as_of)
+    hidden = t["suppressed"].fillna(False).astype(bool).to_numpy()
+    shown: dict[str, float] = {}  # quantity -> the value a row published
+    concealed: dict[str, bool] = {}  # quantity -> a count's value (hidden means >= 1)
+    for role, ks in keys.items():
+        col = pd.to_numeric(t[role], errors="coerce").to_numpy(dtype="float64")
+        for n, k in enumerate(ks):
+            if k is None:
+                continue
+            if not hidden[n] and np.isfinite(col[n]):
+                shown[k] = float(col[n])
+            elif hidden[n]:
+                concealed[k] = role == "value"
+    rename: dict[str, str] = {}
+    tag = f"~{id(pub)}"
+    for k, v in shown.items():
+        i = system.index.get(k)
+        if i is not None and abs(system.value[i] - v) > 1e-9 * max(1.0, abs(v)):
+            rename[k] = k + tag  # published with another value: other data, another cell
+            i = None
+        if i is None:
+            i = system.var(rename.get(k, k), v, True)
+        system.known[i] = True
+    for k, count_like in concealed.items():
+        if k in shown:
+            continue  # published by another row of the same table
+        i = system.index.get(k)
+        if i is not None and system.value[i] == 0:  # a hidden count is never 0: it changed
+            rename[k] = k + tag
+            i = None
+        if i is None:
+            i = system.var(rename.get(k, k), float("nan"), count_like)
+        system.forced[i] = True
+    groups, kinds = _groups(t, years, with_kinds=True)
+    _equations(system, groups, kinds, keys, t, additive, rename)
+
+
+# --- bounds ---------------------------------------------------------------------------------------
+
+_SOLVER = None
+
+
+def _highs():
+    """One HiGHS instance per process, created with its banner sent nowhere."""
+    global _SOLVER
+    if _SOLVER is None:
+        import highspy
+
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        h.setOptionValue("output_flag", False)
+        _SOLVER = h
+    return _SOLVER
+
+
+def intervals(
+    system: System, hidden: np.ndarray, variables: np.ndarray, enough=None
+) -> dict[int, tuple[float, float]]:
+    """The feasible interval of each of ``variables`` (hidden ones) given every published
+    quantity and every equation; ``inf`` where unbounded. With ``enough(v, lo, hi)`` (is an
+    interval this wide protection enough?), a quantity may get a narrower interval found
+    inside its own, once that is enough: the check holds for the true one too."""
+    value = np.asarray(system.value, dtype="float64")
+    count_like = np.asarray(system.count_like, dtype=bool)
+    lower = np.where(count_like | (np.nan_to_num(value) >= 1), 1.0, 0.0)
+    comp = components(system, hidden)
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for v in np.flatnonzero(hidden):
+        members_of[int(comp[v])].append(int(v))
+    eqs_of: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        first = next((v for v in eq if hidden[v]), None)
+        if first is not None:
+            eqs_of[int(comp[first])].append(e)
+    wanted = {int(v) for v in variables}
+    out: dict[int, tuple[float, float]] = {}
+    for root, members in members_of.items():
+        asked = [v for v in members if v in wanted]
+        if not asked:
+            continue
+        eqs = eqs_of.get(root, [])
+        if not eqs:  # tied to nothing: anything from its lower end up
+            out.update({v: (lower[v], np.inf) for v in asked})
+            continue
+        local = {v: j for j, v in enumerate(members)}
+        rows = []
+        for e in eqs:
+            eq = system.equations[e]
+            rhs = -sum(c * value[v] for v, c in eq.items() if not hidden[v])
+            idx = np.array([local[v] for v in eq if hidden[v]], dtype=np.int32)
+            coef = np.array([eq[v] for v in eq if hidden[v]], dtype="float64")
+            rows.append((rhs, idx, coef))
+        part = _Component(rows, lower[members], value[members])
+
+        def settled(j: int, v: int, part=part) -> bool:
+            return enough is not None and enough(v, part.lo_seen[j], part.hi_seen[j])
+
+        out.update(part.solve_for([(local[v], v) for v in asked], settled))
+    return out
+
+
+class _Component:
+    """The linear programs of one component: hidden quantities (lower bounds, known values or
+    NaN) tied by rows (rhs, indices, coefficients)."""
+
+    def __init__(self, rows, lower: np.ndarray, known: np.ndarray):
+        import highspy
+
+        self.hs = highspy
+        self.h = _highs()
+        self.m = m = len(lower)
+        self.free = _unbounded_above(self.h, m, rows)
+        h = self.h
+        h.clearModel()
+        h.setOptionValue("output_flag", False)
+        h.addVars(m, lower.astype("float64"), np.full(m, highspy.kHighsInf))
+        for rhs, idx, coef in rows:
+            h.addRow(rhs, rhs, len(idx), idx, coef)
+        self.all_idx = np.arange(m, dtype=np.int32)
+        # every solution is a feasible point: the range each quantity took so far is inside
+        # its interval, and often already wide enough to need no linear program of its own
+        self.lo_seen = np.where(np.isfinite(known), known, np.inf)
+        self.hi_seen = np.where(np.isfinite(known), known, -np.inf)
+
+    def solve(self, cost: np.ndarray, maximise: bool) -> float:
+        hs, h = self.hs, self.h
+        h.changeColsCost(self.m, self.all_idx, cost)
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if maximise else hs.ObjSense.kMinimize)
+        h.run()
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kOptimal:
+            x = np.asarray(h.getSolution().col_value)
+            np.minimum(self.lo_seen, x, out=self.lo_seen)
+            np.maximum(self.hi_seen, x, out=self.hi_seen)
+            return h.getInfo().objective_function_value
+        if status == hs.HighsModelStatus.kUnbounded:
+            return np.inf if maximise else -np.inf
+        # infeasible or unknown: the published numbers allow nothing; no bound
+        return np.inf if maximise else -np.inf
+
+    def solve_for(self, asked: list[tuple[int, int]], settled) -> dict[int, tuple[float, float]]:
+        """Intervals of the (local index, variable) pairs ``asked``."""
+        # a quantity unbounded above is wide enough whatever its lower end (see protected)
+        pending = [(j, v) for j, v in asked if not self.free[j] and not settled(j, v)]
+        for maximise in (True, False, True, False):  # a few solutions serve them all at once
+            if len(pending) < 2:
+                break
+            cost = np.zeros(self.m)
+            cost[[j for j, _ in pending]] = 1.0
+            self.solve(cost, maximise)
+            pending = [(j, v) for j, v in pending if not settled(j, v)]
+        out = {}
+        for j, v in asked:
+            if self.free[j]:
+                out[v] = (min(self.lo_seen[j], 1.0), np.inf)
+                continue
+            if settled(j, v):
+                out[v] = (self.lo_seen[j], self.hi_seen[j])
+                continue
+            one = np.zeros(self.m)
+            one[j] = 1.0
+            hi = self.solve(one, True)
+            lo = self.lo_seen[j] if settled(j, v) else self.solve(one, False)
+            out[v] = (min(lo, self.lo_seen[j]), max(hi, self.hi_seen[j]))
+        return out
+
+
+def _unbounded_above(h, m: int, rows) -> np.ndarray:
+    """Which of a component's m hidden quantities can grow without end: those a direction
+    d >= 0 with A d = 0 can move. Each linear program maximises the sum of the directions not
+    yet found (each capped at 1); when it finds none, there are no more."""
+    import highspy
+
+    h.clearModel()
+    h.setOptionValue("output_flag", False)
+    h.addVars(m, np.zeros(m), np.ones(m))
+    for _rhs, idx, coef in rows:
+        h.addRow(0.0, 0.0, len(idx), idx, coef)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    found = np.zeros(m, dtype=bool)
+    all_idx = np.arange(m, dtype=np.int32)
+    while not found.all():
+        h.changeColsCost(m, all_idx, (~found).astype("float64"))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        d = np.asarray(h.getSolution().col_value)
+        new = (d > 1e-9) & ~found
+        if not new.any():
+            break
+        found |= d > 1e-9
+    return found
+
+
+def protected(value: float, lo: float, hi: float, threshold: int) -> bool:
+    """Whether a hidden quantity whose interval is [lo, hi] gives nothing away. A count that
+    is (or, its value unknown to us, could be) from 1 to threshold-1 needs an interval at least
+    as wide as the rule's own (1 to threshold-1) that reaches threshold-1, so that it can be
+    told neither from a count of threshold-1 nor within a narrower range; any other hidden
+    quantity needs an interval of more than one value. A quantity that is 0 needs nothing:
+    zero is published (a ratio hidden for its small denominator may show its numerator 0)."""
+    small = threshold - 1
+    lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
+    if value == 0 or hi_i <= 0:
+        return True
+    wide_as_small = hi_i >= small and hi_i - lo_i >= max(small - 1, 1)
+    if np.isfinite(value):
+        return wide_as_small if 1 <= value <= small else hi_i - lo_i >= 1
+    return wide_as_small or (lo_i > small and hi_i - lo_i >= 1)
+
+
+def unprotected(system: System, threshold: int, bounds) -> list[int]:
+    """Hidden quantities whose interval gives too much away (see :func:`protected`)."""
+    return [
+        v for v, (lo, hi) in bounds.items() if not protected(system.value[v], lo, hi, threshold)
+    ]
+
+
+def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[int]:
+    """Published quantities that, hidden too, would widen v's interval: those sharing an
+    equation with v, else one hidden step further."""
+    frontier, seen = [v], {v}
+    for _ in range(3):
+        found, nxt = [], []
+        for u in frontier:
+            for e in eqs_of_var.get(u, []):
+                for w in system.equations[e]:
+                    if w in seen:
+                        continue
+                    seen.add(w)
+                    if hidden[w]:
+                        nxt.append(w)
+                    elif _can_hide(system, w):
+                        found.append(w)
+        if found:
+            return found
+        frontier = nxt
+        if not frontier:
+            break
+    return []
+
+
+def _can_hide(system: System, w: int) -> bool:
+    value = system.value[w]
+    return bool(system.rows.get(w)) and not system.known[w] and np.isfinite(value) and value != 0
+
+
+def components(system: System, hidden: np.ndarray) -> np.ndarray:
+    """A component number per variable: hidden variables linked by an equation share one."""
+    parent = np.arange(len(system.keys))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for eq in system.equations:
+        hv = [v for v in eq if hidden[v]]
+        for v in hv[1:]:
+            ra, rb = find(hv[0]), find(v)
+            if ra != rb:
+                parent[rb] = ra
+    return np.array([find(v) for v in range(len(parent))], dtype=np.int64)
+
+
+def protect(
+    system: System, row_vars: list[list[int]], hide: np.ndarray, threshold: int
+) -> np.ndarray:
+    """Hide more rows until every hidden quantity is protected; returns the row mask. Each
+    round audits only what may have changed: hiding a quantity can only widen the others'
+    intervals, so the quantities that failed and the ones newly hidden."""
+    hide = hide.copy()
+    n = len(system.keys)
+    for v in range(n):
+        if system.forced[v] and np.isfinite(system.value[v]) and system.value[v] != 0:
+            for r in system.rows.get(v, []):
+                hide[r] = True
+    eqs_of_var: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        for v in eq:
+            eqs_of_var[v].append(e)
+    dirty: set[int] | None = None  # None: every hidden variable
+    while True:
+        hidden = _hidden_vars(system, row_vars, hide)
+        ask = np.flatnonzero(hidden) if dirty is None else np.array(sorted(dirty), dtype=int)
+        bounds = intervals(
+            system, hidden, ask, lambda v, lo, hi: protected(system.value[v], lo, hi, threshold)
+        )
+        bad = [v for v in unprotected(system, threshold, bounds) if not system.known[v]]
+        if not bad:
+            return hide
+        picked = set()
+        for v in bad:
+            cands = _candidates(system, hidden, v, eqs_of_var)
+            if cands:
+                picked.add(min(cands, key=lambda w: (system.value[w], w)))
+        if not picked:
+            return hide  # nothing published is left to hide around them
+        for w in picked:
+            for r in system.rows[w]:
+                hide[r] = True
+        newly = _hidden_vars(system, row_vars, hide) & ~hidden
+        dirty = set(bad) | set(np.flatnonzero(newly).tolist())
+
+
+def _hidden_vars(system: System, row_vars, hide: np.ndarray) -> np.ndarray:
+    n = len(system.keys)
+    published = np.asarray(system.known, dtype=bool).copy()
+    for r, vs in enumerate(row_vars):
+        if not hide[r]:
+            for v in vs:
+                published[v] = True
+    return ~published if n else np.zeros(0, dtype=bool)
