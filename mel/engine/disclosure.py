@@ -561,10 +561,10 @@ def unprotected(system: System, threshold: int, bounds) -> list[int]:
 
 
 def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[int]:
-    """Published quantities that, hidden too, would widen v's interval: those sharing an
-    equation with v, else one hidden step further."""
+    """Published quantities that, hidden too, may widen v's interval: those sharing an
+    equation with v, else those one hidden quantity further, and so on."""
     frontier, seen = [v], {v}
-    for _ in range(3):
+    while frontier:
         found, nxt = [], []
         for u in frontier:
             for e in eqs_of_var.get(u, []):
@@ -579,8 +579,6 @@ def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[
         if found:
             return found
         frontier = nxt
-        if not frontier:
-            break
     return []
 
 
@@ -609,13 +607,23 @@ def components(system: System, hidden: np.ndarray) -> np.ndarray:
 
 
 def protect(
-    system: System, row_vars: list[list[int]], hide: np.ndarray, threshold: int
+    system: System,
+    row_vars: list[list[int]],
+    hide: np.ndarray,
+    threshold: int,
+    primary: np.ndarray | None = None,
 ) -> np.ndarray:
     """Hide more rows until every hidden quantity is protected; returns the row mask. Each
     round audits only what may have changed: hiding a quantity can only widen the others'
     intervals, so the quantities that failed and the ones newly hidden."""
     hide = hide.copy()
     n = len(system.keys)
+    # a row whose every quantity an earlier publication showed is shown again (hiding it would
+    # protect nothing), unless its own rule hides it
+    for r, vs in enumerate(row_vars):
+        own_rule = primary is not None and primary[r]
+        if hide[r] and vs and not own_rule and all(system.known[v] for v in vs):
+            hide[r] = False
     for v in range(n):
         if system.forced[v] and np.isfinite(system.value[v]) and system.value[v] != 0:
             for r in system.rows.get(v, []):

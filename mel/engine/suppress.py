@@ -150,7 +150,7 @@ def suppress(
     over every quantity of the table and of the ``earlier`` publications together
     (:mod:`mel.engine.disclosure`); without, group by group only."""
     t = table.reset_index(drop=True)
-    hide = primary(t, indicators, threshold)
+    first = hide = primary(t, indicators, threshold)
     if secondary_suppression and threshold > 1:
         hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
         if calendar is not None:
@@ -158,7 +158,7 @@ def suppress(
 
             pubs = [Publication(t, as_of, True), *(earlier or [])]
             system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
-            hide = protect(system, row_vars, hide, threshold)
+            hide = protect(system, row_vars, hide, threshold, first)
     out = t.copy()
     out["suppressed"] = hide
     for col in ("value", "numerator", "denominator", "pct_of_target", "value_low", "value_high"):
