@@ -165,6 +165,7 @@ class System:
     forced: list[bool] = field(default_factory=list)  # hidden by an earlier publication
     rows: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # current rows
     equations: list[dict[int, float]] = field(default_factory=list)
+    level: dict[int, int] = field(default_factory=dict)  # how aggregate its least one row is
 
     def var(self, key: str, value: float, count_like: bool) -> int:
         i = self.index.get(key)
@@ -293,6 +294,13 @@ def build(
     groups, kinds = _groups(t, years, with_kinds=True)
     additive = _additive(groups, kinds, t, keys, columns)
     row_vars: list[list[int]] = [[] for _ in range(len(t))]
+    # a total, all countries, a year and the life of project are what a donor reads first:
+    # each makes a cell ten times dearer to hide
+    level = (
+        (t["disaggregation"] == TOTAL_KEY).astype(int)
+        + (t["country"] == "ALL").astype(int)
+        + t["period_kind"].isin(["year", "lop"]).astype(int)
+    ).to_numpy()
     for role, ks in keys.items():
         col = columns[role]
         for n, k in enumerate(ks):
@@ -301,6 +309,7 @@ def build(
             v = system.var(k, float(col[n]), role == "value")
             system.rows[v].append(n)
             row_vars[n].append(v)
+            system.level[v] = min(system.level.get(v, 9), int(level[n]))
     _equations(system, groups, kinds, keys, t, additive, {})
     for pub in publications:
         if pub.current:
@@ -582,6 +591,64 @@ def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[
     return []
 
 
+def _binding(system: System, hidden: np.ndarray, v: int, bound, threshold: int, parts) -> list[int]:
+    """Published quantities in the equations that hold v's interval where it is: the
+    equations with a non-zero dual value at v's maximum (and minimum, where that is too high).
+    Hiding one of them is what can widen the interval."""
+    import highspy
+
+    comp, members_of, eqs_of = parts
+    members = members_of[int(comp[v])]
+    local = {u: j for j, u in enumerate(members)}
+    eqs = eqs_of.get(int(comp[v]), [])
+    if not eqs:
+        return []
+    value = np.asarray(system.value, dtype="float64")
+    count_like = np.asarray(system.count_like, dtype=bool)
+    lower = np.where(count_like[members] | (np.nan_to_num(value[members]) >= 1), 1.0, 0.0)
+    h = _highs()
+    h.clearModel()
+    h.setOptionValue("output_flag", False)
+    m = len(members)
+    h.addVars(m, lower, np.full(m, highspy.kHighsInf))
+    for e in eqs:
+        eq = system.equations[e]
+        rhs = -sum(c * value[u] for u, c in eq.items() if not hidden[u])
+        idx = np.array([local[u] for u in eq if hidden[u]], dtype=np.int32)
+        coef = np.array([eq[u] for u in eq if hidden[u]], dtype="float64")
+        h.addRow(rhs, rhs, len(idx), idx, coef)
+    cost = np.zeros(m)
+    cost[local[v]] = 1.0
+    h.changeColsCost(m, np.arange(m, dtype=np.int32), cost)
+    lo, hi = bound
+    small = threshold - 1
+    senses = [highspy.ObjSense.kMaximize]
+    if (np.isfinite(value[v]) and not (1 <= value[v] <= small)) or hi - lo < 1:
+        senses.append(highspy.ObjSense.kMinimize)
+    found: set[int] = set()
+    for sense in senses:
+        h.changeObjectiveSense(sense)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            continue
+        duals = np.asarray(h.getSolution().row_dual)
+        for k, e in enumerate(eqs):
+            if abs(duals[k]) > 1e-9:
+                found |= {u for u in system.equations[e] if not hidden[u] and _can_hide(system, u)}
+    return sorted(found)
+
+
+def _is_small(system: System, v: int, threshold: int) -> bool:
+    value = system.value[v]
+    return not np.isfinite(value) or 1 <= value <= threshold - 1
+
+
+def _cost(system: System, w: int) -> float:
+    """What hiding quantity w costs the reader: its value, ten times over for each level of
+    aggregation (a total, all countries, a year or the life of project)."""
+    return system.value[w] * 10.0 ** system.level.get(w, 0)
+
+
 def _can_hide(system: System, w: int) -> bool:
     value = system.value[w]
     return bool(system.rows.get(w)) and not system.known[w] and np.isfinite(value) and value != 0
@@ -643,11 +710,40 @@ def protect(
         if not bad:
             return hide
         picked = set()
+        comp = components(system, hidden)
+        members_of: dict[int, list[int]] = defaultdict(list)
+        for u in np.flatnonzero(hidden):
+            members_of[int(comp[u])].append(int(u))
+        eqs_of: dict[int, list[int]] = defaultdict(list)
+        for e, eq in enumerate(system.equations):
+            first = next((u for u in eq if hidden[u]), None)
+            if first is not None:
+                eqs_of[int(comp[first])].append(e)
+        parts = (comp, members_of, eqs_of)
         for v in bad:
-            cands = _candidates(system, hidden, v, eqs_of_var)
+            cands = _binding(system, hidden, v, bounds[v], threshold, parts) or _candidates(
+                system, hidden, v, eqs_of_var
+            )
             if cands:
-                picked.add(min(cands, key=lambda w: (system.value[w], w)))
+                picked.add(min(cands, key=lambda w: (_cost(system, w), w)))
         if not picked:
+            # nothing left to hide around them: what earlier outputs published pins them. A
+            # quantity whose value is worked out exactly anyway is shown (that adds nothing);
+            # its row too, unless the row's own rule hides it
+            exact = {
+                v
+                for v in bad
+                if bounds[v][1] - bounds[v][0] < 1 and not _is_small(system, v, threshold)
+            }
+            for r, vs in enumerate(row_vars):
+                own_rule = primary is not None and primary[r]
+                if (
+                    hide[r]
+                    and vs
+                    and not own_rule
+                    and all(system.known[u] or u in exact or not hidden[u] for u in vs)
+                ):
+                    hide[r] = False
             return hide  # nothing published is left to hide around them
         for w in picked:
             for r in system.rows[w]:

@@ -1,0 +1,86 @@
+"""Suppression on the bundled example: cells hidden by the old per-group rule and by the linked
+suppression of mel/engine/disclosure.py, what the disclosure auditor of the tests recovers from
+each, and the time the suppression takes.
+
+    python benchmarks/disclosure.py            # the FY2025-Q4 donor report
+    python benchmarks/disclosure.py --year     # also FY2025's four quarterly reports, the
+                                               # year-end report and mel compute, read together
+
+Prints its figures; docs/privacy.md quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mel.definitions.project import load_project  # noqa: E402
+from mel.engine import pipeline  # noqa: E402
+from mel.engine.compute import Calendar  # noqa: E402
+from mel.engine.suppress import suppress  # noqa: E402
+from tests.disclosure_audit import Auditor, Published  # noqa: E402
+from tests.test_disclosure import publish  # noqa: E402
+
+AS_OF = dt.date(2026, 1, 15)
+
+
+def kinds(findings) -> str:
+    small = sum(1 <= f.truth <= 4 for f in findings)
+    return f"{len(findings):,} hidden quantities given away ({small:,} of them counts 1-4)"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--year", action="store_true")
+    args = ap.parse_args()
+    bundle = load_project(REPO / "examples" / "counter-trafficking")
+    calendar = Calendar.of(bundle.project)
+    audit = Auditor(bundle.indicators, calendar, bundle.project.privacy.threshold)
+    truth = pipeline.run(bundle, internal=True, up_to="FY2025-Q4", as_of=AS_OF).table
+    end = pipeline.truncated(bundle, "FY2025-Q4").project.end
+    inds = {i.id: i for i in bundle.indicators}
+    years = pipeline.years_of(calendar)
+    base = truth.drop(columns=["suppressed"])
+    print(f"example, FY2025-Q4 donor report: {len(truth):,} cells")
+    t = time.perf_counter()
+    old = suppress(base, inds, 5, years).assign(n_records=np.nan)
+    old_s = time.perf_counter() - t
+    t = time.perf_counter()
+    new = suppress(base, inds, 5, years, calendar=calendar, as_of=end)
+    new_s = time.perf_counter() - t
+    primary = suppress(base, inds, 5, years, secondary_suppression=False)
+    print(f"  primary suppression only:      {int(primary['suppressed'].sum()):,} cells hidden")
+    print(f"  old rule (each group alone):   {int(old['suppressed'].sum()):,} cells hidden "
+          f"in {old_s:.1f} s")  # fmt: skip
+    print(f"  linked suppression (now):      {int(new['suppressed'].sum()):,} cells hidden "
+          f"in {new_s:.1f} s")  # fmt: skip
+    print(f"  auditor on the old rule:  {kinds(audit.audit([Published(old, truth, end)]))}")
+    print(f"  auditor on the new rule:  {kinds(audit.audit([Published(new, truth, end)]))}")
+    if not args.year:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="mel-disclosure-"))
+    try:
+        pubs = []
+        for label in ["FY2025-Q1", "FY2025-Q2", "FY2025-Q3", "FY2025-Q4", "FY2025", None]:
+            t = time.perf_counter()
+            pubs.append(publish(bundle, folder, label, label or "all"))
+            hidden = int(pubs[-1].donor["suppressed"].sum())
+            print(f"  {label or 'mel compute'}: {len(pubs[-1].donor):,} cells, {hidden:,} hidden "
+                  f"({time.perf_counter() - t:.1f} s with its internal twin)")  # fmt: skip
+        print(f"  auditor on all six together: {kinds(audit.audit(pubs))}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
