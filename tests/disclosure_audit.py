@@ -16,9 +16,10 @@ linprog instead of the HiGHS API) so that the two can disagree. The attacker:
   ratio at least 0);
 - and bounds every hidden quantity by linear programming.
 
-A finding is a hidden quantity whose value is recovered (its interval is one value; a true 0
-does not count: zero is published anyway), or a hidden count from 1 to threshold-1 whose
-interval is narrower than the rule's own 1 to threshold-1 or does not reach threshold-1.
+A finding is a hidden count whose value is recovered (its interval is one value; a true 0 does
+not count: zero is published anyway), a hidden ratio whose numerator and denominator are both
+recovered, or a hidden count from 1 to threshold-1 (a ratio's side too) whose interval is
+narrower than the rule's own 1 to threshold-1 or does not reach threshold-1.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ class Auditor:
         count_of: dict[str, bool] = {}
         equations: list[tuple[tuple[str, str, str], list[str]]] = []
         holds: dict[tuple[str, str, str], bool] = defaultdict(lambda: True)
+        ratios: set[tuple[str, str]] = set()
         for pub in publications:
             donor = pub.donor.reset_index(drop=True)
             truth = (
@@ -197,6 +199,9 @@ class Auditor:
             assert donor["n_records"].isna().all(), "donors get no record counts"
             names = self.names(donor, truth, pub.as_of)
             hidden = donor["suppressed"].astype(bool).to_numpy()
+            for n in np.flatnonzero(hidden):
+                if names["numerator"][n] and names["denominator"][n]:
+                    ratios.add((names["numerator"][n], names["denominator"][n]))
             for role, per_row in names.items():
                 true = pd.to_numeric(truth[role], errors="coerce").to_numpy()
                 seen = pd.to_numeric(donor[role], errors="coerce").to_numpy()
@@ -238,7 +243,20 @@ class Auditor:
                 rhs.append(-const)
         lower = np.array([1.0 if count_of[q] and value[q] >= 1 else 0.0 for q in unknown])
         truth = np.array([value[q] for q in unknown])
-        return self._bounds(unknown, rows, rhs, lower, truth)
+        found = self._bounds(unknown, rows, rhs, lower, truth)
+        # a ratio's side recovered alone gives no hidden value away; both sides do
+        exact = {f.quantity for f in found if f.kind == "recovered"}
+        small = self.threshold - 1
+        out = [
+            f for f in found
+            if f.kind != "recovered" or count_of[f.quantity] or 1 <= f.truth <= small
+        ]  # fmt: skip
+        out += [
+            Finding(f"{n} / {d}", value[n] / value[d], np.nan, np.nan, "recovered")
+            for n, d in sorted(ratios)
+            if n in exact and d in exact and value[d] > 0 and value[n] > 0
+        ]
+        return out
 
     def _bounds(self, unknown, rows, rhs, lower, truth) -> list[Finding]:
         # components of unknowns tied by equations

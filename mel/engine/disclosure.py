@@ -198,7 +198,9 @@ def _window(label: str, kind: str, calendar, as_of: dt.date, mode: str) -> str:
     return f"{label}@{end}"
 
 
-def _row_keys(table: pd.DataFrame, indicators: dict[str, Indicator], calendar, as_of: dt.date):
+def _row_keys(
+    table: pd.DataFrame, indicators: dict[str, Indicator], calendar, as_of: dt.date, shared=None
+):
     """Per role column: the quantity key of each row (None where the row has no such quantity)."""
     t = table
     windows = {
@@ -209,7 +211,8 @@ def _row_keys(table: pd.DataFrame, indicators: dict[str, Indicator], calendar, a
             if i in indicators
         }
     }
-    shared = _shared_denominators(t, indicators)
+    if shared is None:  # an earlier table lacks hidden denominators: it takes the current's
+        shared = _shared_denominators(t, indicators)
     out: dict[str, list] = {"value": [None] * len(t), "numerator": [None] * len(t),
                             "denominator": [None] * len(t)}  # fmt: skip
     sigs: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
@@ -290,7 +293,8 @@ def build(
         role: pd.to_numeric(t[role], errors="coerce").to_numpy(dtype="float64")
         for role in ("value", "numerator", "denominator")
     }
-    keys = _row_keys(t, indicators, calendar, current.as_of)
+    shared = _shared_denominators(t, indicators)
+    keys = _row_keys(t, indicators, calendar, current.as_of, shared)
     groups, kinds = _groups(t, years, with_kinds=True)
     additive = _additive(groups, kinds, t, keys, columns)
     row_vars: list[list[int]] = [[] for _ in range(len(t))]
@@ -314,7 +318,7 @@ def build(
     for pub in publications:
         if pub.current:
             continue
-        _join_earlier(system, pub, indicators, calendar, years, additive)
+        _join_earlier(system, pub, indicators, calendar, years, additive, shared)
     return system, row_vars
 
 
@@ -337,7 +341,7 @@ def _equations(system: System, groups, kinds, keys, t, additive, rename) -> None
                 system.equations.append(eq)
 
 
-def _join_earlier(system, pub: Publication, indicators, calendar, years, additive) -> None:
+def _join_earlier(system, pub: Publication, indicators, calendar, years, additive, shared) -> None:
     """An earlier publication's quantities and equations: what it published is known; what it
     hid is hidden now too, unless the value changed."""
     from mel.engine.suppress import _groups
@@ -345,7 +349,7 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
     t = pub.table[pub.table["indicator"].isin(list(indicators))].reset_index(drop=True)
     if not len(t):
         return
-    keys = _row_keys(t, indicators, calendar, pub.as_of)
+    keys = _row_keys(t, indicators, calendar, pub.as_of, shared)
     hidden = t["suppressed"].fillna(False).astype(bool).to_numpy()
     shown: dict[str, float] = {}  # quantity -> the value a row published
     concealed: dict[str, bool] = {}  # quantity -> a count's value (hidden means >= 1)
@@ -372,7 +376,7 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
         if k in shown:
             continue  # published by another row of the same table
         i = system.index.get(k)
-        if i is not None and system.value[i] == 0:  # a hidden count is never 0: it changed
+        if i is not None and count_like and system.value[i] == 0:  # a hidden count is never 0
             rename[k] = k + tag
             i = None
         if i is None:
@@ -591,18 +595,20 @@ def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[
     return []
 
 
-def _binding(system: System, hidden: np.ndarray, v: int, bound, threshold: int, parts) -> list[int]:
-    """Published quantities in the equations that hold v's interval where it is: the
-    equations with a non-zero dual value at v's maximum (and minimum, where that is too high).
-    Hiding one of them is what can widen the interval."""
+def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, threshold, parts):
+    """For each of ``bad`` (hidden quantities of one component), the published quantities in the
+    equations that hold its interval where it is: the equations with a non-zero dual value at
+    its maximum (and minimum, where the lower end matters). Hiding one of them is what can widen
+    the interval. One model per component serves all of them."""
     import highspy
 
     comp, members_of, eqs_of = parts
-    members = members_of[int(comp[v])]
+    root = int(comp[bad[0]])
+    members = members_of[root]
     local = {u: j for j, u in enumerate(members)}
-    eqs = eqs_of.get(int(comp[v]), [])
+    eqs = eqs_of.get(root, [])
     if not eqs:
-        return []
+        return {}
     value = np.asarray(system.value, dtype="float64")
     count_like = np.asarray(system.count_like, dtype=bool)
     lower = np.where(count_like[members] | (np.nan_to_num(value[members]) >= 1), 1.0, 0.0)
@@ -617,25 +623,32 @@ def _binding(system: System, hidden: np.ndarray, v: int, bound, threshold: int, 
         idx = np.array([local[u] for u in eq if hidden[u]], dtype=np.int32)
         coef = np.array([eq[u] for u in eq if hidden[u]], dtype="float64")
         h.addRow(rhs, rhs, len(idx), idx, coef)
-    cost = np.zeros(m)
-    cost[local[v]] = 1.0
-    h.changeColsCost(m, np.arange(m, dtype=np.int32), cost)
-    lo, hi = bound
+    hideable = [
+        sorted(u for u in system.equations[e] if not hidden[u] and _can_hide(system, u))
+        for e in eqs
+    ]
+    all_idx = np.arange(m, dtype=np.int32)
     small = threshold - 1
-    senses = [highspy.ObjSense.kMaximize]
-    if (np.isfinite(value[v]) and not (1 <= value[v] <= small)) or hi - lo < 1:
-        senses.append(highspy.ObjSense.kMinimize)
-    found: set[int] = set()
-    for sense in senses:
-        h.changeObjectiveSense(sense)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            continue
-        duals = np.asarray(h.getSolution().row_dual)
-        for k, e in enumerate(eqs):
-            if abs(duals[k]) > 1e-9:
-                found |= {u for u in system.equations[e] if not hidden[u] and _can_hide(system, u)}
-    return sorted(found)
+    out = {}
+    for v in bad:
+        cost = np.zeros(m)
+        cost[local[v]] = 1.0
+        h.changeColsCost(m, all_idx, cost)
+        lo, hi = bounds[v]
+        senses = [highspy.ObjSense.kMaximize]
+        if (np.isfinite(value[v]) and not (1 <= value[v] <= small)) or hi - lo < 1:
+            senses.append(highspy.ObjSense.kMinimize)
+        found: set[int] = set()
+        for sense in senses:
+            h.changeObjectiveSense(sense)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue
+            duals = np.asarray(h.getSolution().row_dual)
+            for k in np.flatnonzero(np.abs(duals) > 1e-9):
+                found.update(hideable[k])
+        out[v] = sorted(found)
+    return out
 
 
 def _is_small(system: System, v: int, threshold: int) -> bool:
@@ -720,10 +733,14 @@ def protect(
             if first is not None:
                 eqs_of[int(comp[first])].append(e)
         parts = (comp, members_of, eqs_of)
+        by_root: dict[int, list[int]] = defaultdict(list)
         for v in bad:
-            cands = _binding(system, hidden, v, bounds[v], threshold, parts) or _candidates(
-                system, hidden, v, eqs_of_var
-            )
+            by_root[int(comp[v])].append(v)
+        binding: dict[int, list[int]] = {}
+        for group in by_root.values():
+            binding.update(_binding(system, hidden, group, bounds, threshold, parts))
+        for v in bad:
+            cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)
             if cands:
                 picked.add(min(cands, key=lambda w: (_cost(system, w), w)))
         if not picked:

@@ -49,9 +49,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "INTERNO - todos los valores, cifras pequeñas incluidas - no distribuir",
     },
     "suppression": {
-        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them; other cells are hidden (shown as 'suppressed') where a hidden value could otherwise be worked out from a total and the other parts. Zero is shown.",
-        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent ; d'autres cellules sont masquées ('masqué') lorsqu'une valeur cachée pourrait être déduite d'un total et des autres parties. Zéro est affiché.",
-        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas; otras celdas se ocultan ('oculto') cuando un valor oculto podría deducirse de un total y de las demás partes. El cero se muestra.",
+        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them; other cells are hidden (shown as 'suppressed') wherever a hidden value could otherwise be worked out, or narrowed to less than 1 to {m}, from everything published together: totals and parts, countries, periods, other indicators that share a cell, and the earlier reports in this folder. Zero is shown.",
+        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent ; d'autres cellules sont masquées ('masqué') partout où une valeur cachée pourrait être déduite, ou resserrée à moins que 1 à {m}, de tout ce qui est publié ensemble : totaux et parties, pays, périodes, autres indicateurs partageant une cellule et rapports antérieurs de ce dossier. Zéro est affiché.",
+        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas; otras celdas se ocultan ('oculto') siempre que un valor oculto podría deducirse, o acotarse a menos que 1 a {m}, de todo lo publicado en conjunto: totales y partes, países, períodos, otros indicadores que comparten una celda y los informes anteriores de esta carpeta. El cero se muestra.",
     },
     "suppression.off": {
         "en": "No count is hidden: privacy.threshold is 1, so small counts are shown as they are.",
