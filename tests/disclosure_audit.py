@@ -107,17 +107,18 @@ class Auditor:
 
     # -- names --------------------------------------------------------------------------------
     def _cover(self, label: str, kind: str, as_of: dt.date, cumulation: str) -> str:
-        end = (
-            as_of
-            if kind == "lop"
-            else min(
-                period_from_label(label, self.cal.fy_start, self.cal.start, self.cal.end).end, as_of
-            )
-        )
-        if cumulation in ("cumulative", "latest") and kind in ("year", "lop"):
+        """The dates of the records a cell counts: a cumulative cell from the project's start."""
+        if kind == "lop":
+            start, end = self.cal.start, as_of
+        else:
+            p = period_from_label(label, self.cal.fy_start, self.cal.start, self.cal.end)
+            start, end = max(p.start, self.cal.start), min(p.end, as_of)
+        if cumulation == "latest":  # a level: a year is its last reporting period
             last = [p for p in self.cal.periods if p.start <= end][-1]
-            return f"{last.label}~{min(last.end, as_of)}"
-        return f"{label}~{end}"
+            return f"level {last.label} {min(last.end, as_of)}"
+        if cumulation == "cumulative":
+            start = self.cal.start
+        return f"{start}~{end}"
 
     def names(self, table: pd.DataFrame, truth: pd.DataFrame, as_of: dt.date):
         """role -> list of quantity names per row (None where the row has none)."""

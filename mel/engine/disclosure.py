@@ -181,21 +181,25 @@ class System:
 
 
 def _window(label: str, kind: str, calendar, as_of: dt.date, mode: str) -> str:
-    """The dates a cell covers, as text; a cumulative or latest-value indicator's year and life
-    of project are its last reporting period up to their end."""
+    """The records' dates a cell covers, as text: from the period's start (the project's, for
+    a cumulative indicator or the life of project) to its end (or the date the table runs to).
+    So a cumulative indicator's quarter is a per-period indicator's life of project as of that
+    quarter. A latest-value indicator's cell is the value of a reporting period: its year and
+    life of project are their last reporting period."""
     from mel.engine.periods import period_from_label
 
     if kind == "lop":
-        end = as_of
+        start, end = calendar.start, as_of
     else:
         period = period_from_label(label, calendar.fy_start, calendar.start, calendar.end)
-        end = min(period.end, as_of)
-    if mode in ("cumulative", "latest") and kind in ("year", "lop"):
+        start, end = max(period.start, calendar.start), min(period.end, as_of)
+    if mode == "latest":
         inside = [p for p in calendar.periods if p.start <= end]
-        if inside:
-            last = inside[-1]
-            return f"{last.label}@{min(last.end, as_of)}"
-    return f"{label}@{end}"
+        last = inside[-1].label if inside else label
+        return f"latest:{last}@{end if kind != 'lop' else min(inside[-1].end, as_of)}"
+    if mode == "cumulative":
+        start = calendar.start
+    return f"{start}..{end}"
 
 
 def _row_keys(
