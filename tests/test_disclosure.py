@@ -157,3 +157,30 @@ def test_earlier_outputs_named_in_mel_yaml_must_exist(cli, project, tmp_path):
     r = cli("compute", str(p), "-o", str(tmp_path / "r.csv"), "--as-of", str(AS_OF))
     assert r.exit_code == 2, r.output
     assert "sent/results-FY2025-Q1.csv" in r.stderr and "does not exist" in r.stderr
+
+
+def test_a_count_earlier_outputs_give_away_is_said(cli, project, tmp_path):
+    """An earlier output that showed a small count's total and every sibling cannot be undone:
+    the run says so instead of ending calmly."""
+    bundle = load_project(project)
+    truth = pipeline.run(bundle, internal=True, up_to="FY2025-Q4", as_of=AS_OF).table
+    small = truth[
+        (truth["indicator"] == "PROT-01")
+        & (truth["disaggregation"] == "age_group")
+        & (truth["period_kind"] == "quarter")
+        & (truth["country"] != "ALL")
+        & truth["value"].between(1, 4)
+    ]
+    assert len(small)
+    leaked = truth.assign(suppressed=False, n_records=np.nan)
+    at = small.index[0]
+    leaked.loc[at, "suppressed"] = True
+    leaked.loc[at, ["value", "numerator", "denominator"]] = np.nan
+    folder = tmp_path / "sent"
+    write_table(leaked, folder / "results-FY2025-Q4.csv")
+    r = cli("compute", str(project), "-o", str(folder / "now.csv"), "--as-of", str(AS_OF))
+    assert r.exit_code == 0, r.output
+    assert "cannot be fully protected" in r.stderr
+    # without that earlier output, nothing to say
+    r = cli("compute", str(project), "-o", str(tmp_path / "alone.csv"), "--as-of", str(AS_OF))
+    assert "cannot be fully protected" not in r.stderr

@@ -195,6 +195,8 @@ def end_of_run(results, *, accepted: bool, project, unread: str) -> None:
     err = err_console()
     for f in results.unread_files:
         err.print(f"warning: not read, and not needed {unread}: {f.format()}", markup=False)
+    for note in getattr(results, "privacy_notes", []):
+        err.print(f"warning: {note}", markup=False)
     code = print_account(
         results.account,
         results.alarms,

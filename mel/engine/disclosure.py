@@ -166,6 +166,7 @@ class System:
     rows: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # current rows
     equations: list[dict[int, float]] = field(default_factory=list)
     level: dict[int, int] = field(default_factory=dict)  # how aggregate its least one row is
+    left: list[str] = field(default_factory=list)  # small counts that could not be protected
 
     def var(self, key: str, value: float, count_like: bool) -> int:
         i = self.index.get(key)
@@ -748,6 +749,7 @@ def protect(
             if cands:
                 picked.add(min(cands, key=lambda w: (_cost(system, w), w)))
         if not picked:
+            system.left = [system.keys[v] for v in bad if _is_small(system, v, threshold)]
             # nothing left to hide around them: what earlier outputs published pins them. A
             # quantity whose value is worked out exactly anyway is shown (that adds nothing);
             # its row too, unless the row's own rule hides it

@@ -27,6 +27,7 @@ class Results:
     threshold: int = 5
     account: list[DatasetAccount] = field(default_factory=list)
     max_left_out: float = 10
+    privacy_notes: list[str] = field(default_factory=list)
 
     @property
     def alarms(self) -> list[Alarm]:
@@ -250,6 +251,7 @@ def run(
     )
     del cache
     table = attach_targets(table, indicators, bundle.targets, project.status_bands)
+    privacy_notes: list[str] = []
     if internal:
         table = table.assign(suppressed=False)
     else:
@@ -262,6 +264,7 @@ def run(
             calendar=full_calendar,
             as_of=project.end,
             earlier=earlier,
+            notes=privacy_notes,
         )
     if countries:
         table = table[table["country"].isin([*countries, "ALL"])]
@@ -289,6 +292,7 @@ def run(
         project.privacy.threshold,
         accounts,
         project.quality.max_left_out,
+        privacy_notes,
     )
 
 

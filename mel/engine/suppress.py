@@ -144,6 +144,7 @@ def suppress(
     calendar=None,
     as_of=None,
     earlier: list | None = None,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     """The table for donors: hidden cells flagged, their values removed. With the project's
     ``calendar`` and the date the table runs to (``as_of``), secondary suppression is solved
@@ -159,6 +160,12 @@ def suppress(
             pubs = [Publication(t, as_of, True), *(earlier or [])]
             system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
             hide = protect(system, row_vars, hide, threshold, first)
+            if system.left and notes is not None:
+                notes.append(
+                    f"{len(system.left)} small count(s) cannot be fully protected: the earlier "
+                    "donor outputs read back (the report folder, privacy.published) already "
+                    "allow working them out or narrowing them; see docs/privacy.md"
+                )
     out = t.copy()
     out["suppressed"] = hide
     for col in ("value", "numerator", "denominator", "pct_of_target", "value_low", "value_high"):
