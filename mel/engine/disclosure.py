@@ -81,15 +81,7 @@ def _canon(node) -> str:
 
 def conjuncts(text: str | None) -> list[str]:
     """The canonical conditions a filter's records meet, all of them (a top-level 'and')."""
-    if not text:
-        return []
-    expr = f.parse(text)
-    if isinstance(expr, f.BoolOp) and expr.op == "and":
-        out = []
-        for e in expr.exprs:
-            out.extend(conjuncts_of(e))
-        return out
-    return conjuncts_of(expr)
+    return conjuncts_of(f.parse(text)) if text else []
 
 
 def conjuncts_of(expr) -> list[str]:
@@ -423,17 +415,8 @@ def intervals(
     interval this wide protection enough?), a quantity may get a narrower interval found
     inside its own, once that is enough: the check holds for the true one too."""
     value = np.asarray(system.value, dtype="float64")
-    count_like = np.asarray(system.count_like, dtype=bool)
-    lower = np.where(count_like | (np.nan_to_num(value) >= 1), 1.0, 0.0)
-    comp = components(system, hidden)
-    members_of: dict[int, list[int]] = defaultdict(list)
-    for v in np.flatnonzero(hidden):
-        members_of[int(comp[v])].append(int(v))
-    eqs_of: dict[int, list[int]] = defaultdict(list)
-    for e, eq in enumerate(system.equations):
-        first = next((v for v in eq if hidden[v]), None)
-        if first is not None:
-            eqs_of[int(comp[first])].append(e)
+    lower = _lower_bounds(system)
+    _comp, members_of, eqs_of = _partition(system, hidden)
     wanted = {int(v) for v in variables}
     out: dict[int, tuple[float, float]] = {}
     for root, members in members_of.items():
@@ -444,14 +427,7 @@ def intervals(
         if not eqs:  # tied to nothing: anything from its lower end up
             out.update({v: (lower[v], np.inf) for v in asked})
             continue
-        local = {v: j for j, v in enumerate(members)}
-        rows = []
-        for e in eqs:
-            eq = system.equations[e]
-            rhs = -sum(c * value[v] for v, c in eq.items() if not hidden[v])
-            idx = np.array([local[v] for v in eq if hidden[v]], dtype=np.int32)
-            coef = np.array([eq[v] for v in eq if hidden[v]], dtype="float64")
-            rows.append((rhs, idx, coef))
+        local, rows = _rows(system, hidden, members, eqs)
         part = _Component(rows, lower[members], value[members])
 
         def settled(j: int, v: int, part=part) -> bool:
@@ -472,12 +448,7 @@ class _Component:
         self.h = _highs()
         self.m = m = len(lower)
         self.free = _unbounded_above(self.h, m, rows)
-        h = self.h
-        h.clearModel()
-        h.setOptionValue("output_flag", False)
-        h.addVars(m, lower.astype("float64"), np.full(m, highspy.kHighsInf))
-        for rhs, idx, coef in rows:
-            h.addRow(rhs, rhs, len(idx), idx, coef)
+        _load(self.h, lower, rows)
         self.all_idx = np.arange(m, dtype=np.int32)
         # every solution is a feasible point: the range each quantity took so far is inside
         # its interval, and often already wide enough to need no linear program of its own
@@ -495,9 +466,8 @@ class _Component:
             np.minimum(self.lo_seen, x, out=self.lo_seen)
             np.maximum(self.hi_seen, x, out=self.hi_seen)
             return h.getInfo().objective_function_value
-        if status == hs.HighsModelStatus.kUnbounded:
-            return np.inf if maximise else -np.inf
-        # infeasible or unknown: the published numbers allow nothing; no bound
+        # unbounded; or infeasible or unknown, where the published numbers allow nothing: no
+        # bound
         return np.inf if maximise else -np.inf
 
     def solve_for(self, asked: list[tuple[int, int]], settled) -> dict[int, tuple[float, float]]:
@@ -610,24 +580,14 @@ def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, thresho
     comp, members_of, eqs_of = parts
     root = int(comp[bad[0]])
     members = members_of[root]
-    local = {u: j for j, u in enumerate(members)}
     eqs = eqs_of.get(root, [])
     if not eqs:
         return {}
     value = np.asarray(system.value, dtype="float64")
-    count_like = np.asarray(system.count_like, dtype=bool)
-    lower = np.where(count_like[members] | (np.nan_to_num(value[members]) >= 1), 1.0, 0.0)
+    local, rows = _rows(system, hidden, members, eqs)
     h = _highs()
-    h.clearModel()
-    h.setOptionValue("output_flag", False)
+    _load(h, _lower_bounds(system)[members], rows)
     m = len(members)
-    h.addVars(m, lower, np.full(m, highspy.kHighsInf))
-    for e in eqs:
-        eq = system.equations[e]
-        rhs = -sum(c * value[u] for u, c in eq.items() if not hidden[u])
-        idx = np.array([local[u] for u in eq if hidden[u]], dtype=np.int32)
-        coef = np.array([eq[u] for u in eq if hidden[u]], dtype="float64")
-        h.addRow(rhs, rhs, len(idx), idx, coef)
     hideable = [
         sorted(u for u in system.equations[e] if not hidden[u] and _can_hide(system, u))
         for e in eqs
@@ -691,6 +651,54 @@ def components(system: System, hidden: np.ndarray) -> np.ndarray:
     return np.array([find(v) for v in range(len(parent))], dtype=np.int64)
 
 
+def _partition(system: System, hidden: np.ndarray):
+    """(component per variable, the hidden members of each component, the equations of each
+    component)."""
+    comp = components(system, hidden)
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for v in np.flatnonzero(hidden):
+        members_of[int(comp[v])].append(int(v))
+    eqs_of: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        first = next((v for v in eq if hidden[v]), None)
+        if first is not None:
+            eqs_of[int(comp[first])].append(e)
+    return comp, members_of, eqs_of
+
+
+def _lower_bounds(system: System) -> np.ndarray:
+    """What a reader knows of each hidden quantity from below: a count (or anything non-zero)
+    is at least 1, a ratio's side at least 0."""
+    value = np.nan_to_num(np.asarray(system.value, dtype="float64"))
+    return np.where(np.asarray(system.count_like, dtype=bool) | (value >= 1), 1.0, 0.0)
+
+
+def _rows(system: System, hidden: np.ndarray, members: list[int], eqs: list[int]):
+    """(local index of each member, the equations as rows over the members: right-hand side
+    from the published quantities, indices, coefficients)."""
+    local = {v: j for j, v in enumerate(members)}
+    rows = []
+    for e in eqs:
+        eq = system.equations[e]
+        rhs = -sum(c * system.value[v] for v, c in eq.items() if not hidden[v])
+        idx = np.array([local[v] for v in eq if hidden[v]], dtype=np.int32)
+        coef = np.array([eq[v] for v in eq if hidden[v]], dtype="float64")
+        rows.append((rhs, idx, coef))
+    return local, rows
+
+
+def _load(h, lower: np.ndarray, rows) -> None:
+    """Put a component's model into the solver: members from their lower bounds up, rows as
+    equations."""
+    import highspy
+
+    h.clearModel()
+    h.setOptionValue("output_flag", False)
+    h.addVars(len(lower), lower.astype("float64"), np.full(len(lower), highspy.kHighsInf))
+    for rhs, idx, coef in rows:
+        h.addRow(rhs, rhs, len(idx), idx, coef)
+
+
 def protect(
     system: System,
     row_vars: list[list[int]],
@@ -728,16 +736,8 @@ def protect(
         if not bad:
             return hide
         picked = set()
-        comp = components(system, hidden)
-        members_of: dict[int, list[int]] = defaultdict(list)
-        for u in np.flatnonzero(hidden):
-            members_of[int(comp[u])].append(int(u))
-        eqs_of: dict[int, list[int]] = defaultdict(list)
-        for e, eq in enumerate(system.equations):
-            first = next((u for u in eq if hidden[u]), None)
-            if first is not None:
-                eqs_of[int(comp[first])].append(e)
-        parts = (comp, members_of, eqs_of)
+        parts = _partition(system, hidden)
+        comp = parts[0]
         by_root: dict[int, list[int]] = defaultdict(list)
         for v in bad:
             by_root[int(comp[v])].append(v)

@@ -303,7 +303,6 @@ def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
 
     from mel.data.published import donor_tables
     from mel.engine.disclosure import Publication
-    from mel.engine.periods import period_from_label
 
     named = [Path(bundle.root) / p for p in bundle.project.privacy.published]
     tables = donor_tables(named, explicit=True) + donor_tables(
@@ -311,20 +310,13 @@ def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
     )
     seen: set = set()
     out = []
-    base = {p.label for p in calendar.periods}
+    base = {p.label: p for p in calendar.periods}
     for path, table in tables:
         real = Path(path).resolve()
         if real in seen:
             continue
         seen.add(real)
-        labels = [x for x in table["period"].unique() if x in base]
-        ends = []
-        for x in labels:
-            try:
-                p = period_from_label(x, calendar.fy_start, calendar.start, calendar.end)
-                ends.append(p.end)
-            except ValueError:
-                continue
+        ends = [base[x].end for x in table["period"].unique() if x in base]
         as_of = min(max(ends), calendar.end) if ends else calendar.end
         out.append(Publication(table, as_of, False))
     return out

@@ -4,17 +4,17 @@ Victims of trafficking are a sensitive population: a count from 1 to threshold-1
 1-4) is not published (shown as ``<5``, as UNODC does). Zero is published.
 
 Primary suppression hides such counts, means and medians of fewer records than the threshold,
-and ratios whose numerator or denominator is such a count. Secondary suppression then hides
-more cells so that no hidden value can be worked out from a published total and its published
-siblings (for a ratio, from the numerators, which add up; averages do not add up and get
-primary suppression only): in every group of cells that add up (the categories of a single-valued
+and ratios whose numerator or denominator is such a count. Secondary suppression starts from a
+quick group rule: in every group of cells that add up (the categories of a single-valued
 disaggregation and their total; the countries and all countries; the reporting periods of a
 year and the year; the years and the life of project), a group with exactly one hidden cell
-gets its smallest other non-zero cell hidden too. This is repeated until nothing changes.
-Distinct counts do not add up exactly across periods or countries; they are treated as if
-they did, which hides more rather than less.
+gets its smallest other non-zero cell hidden too (for a ratio, by its numerator). It then solves
+the whole table, with the other indicators sharing its cells and the earlier donor outputs, as
+one system (:mod:`mel.engine.disclosure`, docs/privacy.md) and hides more until no hidden count
+can be worked out.
 
-A hidden cell's value, numerator, denominator and % of target are removed from the table.
+A hidden cell's value, numerator, denominator, % of target and status are removed from the
+table; donors get no record counts.
 """
 
 from __future__ import annotations
