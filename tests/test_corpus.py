@@ -308,6 +308,12 @@ def huge_csv(megabytes: int) -> Edit:
     return edit
 
 
+# rows 2-5 of cases.csv dated before the project started (4 of 30 rows: more than 10 %)
+FOUR_ROWS_BEFORE_THE_PROJECT = both(
+    *(cell("cases.csv", r, "registration_date", "2023-05-01") for r in (2, 3, 4, 5))
+)
+
+
 CASES: list[Case] = [
     # --- project file (mel.yaml) ------------------------------------------------------------------
     Case(
@@ -957,7 +963,7 @@ CASES: list[Case] = [
         "data-some-rows-outside-project",
         "data",
         "more rows outside the project than quality.max_left_out allows",
-        both(*(cell("cases.csv", r, "registration_date", "2023-05-01") for r in (2, 3, 4, 5))),
+        FOUR_ROWS_BEFORE_THE_PROJECT,
         COMPUTE,
         1,
         ["4 of 30 rows (13%) were left out, more than the 10% allowed", "rows 2, 3, 4, 5"],
@@ -988,7 +994,7 @@ CASES: list[Case] = [
         "data-ratio-left-out-once",
         "data",
         "records left out of a percentage counted once in the Data quality sheet",
-        both(*(cell("cases.csv", r, "registration_date", "2023-05-01") for r in (2, 3, 4, 5))),
+        FOUR_ROWS_BEFORE_THE_PROJECT,
         [*REPORT, "--accept-left-out"],
         0,
         ["4 outside the project dates (rows 2, 3, 4, 5)"],
