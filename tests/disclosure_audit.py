@@ -13,7 +13,8 @@ linprog instead of the HiGHS API) so that the two can disagree. The attacker:
   total, countries and ALL, reporting periods and their year, years and the life of project),
   for the indicators where they hold (decided on the true values, group kind by group kind);
 - knows that a hidden count of records is at least 1 (the numerator or denominator of a hidden
-  ratio at least 0);
+  ratio at least 0), and reads the markers: a hidden count marked '<N' (flag ``small``) is at
+  most N-1;
 - and bounds every hidden quantity by linear programming.
 
 A finding is a hidden count whose value is recovered (its interval is one value; a true 0 does
@@ -187,6 +188,7 @@ class Auditor:
         value: dict[str, float] = {}  # the truth
         shown: dict[str, float] = {}
         count_of: dict[str, bool] = {}
+        said_small: set[str] = set()  # hidden counts a donor reads as '<N': 1 to N-1
         equations: list[tuple[tuple[str, str, str], list[str]]] = []
         holds: dict[tuple[str, str, str], bool] = defaultdict(lambda: True)
         ratios: set[tuple[str, str]] = set()
@@ -200,6 +202,11 @@ class Auditor:
             assert donor["n_records"].isna().all(), "donors get no record counts"
             names = self.names(donor, truth, pub.as_of)
             hidden = donor["suppressed"].astype(bool).to_numpy()
+            flag = (
+                donor["flag"].fillna("").astype(str).to_numpy()
+                if "flag" in donor
+                else np.full(len(donor), "")
+            )
             for n in np.flatnonzero(hidden):
                 if names["numerator"][n] and names["denominator"][n]:
                     ratios.add((names["numerator"][n], names["denominator"][n]))
@@ -214,6 +221,9 @@ class Auditor:
                     if not hidden[n] and np.isfinite(seen[n]):
                         assert seen[n] == true[n], (q, seen[n], true[n])
                         shown[q] = seen[n]
+                    if hidden[n] and role == "value" and flag[n] == "small":
+                        assert 1 <= true[n] < self.threshold, (q, true[n], "marked small")
+                        said_small.add(q)
             for kind, rows in self.groups(donor):
                 ind = donor.at[rows[-1], "indicator"]
                 for role, per_row in names.items():
@@ -243,8 +253,9 @@ class Auditor:
                 rows.append(coef)
                 rhs.append(-const)
         lower = np.array([1.0 if count_of[q] and value[q] >= 1 else 0.0 for q in unknown])
+        upper = [self.threshold - 1.0 if q in said_small else None for q in unknown]
         truth = np.array([value[q] for q in unknown])
-        found = self._bounds(unknown, rows, rhs, lower, truth)
+        found = self._bounds(unknown, rows, rhs, lower, truth, upper)
         # a ratio's side recovered alone gives no hidden value away; both sides do
         exact = {f.quantity for f in found if f.kind == "recovered"}
         small = self.threshold - 1
@@ -259,7 +270,7 @@ class Auditor:
         ]
         return out
 
-    def _bounds(self, unknown, rows, rhs, lower, truth) -> list[Finding]:
+    def _bounds(self, unknown, rows, rhs, lower, truth, upper) -> list[Finding]:
         # components of unknowns tied by equations
         parent = list(range(len(unknown)))
 
@@ -284,7 +295,7 @@ class Auditor:
         rng = np.random.default_rng(0)
         for root, members in comp.items():
             if not eqs[root]:
-                continue  # tied to nothing: unbounded above
+                continue  # tied to nothing: its own bounds only (the rule's own interval)
             local = {j: i for i, j in enumerate(members)}
             a = np.zeros((len(eqs[root]), len(members)))
             b = np.zeros(len(eqs[root]))
@@ -292,7 +303,7 @@ class Auditor:
                 for j, c in rows[k].items():
                     a[e, local[j]] = c
                 b[e] = rhs[k]
-            bounds = [(lower[j], None) for j in members]
+            bounds = [(lower[j], upper[j]) for j in members]
             lo_seen, hi_seen = truth[members].copy(), truth[members].copy()
 
             def solve(c, a=a, b=b, bounds=bounds):

@@ -208,7 +208,8 @@ def test_no_status_beside_a_hidden_value(tmp_path, runner):
     assert len(hidden) > 100
     assert set(hidden["status"]) == {""}
     shown = t[(t["suppressed"].astype(str) == "False") & (t["disaggregation"] == "")]
-    assert {"on track", "off track"} <= set(shown["status"])  # statuses stay where shown
+    assert {"on track", "under target"} <= set(shown["status"])  # statuses stay where shown
+    assert set(hidden["pct_to_date"]) == {""}  # no % of a target beside a hidden value
 
 
 @pytest.mark.parametrize(

@@ -331,6 +331,12 @@ class Indicator(Model):
     )
     cumulation: Cumulation = "per_period"
     direction: Direction = "increase"
+    all_countries_target: Literal["sum", "none"] | None = Field(
+        None,
+        description="how an all-countries target follows from the countries' targets where "
+        "none is given: sum (default for counts and sums), none (default for ratios, "
+        "percentages, means, medians, milestones and changes)",
+    )
     target_form: TargetForm | None = Field(
         None, description="how targets are set; default from the measure and direction"
     )
@@ -377,6 +383,9 @@ class IndicatorFile(Model):
 class Code(Model):
     code: Text
     label: str | None = None
+    labels: dict[Language, str] = Field(
+        default_factory=dict, description="the label in other languages (fr, es)"
+    )
     description: str | None = None
     aliases: list[Text] = Field(default_factory=list)
 
@@ -621,14 +630,22 @@ class Quality(Model):
 class StatusBand(Model):
     status: NonEmpty
     min: float | int = Field(description="lowest % of target in this band")
+    above: bool = Field(
+        False, description="the % of target must be more than min (not equal to it)"
+    )
+    flag: bool = Field(
+        False, description="a band to look into although the target is met (over-achievement)"
+    )
     color: Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$")] = "FFFFFF"
 
 
 def _default_bands() -> list[StatusBand]:
+    """TolaData's IPTT bands: within 15% of the target is on track; more than 15% above is
+    over-achieved (flagged: a target set too low, or a counting problem); below, under target."""
     return [
-        StatusBand(status="on track", min=90, color="C6EFCE"),
-        StatusBand(status="needs attention", min=60, color="FFEB9C"),
-        StatusBand(status="off track", min=0, color="FFC7CE"),
+        StatusBand(status="over-achieved", min=115, above=True, flag=True, color="BDD7EE"),
+        StatusBand(status="on track", min=85, color="C6EFCE"),
+        StatusBand(status="under target", min=0, color="FFC7CE"),
     ]
 
 

@@ -54,6 +54,10 @@ from mel.definitions.models import (
 from mel.engine.compute import TOTAL as TOTAL_KEY
 from mel.engine.compute import UNKNOWN
 
+# the flags of hidden donor cells (the result table's flag column)
+SMALL = "small"  # a count from 1 to threshold-1, shown as <threshold
+PROTECTED = "protected"  # hidden so that no small count can be worked out, shown as [c]
+
 _ADDITIVE = (Count, CountDistinct, Sum)
 
 
@@ -159,6 +163,9 @@ class System:
     equations: list[dict[int, float]] = field(default_factory=list)
     level: dict[int, int] = field(default_factory=dict)  # how aggregate its least one row is
     left: list[str] = field(default_factory=list)  # small counts that could not be protected
+    threshold: int = 0  # with donor markers: a hidden small count is marked '<N' (1..N-1)
+    small_mark: dict[int, bool] = field(default_factory=dict)  # an earlier hidden count's mark
+    unmarked: set[int] = field(default_factory=set)  # small counts shown as '[c]', not '<N'
 
     def var(self, key: str, value: float, count_like: bool) -> int:
         i = self.index.get(key)
@@ -283,7 +290,7 @@ def build(
     """The system of every publication; ``hide``: the current table's hidden rows so far."""
     from mel.engine.suppress import _groups
 
-    system = System()
+    system = System(threshold=threshold)
     current = next(p for p in publications if p.current)
     t = current.table
     columns = {
@@ -348,6 +355,8 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
         return
     keys = _row_keys(t, indicators, calendar, pub.as_of, shared)
     hidden = t["suppressed"].fillna(False).astype(bool).to_numpy()
+    flags = t["flag"].fillna("").astype(str).to_numpy() if "flag" in t else None
+    marks: dict[str, bool] = {}  # a hidden count's key -> marked small ('<N') or not ('[c]')
     shown: dict[str, float] = {}  # quantity -> the value a row published
     concealed: dict[str, bool] = {}  # quantity -> a count's value (hidden means >= 1)
     for role, ks in keys.items():
@@ -359,6 +368,8 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
                 shown[k] = float(col[n])
             elif hidden[n]:
                 concealed[k] = role == "value"
+                if flags is not None and role == "value" and flags[n] in (SMALL, PROTECTED):
+                    marks[k] = flags[n] == SMALL
     rename: dict[str, str] = {}
     tag = f"~{id(pub)}"
     for k, v in shown.items():
@@ -379,6 +390,8 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
         if i is None:
             i = system.var(rename.get(k, k), float("nan"), count_like)
         system.forced[i] = True
+        if k in marks:
+            system.small_mark[i] = marks[k]
     groups, kinds = _groups(t, years, with_kinds=True)
     _equations(system, groups, kinds, keys, t, additive, rename)
 
@@ -415,7 +428,7 @@ def intervals(
     interval this wide protection enough?), a quantity may get a narrower interval found
     inside its own, once that is enough: the check holds for the true one too."""
     value = np.asarray(system.value, dtype="float64")
-    lower = _lower_bounds(system)
+    lower, upper = _bounds(system)
     _comp, members_of, eqs_of = _partition(system, hidden)
     wanted = {int(v) for v in variables}
     out: dict[int, tuple[float, float]] = {}
@@ -424,11 +437,11 @@ def intervals(
         if not asked:
             continue
         eqs = eqs_of.get(root, [])
-        if not eqs:  # tied to nothing: anything from its lower end up
-            out.update({v: (lower[v], np.inf) for v in asked})
+        if not eqs:  # tied to nothing: anything within its bounds
+            out.update({v: (lower[v], upper[v]) for v in asked})
             continue
         local, rows = _rows(system, hidden, members, eqs)
-        part = _Component(rows, lower[members], value[members])
+        part = _Component(rows, lower[members], value[members], upper[members])
 
         def settled(j: int, v: int, part=part) -> bool:
             return enough is not None and enough(v, part.lo_seen[j], part.hi_seen[j])
@@ -441,14 +454,14 @@ class _Component:
     """The linear programs of one component: hidden quantities (lower bounds, known values or
     NaN) tied by rows (rhs, indices, coefficients)."""
 
-    def __init__(self, rows, lower: np.ndarray, known: np.ndarray):
+    def __init__(self, rows, lower: np.ndarray, known: np.ndarray, upper: np.ndarray):
         import highspy
 
         self.hs = highspy
         self.h = _highs()
         self.m = m = len(lower)
-        self.free = _unbounded_above(self.h, m, rows)
-        _load(self.h, lower, rows)
+        self.free = _unbounded_above(self.h, m, rows, upper)
+        _load(self.h, lower, rows, upper)
         self.all_idx = np.arange(m, dtype=np.int32)
         # every solution is a feasible point: the range each quantity took so far is inside
         # its interval, and often already wide enough to need no linear program of its own
@@ -497,7 +510,7 @@ class _Component:
         return out
 
 
-def _unbounded_above(h, m: int, rows) -> np.ndarray:
+def _unbounded_above(h, m: int, rows, upper: np.ndarray | None = None) -> np.ndarray:
     """Which of a component's m hidden quantities can grow without end: those a direction
     d >= 0 with A d = 0 can move. Each linear program maximises the sum of the directions not
     yet found (each capped at 1); when it finds none, there are no more."""
@@ -505,7 +518,8 @@ def _unbounded_above(h, m: int, rows) -> np.ndarray:
 
     h.clearModel()
     h.setOptionValue("output_flag", False)
-    h.addVars(m, np.zeros(m), np.ones(m))
+    cap = np.ones(m) if upper is None else np.where(np.isfinite(upper), 0.0, 1.0)
+    h.addVars(m, np.zeros(m), cap)  # a quantity bounded above has no direction to grow in
     for _rhs, idx, coef in rows:
         h.addRow(0.0, 0.0, len(idx), idx, coef)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -586,7 +600,8 @@ def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, thresho
     value = np.asarray(system.value, dtype="float64")
     local, rows = _rows(system, hidden, members, eqs)
     h = _highs()
-    _load(h, _lower_bounds(system)[members], rows)
+    lower, upper = _bounds(system)
+    _load(h, lower[members], rows, upper[members])
     m = len(members)
     hideable = [
         sorted(u for u in system.equations[e] if not hidden[u] and _can_hide(system, u))
@@ -594,26 +609,38 @@ def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, thresho
     ]
     all_idx = np.arange(m, dtype=np.int32)
     small = threshold - 1
-    out = {}
+    capped = np.isfinite(upper[members])
+    may_unmark = np.array(
+        [capped[j] and system.small_mark.get(u) is None for j, u in enumerate(members)]
+    )
+    out, marks = {}, {}
     for v in bad:
         cost = np.zeros(m)
         cost[local[v]] = 1.0
         h.changeColsCost(m, all_idx, cost)
         lo, hi = bounds[v]
+        is_small = not np.isfinite(value[v]) or 1 <= value[v] <= small
         senses = [highspy.ObjSense.kMaximize]
-        if (np.isfinite(value[v]) and not (1 <= value[v] <= small)) or hi - lo < 1:
+        if is_small or hi - lo < 1:
             senses.append(highspy.ObjSense.kMinimize)
         found: set[int] = set()
+        caps: set[int] = set()
         for sense in senses:
             h.changeObjectiveSense(sense)
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 continue
-            duals = np.asarray(h.getSolution().row_dual)
+            sol = h.getSolution()
+            duals = np.asarray(sol.row_dual)
             for k in np.flatnonzero(np.abs(duals) > 1e-9):
                 found.update(hideable[k])
+            col = np.asarray(sol.col_dual)
+            for j in np.flatnonzero((np.abs(col) > 1e-9) & may_unmark):
+                if members[j] != v:
+                    caps.add(members[j])
         out[v] = sorted(found)
-    return out
+        marks[v] = sorted(caps)
+    return out, marks
 
 
 def _is_small(system: System, v: int, threshold: int) -> bool:
@@ -666,11 +693,32 @@ def _partition(system: System, hidden: np.ndarray):
     return comp, members_of, eqs_of
 
 
-def _lower_bounds(system: System) -> np.ndarray:
-    """What a reader knows of each hidden quantity from below: a count (or anything non-zero)
-    is at least 1, a ratio's side at least 0."""
-    value = np.nan_to_num(np.asarray(system.value, dtype="float64"))
-    return np.where(np.asarray(system.count_like, dtype=bool) | (value >= 1), 1.0, 0.0)
+def _bounds(system: System) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of each hidden quantity before any equation: a count (or anything
+    non-zero) is at least 1, a ratio's side at least 0; a count marked '<N' (a small count, or
+    one an earlier output marked so) is at most N-1. A small count the marks would give away
+    is shown as '[c]' instead (``unmarked``): hidden, and not said to be small."""
+    raw = np.asarray(system.value, dtype="float64")
+    value = np.nan_to_num(raw)
+    count = np.asarray(system.count_like, dtype=bool)
+    lower = np.where(count | (value >= 1), 1.0, 0.0)
+    upper = np.full(len(raw), np.inf)
+    th = system.threshold
+    if th > 1 and len(raw):
+        upper[_marked_small(system)] = float(th - 1)
+    return lower, upper
+
+
+def _marked_small(system: System) -> np.ndarray:
+    """The count quantities a donor reads as '<N' where hidden."""
+    raw = np.asarray(system.value, dtype="float64")
+    th = system.threshold
+    marked = np.asarray(system.count_like, dtype=bool) & (raw >= 1) & (raw <= th - 1)
+    if system.unmarked:
+        marked[list(system.unmarked)] = False
+    for i, mark in system.small_mark.items():
+        marked[i] = mark
+    return marked
 
 
 def _rows(system: System, hidden: np.ndarray, members: list[int], eqs: list[int]):
@@ -687,14 +735,16 @@ def _rows(system: System, hidden: np.ndarray, members: list[int], eqs: list[int]
     return local, rows
 
 
-def _load(h, lower: np.ndarray, rows) -> None:
-    """Put a component's model into the solver: members from their lower bounds up, rows as
+def _load(h, lower: np.ndarray, rows, upper: np.ndarray | None = None) -> None:
+    """Put a component's model into the solver: members within their bounds, rows as
     equations."""
     import highspy
 
     h.clearModel()
     h.setOptionValue("output_flag", False)
-    h.addVars(len(lower), lower.astype("float64"), np.full(len(lower), highspy.kHighsInf))
+    up = np.full(len(lower), highspy.kHighsInf) if upper is None else upper.astype("float64")
+    up = np.where(np.isfinite(up), up, highspy.kHighsInf)
+    h.addVars(len(lower), lower.astype("float64"), up)
     for rhs, idx, coef in rows:
         h.addRow(rhs, rhs, len(idx), idx, coef)
 
@@ -742,8 +792,18 @@ def protect(
         for v in bad:
             by_root[int(comp[v])].append(v)
         binding: dict[int, list[int]] = {}
+        caps: dict[int, list[int]] = {}
         for group in by_root.values():
-            binding.update(_binding(system, hidden, group, bounds, threshold, parts))
+            found, marks = _binding(system, hidden, group, bounds, threshold, parts)
+            binding.update(found)
+            caps.update(marks)
+        # a '<N' mark that narrows another hidden count is dropped first (the cell stays hidden,
+        # shown as '[c]'): that costs the reader no number
+        unmark = {w for v in bad for w in caps.get(v, [])}
+        if unmark:
+            system.unmarked |= unmark
+            dirty = set(bad) | set(np.flatnonzero(hidden).tolist())
+            continue
         for v in bad:
             cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)
             if cands:

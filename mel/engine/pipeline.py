@@ -12,7 +12,7 @@ from mel.data.validate import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import Calendar, columns_read, compute, sources_from
 from mel.engine.periods import MONTHS, months
-from mel.engine.suppress import suppress
+from mel.engine.suppress import flags, suppress
 from mel.engine.targets import attach_targets
 from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean
 
@@ -250,10 +250,12 @@ def run(
         root=bundle.root,
     )
     del cache
-    table = attach_targets(table, indicators, bundle.targets, project.status_bands)
+    table = attach_targets(
+        table, indicators, bundle.targets, project.status_bands, calendar, full_calendar
+    )
     privacy_notes: list[str] = []
     if internal:
-        table = table.assign(suppressed=False)
+        table = table.assign(suppressed=False, flag=flags(table, indicators))
     else:
         table = suppress(
             table,

@@ -15,6 +15,12 @@ can be worked out.
 
 A hidden cell's value, numerator, denominator, % of target and status are removed from the
 table; donors get no record counts.
+
+Every row gets a ``flag`` (:func:`flags`): ``small`` (a count from 1 to threshold-1, shown as
+``<5``), ``protected`` (any other hidden cell, shown as ``[c]``: hidden so that no small count
+can be worked out; it says nothing of the value, and a small count whose ``<5`` would narrow
+another hidden count is shown so too), ``n/a`` (a ratio whose denominator is 0), ``no data``
+(no value), or empty. The disclosure audit reads a ``<5`` as "1 to 4".
 """
 
 from __future__ import annotations
@@ -24,6 +30,11 @@ import pandas as pd
 
 from mel.definitions.models import Count, CountDistinct, Indicator, Mean, Median, Sum
 from mel.engine.compute import ALL, LOP, TOTAL
+from mel.engine.disclosure import PROTECTED, SMALL
+
+NOT_APPLICABLE = "n/a"
+NO_DATA = "no data"
+FLAGS = (SMALL, PROTECTED, NOT_APPLICABLE, NO_DATA)
 
 
 def _small(v: pd.Series, threshold: int) -> np.ndarray:
@@ -152,6 +163,7 @@ def suppress(
     (:mod:`mel.engine.disclosure`); without, group by group only."""
     t = table.reset_index(drop=True)
     first = hide = primary(t, indicators, threshold)
+    marked = None
     if secondary_suppression and threshold > 1:
         hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
         if calendar is not None:
@@ -160,6 +172,10 @@ def suppress(
             pubs = [Publication(t, as_of, True), *(earlier or [])]
             system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
             hide = protect(system, row_vars, hide, threshold, first)
+            from mel.engine.disclosure import _marked_small
+
+            small = _marked_small(system)
+            marked = np.array([any(small[v] for v in vs) for vs in row_vars], dtype=bool)
             if system.left and notes is not None:
                 notes.append(
                     f"{len(system.left)} small count(s) cannot be fully protected: the earlier "
@@ -168,7 +184,16 @@ def suppress(
                 )
     out = t.copy()
     out["suppressed"] = hide
-    for col in ("value", "numerator", "denominator", "pct_of_target", "value_low", "value_high"):
+    out["flag"] = flags(t, indicators, threshold, hide, marked)
+    for col in (
+        "value",
+        "numerator",
+        "denominator",
+        "pct_of_target",
+        "pct_to_date",
+        "value_low",
+        "value_high",
+    ):
         if col in out:
             out[col] = out[col].astype("float64").where(~hide)
     # the number of records behind a cell is one more number tied to the hidden ones: donors
@@ -176,4 +201,37 @@ def suppress(
     out["n_records"] = np.nan
     if "status" in out:  # a status word would place the hidden value in a band
         out["status"] = out["status"].where(~hide, "")
+    return out
+
+
+def flags(
+    table: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    threshold: int = 0,
+    hide: np.ndarray | None = None,
+    marked: np.ndarray | None = None,
+) -> np.ndarray:
+    """The marker of each row (see the module's docstring), from its values before hiding;
+    ``marked``: the rows whose count the disclosure audit lets read as '<N' (default: every
+    small count)."""
+    n = len(table)
+    out = np.full(n, "", dtype=object)
+    kind = table["indicator"].map(lambda i: type(indicators[i].measure).__name__)
+    counts = kind.isin([Count.__name__, CountDistinct.__name__, Sum.__name__]).to_numpy()
+    ratios = kind.isin(["Ratio", "Percentage", "ChangeFromBaseline"]).to_numpy()
+    value = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype="float64")
+    den = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype="float64")
+    low = (
+        pd.to_numeric(table["value_low"], errors="coerce").to_numpy(dtype="float64")
+        if "value_low" in table
+        else np.full(n, np.nan)
+    )
+    out[np.isnan(value) & np.isnan(low)] = NO_DATA
+    out[ratios & (den == 0)] = NOT_APPLICABLE
+    if hide is not None:
+        small = counts & (value >= 1) & (value <= threshold - 1)
+        if marked is not None:
+            small &= marked
+        out[hide] = PROTECTED
+        out[hide & small] = SMALL
     return out

@@ -93,7 +93,33 @@ def context(
         account=list(results.account),
         alarms=list(results.alarms),
         accepted=accepted,
+        words=_words(bundle),
     )
+
+
+def _words(bundle) -> dict:
+    """(dataset, column) -> (title, {code: Code} or 'country') for every disaggregation."""
+    out: dict = {}
+    catalog = bundle.catalog
+    for ind in bundle.indicators:
+        tpl = catalog.templates.get(ind.dataset)
+        if tpl is None:
+            continue
+        for d in ind.disaggregations:
+            spec = tpl.obj.column(d.column)
+            if spec is None:
+                continue
+            cl = catalog.codelists.get(spec.codelist) if spec.codelist else None
+            codes: object = {}
+            title = spec.label
+            if cl is not None:
+                title = title or cl.obj.title
+                if getattr(cl.obj, "source", None):
+                    codes = "country"
+                else:
+                    codes = {c.code: c for c in cl.obj.values}
+            out[(ind.dataset, d.column)] = (title, codes)
+    return out
 
 
 def _chart_pool():

@@ -51,6 +51,7 @@ class ReportContext:
     account: list = field(default_factory=list)  # mel.engine.account.DatasetAccount
     alarms: list = field(default_factory=list)  # mel.engine.account.Alarm
     accepted: bool = False  # the officer accepted the records left out
+    words: dict = field(default_factory=dict)  # (dataset, column) -> (title, {code: Code})
     _index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +71,28 @@ class ReportContext:
     ) -> pd.Series | None:
         i = self._index.get((ind, country, period or self.period, dis, cat))
         return None if i is None else self.table.iloc[i]
+
+    def category(self, ind: Indicator, column: str, code: str) -> str:
+        """A category's label in the report's language (the code list's words, a country's
+        name), never the code where a label exists."""
+        if code == "Unknown":
+            return label("unknown", self.lang)
+        _title, codes = self.words.get((ind.dataset, column), (None, {}))
+        if codes == "country":
+            from mel.outputs.report.labels import country_name
+
+            return country_name(code, self.lang)
+        c = codes.get(code)
+        if c is not None:
+            return c.labels.get(self.lang) or c.label or code
+        return code
+
+    def breakdown(self, ind: Indicator, d) -> str:
+        """A disaggregation's title: its label, or the column's, or the code list's title."""
+        if d.label:
+            return d.label
+        title, _codes = self.words.get((ind.dataset, d.column), (None, {}))
+        return title or d.column.replace("_", " ").capitalize()
 
     def name(self, ind: Indicator) -> str:
         tr = ind.translations.get(self.lang)  # type: ignore[call-overload]
@@ -102,13 +125,36 @@ def number_format(v: float) -> str:
     return "#,##0" if float(v).is_integer() else "#,##0.0#"
 
 
-def display(ind: Indicator, row: pd.Series | None, lang: str) -> tuple[object, str | None]:
+def marker(row: pd.Series | None, lang: str, threshold: int = 5) -> str | None:
+    """The marker shown instead of a value: '<5' (a small count hidden), '[c]' (hidden so that
+    no small count can be worked out), 'n/a' (a zero denominator), 'no data'; None where the
+    cell has a value."""
+    if row is None:
+        return label("marker.no_data", lang)
+    flag = str(row.get("flag") or "")
+    if bool(row["suppressed"]):
+        return f"<{threshold}" if flag == "small" else label("marker.protected", lang)
+    if flag == "n/a":
+        return label("marker.na", lang)
+    if flag == "no data":
+        low = row.get("value_low")
+        if low is not None and not _missing(low):
+            return None
+        return label("marker.no_data", lang)
+    return None
+
+
+def display(
+    ind: Indicator, row: pd.Series | None, lang: str, threshold: int = 5
+) -> tuple[object, str | None]:
     """(cell value, number format) of an actual value for people: counts as numbers, a
-    percentage as '45.0% (90/200)', a milestone as yes/no, a suppressed cell as a word."""
+    percentage as a number with a percent format, a milestone as yes/no, a hidden or missing
+    value as its marker (see :func:`marker`)."""
     if row is None:
         return None, None
-    if bool(row["suppressed"]):
-        return label("suppressed", lang), None
+    mark = marker(row, lang, threshold)
+    if mark is not None:
+        return mark, None
     v = row["value"]
     low = row.get("value_low")
     if _missing(v) and low is not None and not _missing(low):  # a sum over censored values
@@ -119,12 +165,9 @@ def display(ind: Indicator, row: pd.Series | None, lang: str) -> tuple[object, s
     if k == "milestone":
         return label("yes" if bool(v) else "no", lang), None
     if k == "percentage":
-        num, den = row["numerator"], row["denominator"]
-        if _missing(num) or _missing(den):
-            return f"{float(v):.1f}%", None
-        return f"{float(v):.1f}% ({float(num):,.0f}/{float(den):,.0f})", None
+        return float(v) / 100, "0.0%"
     if k == "change":
-        return f"{float(v):+.1f}%", None
+        return float(v) / 100, "+0.0%;-0.0%;0.0%"
     if k == "ratio":
         return float(v), "#,##0.00"
     return float(v), number_format(float(v))
@@ -157,7 +200,7 @@ def baseline_display(ind: Indicator, v: object, lang: str) -> tuple[object, str 
         inner = ind.measure.of  # type: ignore[union-attr]
         x = float(v)  # type: ignore[arg-type]
         if isinstance(inner, Percentage):
-            return f"{x:.1f}%", None
+            return x / 100, "0.0%"
         return x, number_format(x)
     return target_display(ind, v, lang)
 
@@ -173,9 +216,9 @@ def target_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | 
     except (TypeError, ValueError):
         return str(v), None
     if kind(ind) == "percentage":
-        return f"{x:.1f}%", None
+        return x / 100, "0.0%"
     if kind(ind) == "change":
-        return f"{x:+.1f}%", None
+        return x / 100, "+0.0%;-0.0%;0.0%"
     return x, number_format(x)
 
 

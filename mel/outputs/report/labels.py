@@ -104,6 +104,65 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "% de la meta final",
     },
     "h.status": {"en": "Status", "fr": "Statut", "es": "Estado"},
+    "h.pct_period": {
+        "en": "% of period target",
+        "fr": "% de la cible de la période",
+        "es": "% de la meta del período",
+    },
+    "h.status_period": {
+        "en": "Status (period: actual vs period target)",
+        "fr": "Statut (période : réalisé / cible de la période)",
+        "es": "Estado (período: logrado / meta del período)",
+    },
+    "h.target_to_date": {"en": "Target to date", "fr": "Cible à ce jour", "es": "Meta a la fecha"},
+    "h.actual_to_date": {
+        "en": "Actual to date",
+        "fr": "Réalisé à ce jour",
+        "es": "Logrado a la fecha",
+    },
+    "h.pct_to_date": {
+        "en": "% of target to date",
+        "fr": "% de la cible à ce jour",
+        "es": "% de la meta a la fecha",
+    },
+    "h.status_to_date": {
+        "en": "Status (to date: actual vs target to date)",
+        "fr": "Statut (à ce jour : réalisé / cible à ce jour)",
+        "es": "Estado (a la fecha: logrado / meta a la fecha)",
+    },
+    "h.basis": {
+        "en": "Basis of the target to date",
+        "fr": "Base de la cible à ce jour",
+        "es": "Base de la meta a la fecha",
+    },
+    "h.numerator": {"en": "Numerator", "fr": "Numérateur", "es": "Numerador"},
+    "h.denominator": {"en": "Denominator", "fr": "Dénominateur", "es": "Denominador"},
+    "basis.period targets": {
+        "en": "sum of period targets",
+        "fr": "somme des cibles des périodes",
+        "es": "suma de las metas de los períodos",
+    },
+    "basis.year targets": {
+        "en": "sum of year targets (pro-rated within a year)",
+        "fr": "somme des cibles annuelles (au prorata dans l'année)",
+        "es": "suma de las metas anuales (prorrateadas dentro del año)",
+    },
+    "basis.period target": {
+        "en": "period target",
+        "fr": "cible de la période",
+        "es": "meta del período",
+    },
+    "basis.year target": {"en": "year target", "fr": "cible annuelle", "es": "meta anual"},
+    "basis.LoP target": {
+        "en": "LoP target",
+        "fr": "cible fin de projet",
+        "es": "meta del proyecto",
+    },
+    "basis.prorated": {
+        "en": "LoP target pro-rated ({k}/{n} periods)",
+        "fr": "cible fin de projet au prorata ({k}/{n} périodes)",
+        "es": "meta del proyecto prorrateada ({k}/{n} períodos)",
+    },
     "h.country": {"en": "Country", "fr": "Pays", "es": "País"},
     "h.disaggregation": {"en": "Disaggregation", "fr": "Désagrégation", "es": "Desagregación"},
     "h.category": {"en": "Category", "fr": "Catégorie", "es": "Categoría"},
@@ -242,6 +301,45 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "(respuesta múltiple: las partes pueden superar el total)",
     },
     "suppressed": {"en": "suppressed", "fr": "masqué", "es": "oculto"},
+    "marker.protected": {"en": "[c]", "fr": "[c]", "es": "[c]"},
+    "marker.na": {"en": "n/a", "fr": "n.d.", "es": "n.d."},
+    "marker.no_data": {"en": "no data", "fr": "pas de données", "es": "sin datos"},
+    "legend.title": {"en": "Legend", "fr": "Légende", "es": "Leyenda"},
+    "legend.small": {
+        "en": "<{n}: a count from 1 to {m}, hidden to protect the people it counts",
+        "fr": "<{n} : un effectif de 1 à {m}, masqué pour protéger les personnes comptées",
+        "es": "<{n}: una cifra de 1 a {m}, oculta para proteger a las personas contadas",
+    },
+    "legend.protected": {
+        "en": "[c]: hidden so that no small count can be worked out from the other figures (a ratio or average built on a small count too); it may be any value",
+        "fr": "[c] : masqué pour qu'aucun petit effectif ne puisse être déduit des autres chiffres (de même un ratio ou une moyenne fondés sur un petit effectif) ; la valeur peut être quelconque",
+        "es": "[c]: oculto para que ninguna cifra pequeña pueda deducirse de las demás (también una razón o un promedio basados en una cifra pequeña); puede ser cualquier valor",
+    },
+    "legend.na": {
+        "en": "n/a: not applicable, the denominator is 0",
+        "fr": "n.d. : sans objet, le dénominateur est 0",
+        "es": "n.d.: no aplicable, el denominador es 0",
+    },
+    "legend.no_data": {
+        "en": "no data: no usable record for this cell",
+        "fr": "pas de données : aucun enregistrement utilisable pour cette cellule",
+        "es": "sin datos: ningún registro utilizable para esta celda",
+    },
+    "legend.zero": {
+        "en": "0: none (zero is always shown)",
+        "fr": "0 : aucun (zéro est toujours affiché)",
+        "es": "0: ninguno (el cero siempre se muestra)",
+    },
+    "legend.derived": {
+        "en": "target in italics: the sum of the countries' targets (no all-countries target was set)",
+        "fr": "cible en italique : somme des cibles des pays (aucune cible tous pays n'a été fixée)",
+        "es": "meta en cursiva: suma de las metas de los países (no se fijó una meta para todos los países)",
+    },
+    "legend.to_date": {
+        "en": "To date: the actual since the project's start against the target so far (the sum of the period targets so far, or the LoP target pro-rated by the reporting periods elapsed, as the Basis column says). Status bands: {bands}",
+        "fr": "À ce jour : le réalisé depuis le début du projet rapporté à la cible à ce jour (somme des cibles des périodes écoulées, ou cible du projet au prorata des périodes écoulées, selon la colonne Base). Seuils de statut : {bands}",
+        "es": "A la fecha: lo logrado desde el inicio del proyecto frente a la meta a la fecha (suma de las metas de los períodos transcurridos, o meta del proyecto prorrateada por los períodos transcurridos, según la columna Base). Umbrales de estado: {bands}",
+    },
     "yes": {"en": "yes", "fr": "oui", "es": "sí"},
     "no": {"en": "no", "fr": "non", "es": "no"},
     "all": {"en": "All countries", "fr": "Tous les pays", "es": "Todos los países"},
@@ -292,12 +390,25 @@ _LABELS: dict[str, dict[str, str]] = {
     "level.process": {"en": "Process", "fr": "Processus", "es": "Proceso"},
     # status words (the project's bands are translated when they are the default ones)
     "status.on track": {"en": "on track", "fr": "en bonne voie", "es": "en camino"},
+    "status.over-achieved": {"en": "over-achieved", "fr": "dépassé", "es": "superado"},
+    "status.under target": {
+        "en": "under target",
+        "fr": "en deçà de la cible",
+        "es": "por debajo de la meta",
+    },
+    "status.set by country": {
+        "en": "targets set by country",
+        "fr": "cibles fixées par pays",
+        "es": "metas fijadas por país",
+    },
+    "status.not yet": {"en": "not yet", "fr": "pas encore", "es": "todavía no"},
+    "status.overdue": {"en": "overdue", "fr": "en retard", "es": "atrasado"},
     "status.needs attention": {
         "en": "needs attention",
         "fr": "à surveiller",
         "es": "requiere atención",
     },
-    "status.off track": {"en": "off track", "fr": "en retard", "es": "retrasado"},
+    "status.off track": {"en": "off track", "fr": "hors trajectoire", "es": "retrasado"},
     "status.no target": {"en": "no target", "fr": "sans cible", "es": "sin meta"},
     "status.no data": {"en": "no data", "fr": "pas de données", "es": "sin datos"},
     "status.achieved": {"en": "achieved", "fr": "atteint", "es": "logrado"},
@@ -326,3 +437,40 @@ def status(word: str, lang: str) -> str:
 
 def keys() -> list[str]:
     return list(_LABELS)
+
+
+def country_name(code: str, lang: str) -> str:
+    """A country's name in the report's language (ISO 3166 names, pycountry's translations);
+    'All countries' for ALL."""
+    if code == "ALL":
+        return label("all", lang)
+    from mel.definitions.countries import country_name as english
+
+    name = english(code)
+    if lang == "en":
+        return name
+    return _iso_translation(lang)(name)
+
+
+def _iso_translation(lang: str):
+    import gettext
+
+    import pycountry
+
+    if lang not in _ISO:
+        try:
+            _ISO[lang] = gettext.translation(
+                "iso3166-1", pycountry.LOCALES_DIR, languages=[lang]
+            ).gettext
+        except OSError:  # pragma: no cover - pycountry ships fr and es
+            _ISO[lang] = str
+    return _ISO[lang]
+
+
+_ISO: dict = {}
+
+
+def unit(ind, lang: str) -> str:
+    """An indicator's unit in the report's language (its translation, else as written)."""
+    tr = ind.translations.get(lang)
+    return tr.unit if tr is not None and tr.unit else ind.unit

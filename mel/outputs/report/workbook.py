@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
@@ -36,18 +35,20 @@ from mel.outputs.report.content import (
     baseline_display,
     display,
     kind,
+    marker,
     pct_display,
     plain,
     plain_format,
     target_display,
 )
-from mel.outputs.report.labels import label, status
+from mel.outputs.report.labels import country_name, label, status, unit
+from mel.outputs.report.labels import keys as label_keys
 
 PILLAR_FILL = PatternFill("solid", fgColor="D9E1F2")
 LEVEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 INTERNAL_FONT = Font(bold=True, color="C00000")
 LINK_FONT = Font(color="0563C1", underline="single")
-STATUS_COLORS = {"achieved": "C6EFCE", "not achieved": "FFC7CE"}
+STATUS_COLORS = {"achieved": "C6EFCE", "overdue": "FFC7CE", "not yet": "FFEB9C"}
 FIRST_ROW = 4  # rows 1-2: title and edition; the header row of each table sheet
 TOP = Alignment(vertical="top")
 TOP_WRAP = Alignment(vertical="top", wrap_text=True)
@@ -134,36 +135,119 @@ def _finish(ws: Worksheet, header_row: int, last_row: int, last_col: int, freeze
     print_setup(ws, header_row)
 
 
-def _row_status(ctx: ReportContext, period_row, lop_row) -> str:
-    """The period's status where the period has a target, else the life of project's (to
-    date, against the LoP target)."""
-    if period_row is not None and not pd.isna(period_row["target"]):
-        return str(period_row["status"])
-    if lop_row is not None:
-        return str(lop_row["status"])
-    return "" if period_row is None else str(period_row["status"])
+def _basis(basis: object, lang: str) -> str:
+    """The basis of a target to date in the report's language."""
+    import re
+
+    text = "" if basis is None or (isinstance(basis, float) and basis != basis) else str(basis)
+    m = re.fullmatch(r"LoP target pro-rated \((\d+)/(\d+) periods\)", text)
+    if m:
+        return label("basis.prorated", lang, k=m.group(1), n=m.group(2))
+    key = f"basis.{text}"
+    return label(key, lang) if text and key in label_keys() else text
+
+
+def _legend(ctx: ReportContext, ws: Worksheet, r: int) -> int:
+    """The legend of markers under a table (from row ``r``); the next free row."""
+    L = ctx.lang
+    lines = [label("legend.title", L)]
+    if not ctx.internal and ctx.threshold > 1:
+        lines.append(label("legend.small", L, n=ctx.threshold, m=ctx.threshold - 1))
+        lines.append(label("legend.protected", L))
+    lines += [label("legend.na", L), label("legend.no_data", L), label("legend.zero", L)]
+    lines.append(label("legend.derived", L))
+    lines.append(label("legend.to_date", L, bands=bands_text(ctx)))
+    r += 1
+    for k, text in enumerate(lines):
+        c = set_text(ws.cell(row=r, column=2), text)
+        c.font = Font(bold=k == 0, italic=k > 0, size=9)
+        r += 1
+    return r
+
+
+def bands_text(ctx: ReportContext) -> str:
+    parts = []
+    for b in sorted(ctx.bands, key=lambda b: (b.min, b.above), reverse=True):
+        sign = ">" if b.above else ">="
+        parts.append(f"{status(b.status, ctx.lang)} {sign} {b.min:g}%")
+    return "; ".join(parts)
+
+
+def _target_cell(ws, r, j, ind, row, column: str, L) -> None:
+    v, fmt = target_display(ind, row[column] if row is not None else None, L)
+    c = _put(ws, r, j, v, fmt)
+    if row is not None and column == "target" and bool(row.get("target_derived", False)):
+        c.font = Font(italic=True)
+
+
+def _status_word(row, column: str, L) -> str:
+    if row is None:
+        return ""
+    v = row[column]
+    return "" if v is None or (isinstance(v, float) and v != v) else status(str(v), L)
 
 
 # --- sheets --------------------------------------------------------------------------------------
 
 
+TRACKING = [  # (header key, width) of the tracking columns after No., Indicator, Unit
+    ("h.baseline", 11),
+    ("h.lop_target", 11),
+    ("h.period_target", 11),
+    ("h.period_actual", 11),
+    ("h.numerator", 10),
+    ("h.denominator", 10),
+    ("h.pct_period", 10),
+    ("h.status_period", 14),
+    ("h.target_to_date", 11),
+    ("h.actual_to_date", 11),
+    ("h.pct_to_date", 10),
+    ("h.status_to_date", 14),
+    ("h.basis", 18),
+]
+
+
+def _tracking_values(ctx: ReportContext, ws, r: int, first: int, ind, country: str) -> None:
+    """The tracking columns of one indicator and country, from column ``first``."""
+    L = ctx.lang
+    p = ctx.cell(ind.id, country)
+    lop = ctx.cell(ind.id, country, LOP)
+    th = ctx.threshold
+    j = first
+    _put(ws, r, j, *baseline_display(ind, lop["baseline"] if lop is not None else None, L))
+    _target_cell(ws, r, j + 1, ind, lop, "target", L)
+    _target_cell(ws, r, j + 2, ind, p, "target", L)
+    _put(ws, r, j + 3, *display(ind, p, L, th))
+    ratio = kind(ind) in ("percentage", "ratio")
+    for k, col in ((4, "numerator"), (5, "denominator")):
+        v = p[col] if ratio and p is not None and not bool(p["suppressed"]) else None
+        _put(ws, r, j + k, None if v is None or v != v else float(v), "#,##0")
+    _put(ws, r, j + 6, *(pct_display(p["pct_of_target"]) if p is not None else (None, None)))
+    _put(ws, r, j + 7, _status_word(p, "status", L))
+    _put(ws, r, j + 8, *target_display(ind, lop["target_to_date"] if lop is not None else None, L))
+    _put(ws, r, j + 9, *display(ind, lop, L, th))
+    _put(ws, r, j + 10, *(pct_display(lop["pct_to_date"]) if lop is not None else (None, None)))
+    _put(ws, r, j + 11, _status_word(lop, "status", L))
+    _put(ws, r, j + 12, _basis(lop["to_date_basis"] if lop is not None else None, L))
+    for k in range(13):
+        c = ws.cell(row=r, column=j + k)
+        text = isinstance(c.value, str)
+        c.alignment = Alignment(
+            wrap_text=text and k in (7, 11, 12),
+            vertical="top",
+            horizontal="right" if k not in (7, 11, 12) else None,
+        )
+
+
 def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
     _banner(ctx, ws, label("sheet.tracking", ctx.lang))
     L = ctx.lang
-    headers = [
-        label("h.no", L),
-        label("h.indicator", L),
-        label("h.unit", L),
-        label("h.baseline", L),
-        label("h.lop_target", L),
-        label("h.lop_actual", L),
-        label("h.period_target", L) + f" ({ctx.period})",
-        label("h.period_actual", L) + f" ({ctx.period})",
-        label("h.pct", L),
-        label("h.lop_pct", L),
-        label("h.status", L),
+    headers = [label("h.no", L), label("h.indicator", L), label("h.unit", L)]
+    headers += [
+        label(k, L) + (f" ({ctx.period})" if k in ("h.period_target", "h.period_actual") else "")
+        for k, _ in TRACKING
     ]
-    _header(ws, FIRST_ROW, headers, [9, 60, 16, 12, 12, 20, 14, 20, 11, 11, 16])
+    _header(ws, FIRST_ROW, headers, [9, 48, 12, *[w for _, w in TRACKING]])
     r = FIRST_ROW + 1
     last = (None, None)
     for ind in ctx.indicators:
@@ -181,76 +265,47 @@ def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
                 ws.cell(row=r, column=j).fill = LEVEL_FILL
             r += 1
             last = (ind.pillar, ind.level)
-        p = ctx.cell(ind.id)
-        lop = ctx.cell(ind.id, period=LOP)
-        baseline = lop["baseline"] if lop is not None else None
-        values = [
-            (ind.id, None),
-            (ctx.name(ind), None),
-            (ind.unit, None),
-            baseline_display(ind, baseline, L),
-            target_display(ind, lop["target"] if lop is not None else None, L),
-            display(ind, lop, L),
-            target_display(ind, p["target"] if p is not None else None, L),
-            display(ind, p, L),
-            pct_display(p["pct_of_target"]) if p is not None else (None, None),
-            pct_display(lop["pct_of_target"]) if lop is not None else (None, None),
-            (status(_row_status(ctx, p, lop), L), None),
-        ]
-        for j, (v, fmt) in enumerate(values, start=1):
-            c = _put(ws, r, j, v, fmt)
-            c.alignment = Alignment(
-                wrap_text=j == 2 or isinstance(v, str),  # text never spills into a neighbour
-                vertical="top",
-                horizontal="right" if j in (4, 5, 6, 7, 8) else None,
-            )
+        _put(ws, r, 1, ind.id).alignment = TOP
+        _put(ws, r, 2, ctx.name(ind)).alignment = TOP_WRAP
+        _put(ws, r, 3, unit(ind, L)).alignment = TOP_WRAP
+        _tracking_values(ctx, ws, r, 4, ind, ALL)
         fit_row_height(ws, r)
         r += 1
-    _status_rules(ctx, ws, f"K{FIRST_ROW + 1}:K{max(r - 1, FIRST_ROW + 1)}")
+    last_row = max(r - 1, FIRST_ROW + 1)
+    for col in ("K", "O"):
+        _status_rules(ctx, ws, f"{col}{FIRST_ROW + 1}:{col}{last_row}")
     _finish(ws, FIRST_ROW, r - 1, len(headers), f"C{FIRST_ROW + 1}")
+    _legend(ctx, ws, r)
 
 
 def _by_country(ctx: ReportContext, ws: Worksheet) -> None:
     _banner(ctx, ws, label("sheet.country", ctx.lang))
     L = ctx.lang
-    headers = [
-        label("h.no", L),
-        label("h.indicator", L),
-        label("h.country", L),
-        label("h.period_actual", L) + f" ({ctx.period})",
-        label("h.period_target", L),
-        label("h.pct", L),
-        label("h.lop_actual", L),
-        label("h.lop_target", L),
-        label("h.lop_pct", L),
-        label("h.status", L),
+    headers = [label("h.no", L), label("h.indicator", L), label("h.country", L)]
+    headers += [
+        label(k, L) + (f" ({ctx.period})" if k in ("h.period_target", "h.period_actual") else "")
+        for k, _ in TRACKING
     ]
-    _header(ws, FIRST_ROW, headers, [9, 50, 16, 20, 12, 11, 20, 12, 11, 16])
+    _header(ws, FIRST_ROW, headers, [9, 40, 16, *[w for _, w in TRACKING]])
     r = FIRST_ROW + 1
     countries = [*ctx.project.countries, ALL]  # type: ignore[attr-defined]
     for ind in ctx.indicators:
         for country in countries:
-            p = ctx.cell(ind.id, country)
-            lop = ctx.cell(ind.id, country, LOP)
-            values = [
-                (ind.id, None),
-                (ctx.name(ind), None),
-                (label("all", L) if country == ALL else country, None),
-                display(ind, p, L),
-                target_display(ind, p["target"] if p is not None else None, L),
-                pct_display(p["pct_of_target"]) if p is not None else (None, None),
-                display(ind, lop, L),
-                target_display(ind, lop["target"] if lop is not None else None, L),
-                pct_display(lop["pct_of_target"]) if lop is not None else (None, None),
-                (status(_row_status(ctx, p, lop), L), None),
-            ]
-            for j, (v, fmt) in enumerate(values, start=1):
-                c = _put(ws, r, j, v, fmt)
-                if country == ALL:
-                    c.font = Font(bold=True)
+            _put(ws, r, 1, ind.id)
+            _put(ws, r, 2, ctx.name(ind)).alignment = TOP_WRAP
+            _put(ws, r, 3, country_name(country, L))
+            _tracking_values(ctx, ws, r, 4, ind, country)
+            if country == ALL:
+                for j in range(1, len(headers) + 1):
+                    cell = ws.cell(row=r, column=j)
+                    cell.font = Font(bold=True, italic=cell.font.italic)
+            fit_row_height(ws, r)
             r += 1
-    _status_rules(ctx, ws, f"J{FIRST_ROW + 1}:J{max(r - 1, FIRST_ROW + 1)}")
+    last_row = max(r - 1, FIRST_ROW + 1)
+    for col in ("K", "O"):
+        _status_rules(ctx, ws, f"{col}{FIRST_ROW + 1}:{col}{last_row}")
     _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+    _legend(ctx, ws, r)
 
 
 def _by_period(ctx: ReportContext, ws: Worksheet) -> dict[str, int]:
@@ -266,15 +321,17 @@ def _by_period(ctx: ReportContext, ws: Worksheet) -> dict[str, int]:
         rows_of[ind.id] = r
         _put(ws, r, 1, ind.id)
         _put(ws, r, 2, ctx.name(ind))
-        _put(ws, r, 3, ind.unit)
+        _put(ws, r, 3, unit(ind, L))
         for j, per in enumerate(columns, start=4):
             row = ctx.cell(ind.id, period=per)
-            if row is not None and bool(row["suppressed"]):
-                _put(ws, r, j, label("suppressed", L))
+            mark = marker(row, L, ctx.threshold)
+            if mark is not None:
+                _put(ws, r, j, mark).alignment = Alignment(horizontal="right")
             else:
                 _put(ws, r, j, plain(ind, row), plain_format(ind))
         r += 1
     _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+    _legend(ctx, ws, r)
     return rows_of
 
 
@@ -328,7 +385,7 @@ def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
         label("h.category", L),
         f"{label('all', L)}, {ctx.period}",
         f"{label('all', L)}, {label('h.lop_actual', L)}",
-        *[f"{c}, {ctx.period}" for c in countries],
+        *[f"{country_name(c, L)}, {ctx.period}" for c in countries],
     ]
     _header(ws, FIRST_ROW, headers, [9, 48, 30, 18, 20, *[14] * len(countries)])
     ws.sheet_properties.outlinePr.summaryBelow = False
@@ -343,12 +400,12 @@ def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
         for j, (country, per) in enumerate(
             [(ALL, ctx.period), (ALL, LOP), *[(c, ctx.period) for c in countries]], start=4
         ):
-            _put(ws, r, j, *display(ind, ctx.cell(ind.id, country, per), L))
+            _put(ws, r, j, *display(ind, ctx.cell(ind.id, country, per), L, ctx.threshold))
         for j in range(1, len(headers) + 1):
             ws.cell(row=r, column=j).fill = PILLAR_FILL
         r += 1
         for d in ind.disaggregations:
-            title = d.label or d.column
+            title = ctx.breakdown(ind, d)
             if d.multi_response:
                 title += " " + label("multi", L)
             _put(ws, r, 2, title).font = Font(italic=True)
@@ -363,15 +420,23 @@ def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
             for cat in cats:
                 _put(ws, r, 1, ind.id)
                 _put(ws, r, 2, title)
-                _put(ws, r, 3, label("unknown", L) if cat == "Unknown" else cat)
+                _put(ws, r, 3, ctx.category(ind, d.column, cat))
                 for j, (country, per) in enumerate(
                     [(ALL, ctx.period), (ALL, LOP), *[(c, ctx.period) for c in countries]],
                     start=4,
                 ):
-                    _put(ws, r, j, *display(ind, ctx.cell(ind.id, country, per, d.column, cat), L))
+                    _put(
+                        ws,
+                        r,
+                        j,
+                        *display(
+                            ind, ctx.cell(ind.id, country, per, d.column, cat), L, ctx.threshold
+                        ),
+                    )
                 ws.row_dimensions[r].outlineLevel = 2
                 r += 1
     _finish(ws, FIRST_ROW, r - 1, len(headers), f"D{FIRST_ROW + 1}")
+    _legend(ctx, ws, r)
 
 
 def _reference(ctx: ReportContext, ws: Worksheet) -> None:
