@@ -151,6 +151,19 @@ def test_csv_reader_and_validation_never_crash(text):
         _read_and_validate(_write(Path(tmp), "cases.csv", text))
 
 
+def test_a_year_beyond_2261_is_a_finding_not_a_crash(tmp_path):
+    """Found by the fuzzer: a cut line left '6116' in a date column, which pandas cannot hold
+    in nanoseconds."""
+    text = CASES.replace("2024-06-16", "6116-06-16", 1)
+    raw = read_table(_write(tmp_path, "cases.csv", text), dataset="cases")
+    ds = validate_raw(
+        raw, "cases", CATALOG.templates["cases"].obj, CATALOG, as_of=dt.date(2025, 1, 1)
+    )
+    found = [f for f in ds.findings if "6116-06-16" in f.message]
+    assert found and "after the year 2261" in found[0].message
+    assert found[0].line == 2 and found[0].field == "registration_date"
+
+
 def _workbook_bytes() -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -324,10 +324,24 @@ def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues
         )
         iso = iso.where(~early)
         todo = todo | early
+    late = (iso > LAST_DATE).to_numpy(dtype=bool, na_value=False)
+    if late.any():  # a typo in the year (6116 for 2016); beyond what the engine can place
+        issues.append(
+            CellIssue(
+                np.flatnonzero(late),
+                "type",
+                "error",
+                "'{value}' is after the year 2261: a mistyped year, not a real date",
+                hint="retype the date as YYYY-MM-DD with the right year",
+            )
+        )
+        iso = iso.where(~late)
+        todo = todo | late
     return Parsed(iso.astype("datetime64[ns]"), todo, issues)
 
 
 EXCEL_FIRST_RELIABLE = pd.Timestamp("1900-03-01")
+LAST_DATE = pd.Timestamp("2261-12-31")
 
 
 def _date_suggestion(value: str, date_format: DateFormat) -> tuple[str | None, str | None]:
