@@ -279,8 +279,12 @@ def test_targets_to_date_derived_and_prorated():
 def test_cumulative_latest_percentage_and_milestone_to_date():
     cal, full = _calendars("2024-06-30")  # 2 of 8 periods
     cum = ind().model_copy(update={"cumulation": "cumulative", "id": "T-1"})
-    pct = ind(measure={"type": "percentage", "numerator": {"type": "count", "where": "x == 1"},
-                       "denominator": {"type": "count"}}).model_copy(update={"id": "T-2"})  # fmt: skip
+    measure = {
+        "type": "percentage",
+        "numerator": {"type": "count", "where": "x == 1"},
+        "denominator": {"type": "count"},
+    }
+    pct = ind(measure=measure).model_copy(update={"id": "T-2"})
     ms = ind(measure={"type": "milestone"}).model_copy(update={"id": "T-3"})
     rows = [
         ("T-1", "SDN", "LoP", "lop", "", "", 30),

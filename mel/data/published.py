@@ -42,7 +42,11 @@ def _read(path: Path) -> pd.DataFrame | None:
         ) from None
     if not {*KEY_COLUMNS, *NUMBERS, "suppressed"} <= set(t.columns):
         return None
-    t = t[[*KEY_COLUMNS, *NUMBERS, "multi_response", "suppressed"]].copy()
+    flags = "flag" in t.columns  # the markers a donor read ('<5' says 1..4)
+    t = t[[*KEY_COLUMNS, *NUMBERS, "multi_response", "suppressed", *(["flag"] if flags else [])]]
+    t = t.copy()
+    if flags:
+        t["flag"] = t["flag"].astype("str").where(t["flag"].notna(), "").replace({"nan": ""})
     for c in KEY_COLUMNS:
         t[c] = t[c].astype("str").where(t[c].notna(), "").replace({"nan": ""})
     for c in NUMBERS:

@@ -775,6 +775,7 @@ def protect(
     for e, eq in enumerate(system.equations):
         for v in eq:
             eqs_of_var[v].append(e)
+    _unmark_small_totals(system, _hidden_vars(system, row_vars, hide))
     dirty: set[int] | None = None  # None: every hidden variable
     while True:
         hidden = _hidden_vars(system, row_vars, hide)
@@ -791,18 +792,33 @@ def protect(
         by_root: dict[int, list[int]] = defaultdict(list)
         for v in bad:
             by_root[int(comp[v])].append(v)
+        # a '<N' mark that narrows another hidden count is dropped first (the cell stays hidden,
+        # shown as '[c]'): that costs the reader no number. The marks of the hidden counts
+        # sharing an equation with a failing one go first, without a linear program
+        marked = _marked_small(system)
+        unmark = {
+            w
+            for v in bad
+            for e in eqs_of_var.get(v, [])
+            for w in system.equations[e]
+            if w != v and hidden[w] and marked[w] and system.small_mark.get(w) is None
+        }
+        if unmark:
+            system.unmarked |= unmark
+            touched = {int(comp[w]) for w in unmark}  # only their components' intervals widen
+            dirty = set(bad) | {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
+            continue
         binding: dict[int, list[int]] = {}
         caps: dict[int, list[int]] = {}
         for group in by_root.values():
             found, marks = _binding(system, hidden, group, bounds, threshold, parts)
             binding.update(found)
             caps.update(marks)
-        # a '<N' mark that narrows another hidden count is dropped first (the cell stays hidden,
-        # shown as '[c]'): that costs the reader no number
-        unmark = {w for v in bad for w in caps.get(v, [])}
+        unmark = {w for v in bad for w in caps.get(v, [])}  # marks further away
         if unmark:
             system.unmarked |= unmark
-            dirty = set(bad) | set(np.flatnonzero(hidden).tolist())
+            touched = {int(comp[w]) for w in unmark}  # only their components' intervals widen
+            dirty = set(bad) | {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
             continue
         for v in bad:
             cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)
@@ -833,6 +849,26 @@ def protect(
                 hide[r] = True
         newly = _hidden_vars(system, row_vars, hide) & ~hidden
         dirty = set(bad) | set(np.flatnonzero(newly).tolist())
+
+
+def _unmark_small_totals(system: System, hidden: np.ndarray) -> None:
+    """A hidden small total over hidden parts is shown as '[c]', not '<N': its '<N' would
+    bound the parts below N all together (the common case the audit would find one by one)."""
+    if system.threshold <= 1:
+        return
+    small = _marked_small(system)
+    for eq in system.equations:
+        totals = [v for v, c in eq.items() if c < 0]
+        if len(totals) != 1:
+            continue
+        t = totals[0]
+        if (
+            hidden[t]
+            and small[t]
+            and system.small_mark.get(t) is None
+            and sum(1 for v, c in eq.items() if c > 0 and hidden[v]) >= 2
+        ):
+            system.unmarked.add(t)
 
 
 def _hidden_vars(system: System, row_vars, hide: np.ndarray) -> np.ndarray:

@@ -17,12 +17,13 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FuncFormatter
 
-from mel.outputs.report.content import ALL, LOP, ReportContext, kind, plain
-from mel.outputs.report.labels import label
+from mel.outputs.report.content import ALL, LOP, ReportContext, kind, marker, plain
+from mel.outputs.report.labels import country_name, label
 from mel.outputs.tidy import atomic_write
 
 DPI = 100
 SIZE = (8.0, 4.2)
+PAGE = (8.27, 11.69)  # A4 portrait, a page of the chart book
 ACTUAL = "#1F4E78"
 TARGET = "#C55A11"
 PNG_META = {"Software": None}
@@ -74,12 +75,9 @@ def _legend_room(ax) -> None:
     ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=3)
 
 
-def _target_value(ind, row) -> float | None:
-    if row is None:
-        return None
-    t = row["target"]
+def _number(ind, v) -> float | None:
     try:
-        x = float(t)
+        x = float(v)
     except (TypeError, ValueError):
         return None
     if x != x:
@@ -87,26 +85,79 @@ def _target_value(ind, row) -> float | None:
     return x / 100 if kind(ind) in ("percentage", "change") else x
 
 
-def charts_for(ctx: ReportContext, ind) -> list[Chart]:
-    if kind(ind) == "milestone":
-        return []
-    out = []
-    name = ctx.name(ind)
-    # 1. actual and target by reporting period, all countries
+def _target_value(ind, row, column: str = "target") -> float | None:
+    return None if row is None else _number(ind, row[column])
+
+
+def _placeholders(ctx, ax, positions, rows, horizontal: bool = False) -> None:
+    """A labelled mark where a bar has no value ('<5', '[c]', 'n/a', 'no data'): never a
+    vanished bar that reads as zero."""
+    for pos, row in zip(positions, rows, strict=True):
+        mark = marker(row, ctx.lang, ctx.threshold)
+        if mark is None:
+            continue
+        if horizontal:
+            ax.text(0, pos, " " + mark, va="center", ha="left", fontsize=7, color="#7F7F7F")
+        else:
+            ax.text(
+                pos,
+                0,
+                mark,
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+                color="#7F7F7F",
+                rotation=90 if len(mark) > 3 else 0,
+            )
+
+
+def _from_zero(ind, ax, axis: str = "y") -> None:
+    """Counts and percentages start at 0 (a change from a baseline may be negative)."""
+    if kind(ind) == "change":
+        return
+    if axis == "y":
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_xlim(left=0)
+
+
+def _empty(ctx, ax) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        label("marker.no_data", ctx.lang),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=11,
+        color="#7F7F7F",
+    )
+
+
+def _categories(ctx, ind, d) -> list[str]:
+    t = ctx.table
+    return t[
+        (t["indicator"] == ind.id)
+        & (t["disaggregation"] == d.column)
+        & (t["country"] == ALL)
+        & (t["period"] == LOP)
+    ]["category"].tolist()
+
+
+def draw_by_period(ctx: ReportContext, ind, ax) -> str:
+    """Actual and target by reporting period, all countries; the title."""
     periods = ctx.periods
-    actual = [plain(ind, ctx.cell(ind.id, ALL, p)) for p in periods]
-    targets = [_target_value(ind, ctx.cell(ind.id, ALL, p)) for p in periods]
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
-    xs = range(len(periods))
+    rows = [ctx.cell(ind.id, ALL, p) for p in periods]
+    actual = [plain(ind, r) for r in rows]
+    targets = [_target_value(ind, r) for r in rows]
+    xs = list(range(len(periods)))
     ax.bar(
         xs,
         [a if a is not None else 0 for a in actual],
         color=ACTUAL,
         label=label("h.actual", ctx.lang),
     )
-    for x, a in zip(xs, actual, strict=True):
-        if a is None:
-            ax.text(x, 0, "-", ha="center", va="bottom", fontsize=7, color="#999999")
+    _placeholders(ctx, ax, xs, rows)
     if any(t is not None for t in targets):
         ax.plot(
             [x for x, t in zip(xs, targets, strict=True) if t is not None],
@@ -115,92 +166,169 @@ def charts_for(ctx: ReportContext, ind) -> list[Chart]:
             color=TARGET,
             label=label("h.target", ctx.lang),
         )
+    if all(a is None for a in actual) and all(t is None for t in targets):
+        for text in list(ax.texts):  # one 'no data' for the chart, not one per bar
+            text.remove()
+        _empty(ctx, ax)
+    _from_zero(ind, ax)
+    if any(t is not None for t in targets):
         _legend_room(ax)
-    ax.set_xticks(list(xs), periods, rotation=45, ha="right", fontsize=7)
-    _decorate(ctx, fig, ax, f"{label('chart.actual_target', ctx.lang, id=ind.id)}\n{name}", ind)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    out.append(Chart(f"{ind.id}-1-by-period", f"{ind.id} {label('sheet.period', ctx.lang)}", fig))
-    # 2. by country, the reporting period and the life of project to date
-    countries = list(ctx.project.countries)  # type: ignore[attr-defined]
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    ax.set_xticks(xs, periods, rotation=45, ha="right", fontsize=7)
+    return label("chart.actual_target", ctx.lang, id=ind.id)
+
+
+def draw_by_country(ctx: ReportContext, ind, ax) -> str:
+    """Per country and all countries: the period's actual against its target, and the actual
+    to date against the target to date (the status basis of the tables)."""
+    countries = [*ctx.project.countries, ALL]  # type: ignore[attr-defined]
     width = 0.38
-    for k, (per, color) in enumerate(((ctx.period, ACTUAL), (LOP, "#8EA9DB"))):
-        vals = [plain(ind, ctx.cell(ind.id, c, per)) for c in countries]
-        ax.bar(
-            [i + (k - 0.5) * width for i in range(len(countries))],
-            [v if v is not None else 0 for v in vals],
-            width,
-            color=color,
-            label=ctx.period if per != LOP else label("h.lop_actual", ctx.lang),
+    drawn = False
+    for k, (per, color, name, tcol) in enumerate(
+        (
+            (ctx.period, ACTUAL, ctx.period, "target"),
+            (LOP, "#8EA9DB", label("h.actual_to_date", ctx.lang), "target_to_date"),
         )
-    lop_targets = [_target_value(ind, ctx.cell(ind.id, c, LOP)) for c in countries]
-    if any(t is not None for t in lop_targets):
-        ax.plot(
-            [i + 0.5 * width for i, t in enumerate(lop_targets) if t is not None],
-            [t for t in lop_targets if t is not None],
-            "D",
-            color=TARGET,
-            label=label("h.lop_target", ctx.lang),
-        )
-    ax.set_xticks(range(len(countries)), countries, fontsize=8)
+    ):
+        rows = [ctx.cell(ind.id, c, per) for c in countries]
+        vals = [plain(ind, r) for r in rows]
+        xs = [i + (k - 0.5) * width for i in range(len(countries))]
+        ax.bar(xs, [v if v is not None else 0 for v in vals], width, color=color, label=name)
+        _placeholders(ctx, ax, xs, rows)
+        targets = [_target_value(ind, r, tcol) for r in rows]
+        if any(t is not None for t in targets):
+            ax.plot(
+                [x for x, t in zip(xs, targets, strict=True) if t is not None],
+                [t for t in targets if t is not None],
+                "D",
+                color=TARGET if k == 0 else "#F4B183",
+                label=label("h.period_target" if k == 0 else "h.target_to_date", ctx.lang),
+            )
+        drawn |= any(v is not None for v in vals) or any(t is not None for t in targets)
+    if not drawn:
+        for text in list(ax.texts):
+            text.remove()
+        _empty(ctx, ax)
+    _from_zero(ind, ax)
+    ax.set_xticks(range(len(countries)), [country_name(c, ctx.lang) for c in countries], fontsize=8)
     _legend_room(ax)
-    title = label("chart.by_country", ctx.lang, id=ind.id, period=ctx.period)
-    _decorate(ctx, fig, ax, f"{title}\n{name}", ind)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    out.append(Chart(f"{ind.id}-2-by-country", f"{ind.id} {label('sheet.country', ctx.lang)}", fig))
-    # 3. by the first disaggregation, life of project to date, all countries
+    return label("chart.by_country", ctx.lang, id=ind.id, period=ctx.period)
+
+
+def draw_by_category(ctx: ReportContext, ind, ax) -> str:
+    """The first disaggregation, life of project to date, all countries."""
+    d = ind.disaggregations[0]
+    cats = _categories(ctx, ind, d)
+    rows = [ctx.cell(ind.id, ALL, LOP, d.column, c) for c in cats]
+    vals = [plain(ind, r) for r in rows]
+    ys = list(range(len(cats)))[::-1]
+    ax.barh(ys, [v if v is not None else 0 for v in vals], color=ACTUAL)
+    _placeholders(ctx, ax, ys, rows, horizontal=True)
+    ax.set_yticks(ys, [ctx.category(ind, d.column, c) for c in cats], fontsize=7)
+    _from_zero(ind, ax, "x")
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    what = ctx.breakdown(ind, d)
+    if len(what) > 1 and what[1].islower():  # "by type of exploitation", not "by Type of"
+        what = what[0].lower() + what[1:]
+    title = label("chart.by_disagg", ctx.lang, id=ind.id, what=what, period=label("lop", ctx.lang))
+    if d.multi_response:
+        title += " " + label("multi", ctx.lang)
+    return title
+
+
+def _drawers(ctx: ReportContext, ind) -> list[tuple[str, object, str, float]]:
+    """(file stem, draw function, value axis, relative height) of an indicator's charts."""
+    if kind(ind) == "milestone":
+        return []
+    out = [
+        (f"{ind.id}-1-by-period", draw_by_period, "y", 1.0),
+        (f"{ind.id}-2-by-country", draw_by_country, "y", 1.0),
+    ]
     if ind.disaggregations:
         d = ind.disaggregations[0]
-        t = ctx.table
-        cats = t[
-            (t["indicator"] == ind.id)
-            & (t["disaggregation"] == d.column)
-            & (t["country"] == ALL)
-            & (t["period"] == LOP)
-        ]["category"].tolist()
-        vals = [plain(ind, ctx.cell(ind.id, ALL, LOP, d.column, c)) for c in cats]
-        if any(v is not None for v in vals):
-            fig, ax = plt.subplots(figsize=(SIZE[0], max(2.6, 0.28 * len(cats) + 1.2)), dpi=DPI)
-            ys = list(range(len(cats)))[::-1]
-            ax.barh(ys, [v if v is not None else 0 for v in vals], color=ACTUAL)
-            for y, v in zip(ys, vals, strict=True):
-                if v is None:
-                    ax.text(
-                        0,
-                        y,
-                        " " + label("suppressed", ctx.lang),
-                        va="center",
-                        fontsize=7,
-                        color="#999999",
-                    )
-            shown = [label("unknown", ctx.lang) if c == "Unknown" else c for c in cats]
-            ax.set_yticks(ys, shown, fontsize=7)
-            what = d.label or d.column
-            title = label(
-                "chart.by_disagg", ctx.lang, id=ind.id, what=what, period=label("lop", ctx.lang)
-            )
-            if d.multi_response:
-                title += " " + label("multi", ctx.lang)
-            _decorate(ctx, fig, ax, f"{title}\n{name}", ind, value_axis="x")
-            ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
-            ax.grid(axis="y", visible=False)
-            fig.tight_layout(rect=(0, 0.04, 1, 1))
-            out.append(Chart(f"{ind.id}-3-by-{d.column}", f"{ind.id} {what}", fig))
+        cats = _categories(ctx, ind, d)
+        if any(plain(ind, ctx.cell(ind.id, ALL, LOP, d.column, c)) is not None for c in cats):
+            height = max(2.6, 0.28 * len(cats) + 1.2) / SIZE[1]
+            out.append((f"{ind.id}-3-by-{d.column}", draw_by_category, "x", height))
     return out
 
 
+def charts_for(ctx: ReportContext, ind) -> list[Chart]:
+    """Each chart of an indicator as its own figure (the PNG files)."""
+    out = []
+    name = ctx.name(ind)
+    for stem, draw, axis, height in _drawers(ctx, ind):
+        fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
+        title = draw(ctx, ind, ax)
+        _decorate(ctx, fig, ax, f"{title}\n{name}", ind, value_axis=axis)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        out.append(Chart(stem, title, fig))
+    return out
+
+
+def page_for(ctx: ReportContext, ind):
+    """An indicator's page of the chart book: its charts one above the other on an A4 page."""
+    drawers = _drawers(ctx, ind)
+    if not drawers:
+        return None
+    fig = plt.figure(figsize=PAGE, dpi=DPI)
+    heights = [h for *_, h in drawers]
+    grid = fig.add_gridspec(
+        len(drawers),
+        1,
+        height_ratios=heights,
+        hspace=0.55,
+        left=0.1,
+        right=0.95,
+        top=0.9,
+        bottom=0.07,
+    )
+    title = f"{ind.id}: {ctx.name(ind)}"
+    lines = textwrap.wrap(title, 72)
+    fig.text(0.06, 0.965, "\n".join(lines[:2]), fontsize=11, weight="bold", va="top")
+    for k, (_stem, draw, axis, _h) in enumerate(drawers):
+        ax = fig.add_subplot(grid[k])
+        sub = draw(ctx, ind, ax)
+        if axis == "x":  # category names on the left need room
+            box = ax.get_position()
+            ax.set_position((0.32, box.y0, 0.95 - 0.32, box.height))
+        ax.set_title(sub, fontsize=9, loc="left")
+        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_formatter(ind))
+        ax.spines[["top", "right"]].set_visible(False)
+        if axis == "y":
+            ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+        ax.set_axisbelow(True)
+    _page_footer(ctx, fig)
+    return fig
+
+
+def _page_footer(ctx: ReportContext, fig) -> None:
+    footer = f"{ctx.project.name} - {ctx.period}"  # type: ignore[attr-defined]
+    fig.text(0.06, 0.02, footer, fontsize=7, color="#666666")
+    edition = label("mode.internal" if ctx.internal else "mode.donor", ctx.lang)
+    fig.text(
+        0.95,
+        0.02,
+        edition,
+        fontsize=7.5 if ctx.internal else 7,
+        ha="right",
+        color="#C00000" if ctx.internal else "#666666",
+        weight="bold" if ctx.internal else "normal",
+    )
+
+
 def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path]:
-    """Every chart as PNG into ``png_dir`` and all of them in one PDF with a contents page.
+    """Every chart as PNG into ``png_dir``, and a PDF chart book: a contents page, then one A4
+    page per indicator with its charts (2 or 3 to a page).
 
     Charts are drawn one indicator at a time and closed once saved, so memory stays flat."""
     written: list[Path] = []
     entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
     page = 2
     for ind in ctx.indicators:
-        n = len(plan(ctx, ind))
-        if n:
-            entries.append((ind.id, ctx.name(ind), page, page + n - 1))
-            page += n
+        if _drawers(ctx, ind):
+            entries.append((ind.id, ctx.name(ind), page, page))
+            page += 1
 
     def book(p: Path) -> None:
         with PdfPages(p, metadata=PDF_META) as pdf:
@@ -215,8 +343,11 @@ def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path
                         lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
                     )
                     written.append(path)
-                    pdf.savefig(chart.figure)
                     plt.close(chart.figure)
+                fig = page_for(ctx, ind)
+                if fig is not None:
+                    pdf.savefig(fig)
+                    plt.close(fig)
 
     try:
         atomic_write(pdf_path, book)
@@ -227,21 +358,7 @@ def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path
 
 def plan(ctx: ReportContext, ind) -> list[str]:
     """The names of the charts ``charts_for`` draws for an indicator, without drawing them."""
-    if kind(ind) == "milestone":
-        return []
-    names = [f"{ind.id}-1-by-period", f"{ind.id}-2-by-country"]
-    if ind.disaggregations:
-        d = ind.disaggregations[0]
-        t = ctx.table
-        cats = t[
-            (t["indicator"] == ind.id)
-            & (t["disaggregation"] == d.column)
-            & (t["country"] == ALL)
-            & (t["period"] == LOP)
-        ]["category"].tolist()
-        if any(plain(ind, ctx.cell(ind.id, ALL, LOP, d.column, c)) is not None for c in cats):
-            names.append(f"{ind.id}-3-by-{d.column}")
-    return names
+    return [stem for stem, *_ in _drawers(ctx, ind)]
 
 
 def _contents(ctx: ReportContext, entries: list[tuple[str, str, int, int]]):

@@ -8,6 +8,28 @@ LANGUAGES = ("en", "fr", "es")
 _LABELS: dict[str, dict[str, str]] = {
     # sheet names (at most 31 characters)
     "sheet.readme": {"en": "Read me", "fr": "Lisez-moi", "es": "Léame"},
+    "sheet.summary": {"en": "Summary", "fr": "Synthèse", "es": "Resumen"},
+    "summary.by_status": {
+        "en": "Indicators by status to date (actual to date against the target to date)",
+        "fr": "Indicateurs par statut à ce jour (réalisé à ce jour / cible à ce jour)",
+        "es": "Indicadores por estado a la fecha (logrado a la fecha / meta a la fecha)",
+    },
+    "summary.other": {
+        "en": "no data or value hidden",
+        "fr": "pas de données ou valeur masquée",
+        "es": "sin datos o valor oculto",
+    },
+    "summary.total": {"en": "Indicators", "fr": "Indicateurs", "es": "Indicadores"},
+    "summary.basis": {
+        "en": "Status bands (% of the target to date): {bands}. Milestones: achieved, not yet (before the project's end), overdue.",
+        "fr": "Seuils de statut (% de la cible à ce jour) : {bands}. Jalons : atteint, pas encore (avant la fin du projet), en retard.",
+        "es": "Umbrales de estado (% de la meta a la fecha): {bands}. Hitos: logrado, todavía no (antes del fin del proyecto), atrasado.",
+    },
+    "summary.headline": {
+        "en": "Headline figures (one per pillar)",
+        "fr": "Chiffres clés (un par pilier)",
+        "es": "Cifras principales (una por pilar)",
+    },
     "sheet.tracking": {
         "en": "Indicator tracking",
         "fr": "Suivi des indicateurs",
@@ -49,9 +71,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "INTERNO - todos los valores, cifras pequeñas incluidas - no distribuir",
     },
     "suppression": {
-        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them; other cells are hidden (shown as 'suppressed') wherever a hidden value could otherwise be worked out, or narrowed to less than 1 to {m}, from everything published together: totals and parts, countries, periods, other indicators that share a cell, and the earlier reports in this folder. Zero is shown.",
-        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent ; d'autres cellules sont masquées ('masqué') partout où une valeur cachée pourrait être déduite, ou resserrée à moins que 1 à {m}, de tout ce qui est publié ensemble : totaux et parties, pays, périodes, autres indicateurs partageant une cellule et rapports antérieurs de ce dossier. Zéro est affiché.",
-        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas; otras celdas se ocultan ('oculto') siempre que un valor oculto podría deducirse, o acotarse a menos que 1 a {m}, de todo lo publicado en conjunto: totales y partes, países, períodos, otros indicadores que comparten una celda y los informes anteriores de esta carpeta. El cero se muestra.",
+        "en": "Counts from 1 to {m} are shown as <{n}. Other cells are hidden and shown as [c] wherever a hidden value could otherwise be worked out, or narrowed to less than 1 to {m}, from everything published together: totals and parts, countries, periods, other indicators that share a cell, the markers themselves, and the earlier reports in this folder; a ratio or average built on a small count is shown as [c] too. Zero is shown.",
+        "fr": "Les effectifs de 1 à {m} sont affichés <{n}. D'autres cellules sont masquées et affichées [c] partout où une valeur cachée pourrait être déduite, ou resserrée à moins que 1 à {m}, de tout ce qui est publié ensemble : totaux et parties, pays, périodes, autres indicateurs partageant une cellule, les marques elles-mêmes et les rapports antérieurs de ce dossier ; un ratio ou une moyenne fondés sur un petit effectif sont aussi affichés [c]. Zéro est affiché.",
+        "es": "Las cifras de 1 a {m} se muestran como <{n}. Otras celdas se ocultan y se muestran como [c] siempre que un valor oculto podría deducirse, o acotarse a menos que 1 a {m}, de todo lo publicado en conjunto: totales y partes, países, períodos, otros indicadores que comparten una celda, las propias marcas y los informes anteriores de esta carpeta; una razón o un promedio basados en una cifra pequeña también se muestran como [c]. El cero se muestra.",
     },
     "suppression.off": {
         "en": "No count is hidden: privacy.threshold is 1, so small counts are shown as they are.",
@@ -59,9 +81,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "No se oculta ninguna cifra: privacy.threshold es 1, las cifras pequeñas se muestran tal cual.",
     },
     "suppression.primary": {
-        "en": "Counts from 1 to {m} are shown as <{n}, and so are ratios built on them. No other cell is hidden (privacy.secondary is false): a hidden value may be worked out from a total and the other parts.",
-        "fr": "Les effectifs de 1 à {m} sont affichés <{n}, ainsi que les ratios qui en dépendent. Aucune autre cellule n'est masquée (privacy.secondary vaut false) : une valeur cachée peut être déduite d'un total et des autres parties.",
-        "es": "Las cifras de 1 a {m} se muestran como <{n}, igual que las razones basadas en ellas. No se oculta ninguna otra celda (privacy.secondary es false): un valor oculto puede deducirse de un total y de las demás partes.",
+        "en": "Counts from 1 to {m} are shown as <{n}; ratios and averages built on them as [c]. No other cell is hidden (privacy.secondary is false): a hidden value may be worked out from a total and the other parts.",
+        "fr": "Les effectifs de 1 à {m} sont affichés <{n} ; les ratios et moyennes qui en dépendent, [c]. Aucune autre cellule n'est masquée (privacy.secondary vaut false) : une valeur cachée peut être déduite d'un total et des autres parties.",
+        "es": "Las cifras de 1 a {m} se muestran como <{n}; las razones y promedios basados en ellas, como [c]. No se oculta ninguna otra celda (privacy.secondary es false): un valor oculto puede deducirse de un total y de las demás partes.",
     },
     "suppression.internal": {
         "en": "No suppression: this edition shows every value.",
