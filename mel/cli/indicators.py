@@ -87,7 +87,13 @@ def list_(
 @app.command("show")
 @handle_errors
 def show(
-    indicator_id: Annotated[str, typer.Argument(metavar="ID", help="The indicator's id.")],
+    indicator_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="The indicator's id, or a reference code as mel.yaml accepts it (PS.5.1-28).",
+        ),
+    ],
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the sheet as Markdown.")
     ] = False,
@@ -97,19 +103,30 @@ def show(
     """Print an indicator's reference sheet (definition, computation, sources, references).
 
     Example: mel indicators show PROT-01
+
+    Example: mel indicators show PS.5.1-28
     """
+    from mel.definitions.project import resolve_selection
+
     cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
-    ind = cat.indicator(indicator_id)
-    if markdown:
-        typer.echo(reference_sheet.markdown(ind), nl=False)
-        return
-    rows = reference_sheet.sheet(ind)
-    table = Table(title=rows[0][1], show_header=False, show_lines=True, title_justify="left")
-    table.add_column("field", style="bold", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    for field, text in rows[1:]:
-        table.add_row(field, text)
-    console().print(table)
+    if indicator_id in cat.indicators:
+        chosen = [indicator_id]
+    else:  # a reference code (US F indicator, SDG, IndiKit...) as mel.yaml's select takes it
+        chosen, _unmatched = resolve_selection([indicator_id], cat)
+        if not chosen:
+            cat.indicator(indicator_id)  # unknown: says so, with a suggestion
+    for ident in chosen:
+        ind = cat.indicator(ident)
+        if markdown:
+            typer.echo(reference_sheet.markdown(ind), nl=False)
+            continue
+        rows = reference_sheet.sheet(ind)
+        table = Table(title=rows[0][1], show_header=False, show_lines=True, title_justify="left")
+        table.add_column("field", style="bold", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for field, text in rows[1:]:
+            table.add_row(field, text)
+        console().print(table)
 
 
 @app.command("lint")
@@ -220,6 +237,14 @@ def docs(
     title: Annotated[
         str, typer.Option(help="The document's title.")
     ] = "Counter-trafficking indicator reference sheets",
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            help="Document this project's own selection (its mel.yaml's indicators, with its "
+            "overrides and its own definitions) instead of the whole catalog.",
+        ),
+    ] = None,
     catalog: CatalogOption = None,
     templates: TemplatesOption = None,
 ) -> None:
@@ -227,6 +252,8 @@ def docs(
     logframe level: Markdown, or an Excel workbook with an index sheet and one sheet each.
 
     Example: mel indicators docs -o catalog.xlsx
+
+    Example: mel indicators docs --project examples/counter-trafficking -o sheets.md
     """
     from mel.errors import UsageError
     from mel.outputs import catalog_docs
@@ -236,9 +263,15 @@ def docs(
         raise UsageError(
             f"{output}: write .md or .xlsx (or give --format md|xlsx)",
         )
-    cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
+    if project is not None:
+        from mel.definitions.project import load_project
+
+        pool = load_project(project).indicators
+    else:
+        cat = load_catalog(catalog, template_dirs(templates)).raise_if_errors()
+        pool = [ld.obj for ld in cat.indicators.values()]
     chosen = select(
-        (ld.obj for ld in cat.indicators.values()),
+        pool,
         pillar=pillar.value if pillar else None,
         level=None,
         source=source,

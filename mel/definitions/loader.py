@@ -352,6 +352,96 @@ def load_targets(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
     return load_targets_csv(path)
 
 
+NARRATIVE_COLUMNS = ("indicator", "country", "period", "text")
+
+
+def load_narratives(path: Path) -> tuple[list[tuple[int, Any]], list[Finding]]:
+    """Variance explanations: a CSV file, or a workbook's 'narratives' sheet (else its first),
+    with the columns indicator, country (optional, ALL), period and text."""
+    from mel.definitions.models import Narrative
+
+    shown = display_path(path)
+    try:
+        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+            from mel.xlsx import open_workbook, sheet_rows
+
+            wb = open_workbook(path)
+            try:
+                name = "narratives" if "narratives" in wb.sheetnames else wb.sheetnames[0]
+                ws = wb[name]
+                rows = [[_excel_text(v) for v in r] for r in sheet_rows(ws)]
+            finally:
+                wb.close()
+            shown = f"{shown}[{name}]"
+        else:
+            raw = Path(path).read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+    except FileNotFoundError:
+        return [], [Finding("file-missing", make("file-missing", path=shown), file=shown)]
+    except Exception as exc:  # an unreadable file: said, with the file
+        return [], [
+            Finding(
+                "file-format",
+                f"cannot read the narratives ({exc})",
+                file=shown,
+                hint="save it as CSV UTF-8 or .xlsx with the columns "
+                + ", ".join(NARRATIVE_COLUMNS),
+            )
+        ]
+    start = next((i for i, r in enumerate(rows) if r and r[0].strip().lower() == "indicator"), None)
+    if start is None:
+        return [], [
+            Finding(
+                "bad-header",
+                "no header row starting with 'indicator'",
+                file=shown,
+                line=1,
+                scope="column",
+                hint="the header needs: " + ", ".join(NARRATIVE_COLUMNS),
+            )
+        ]
+    header = [h.strip().lower() for h in rows[start]]
+    findings = [
+        Finding(
+            "bad-header",
+            f"the column '{need}' is missing",
+            file=shown,
+            line=start + 1,
+            scope="column",
+            hint="the header needs: " + ", ".join(NARRATIVE_COLUMNS),
+        )
+        for need in ("indicator", "period", "text")
+        if need not in header
+    ]
+    if findings:
+        return [], findings
+    out = []
+    for k, row in enumerate(rows[start + 1 :], start=start + 2):
+        record = {
+            h: str(v).strip()
+            for h, v in zip(header, row, strict=False)
+            if h in NARRATIVE_COLUMNS and str(v).strip()
+        }
+        if not record:
+            continue
+        try:
+            out.append((k, Narrative.model_validate(record)))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                col = str(err["loc"][0]) if err["loc"] else None
+                msg = err["msg"].removeprefix("Value error, ")
+                if err["type"] == "missing":
+                    msg = f"a value is required in column '{col}'"
+                findings.append(
+                    Finding("bad-cell", msg, file=shown, line=k, field=col, scope="cell")
+                )
+    return out, findings
+
+
 # columns of the targets grid that are there for the reader, not for mel
 GRID_INFO_COLUMNS = ("indicator name", "unit", "direction", "target form", "note")
 

@@ -567,6 +567,22 @@ class Target(Model):
         return v
 
 
+class Narrative(Model):
+    """A programme officer's explanation of an indicator's result for a period (why it is
+    above or below its target), shown in the report's variance-explanation column."""
+
+    indicator: Identifier
+    country: Text = "ALL"
+    period: Text
+    text: NonEmpty
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        parse_period_label(v)
+        return v
+
+
 # --- project -------------------------------------------------------------------------------------
 
 
@@ -660,6 +676,11 @@ class Project(Model):
     templates: list[NonEmpty] = Field(default_factory=list, description="extra template folders")
     indicators: IndicatorSelection = Field(default_factory=IndicatorSelection)
     targets: NonEmpty | list[Target] | None = None
+    narratives: NonEmpty | None = Field(
+        None,
+        description="a CSV or Excel file (its 'narratives' sheet, else the first) with the "
+        "columns indicator, country, period, text: variance explanations for the report",
+    )
     privacy: Privacy = Field(default_factory=Privacy)
     quality: Quality = Field(default_factory=Quality)
     status_bands: list[StatusBand] = Field(default_factory=_default_bands, min_length=1)

@@ -11,6 +11,7 @@ from mel.definitions.catalog import Catalog, check_indicator, load_catalog
 from mel.definitions.loader import (
     Loaded,
     load_indicator_file,
+    load_narratives,
     load_project_file,
     load_targets,
     yaml_files,
@@ -37,6 +38,7 @@ class ProjectBundle:
     indicators: list[Indicator] = field(default_factory=list)  # selected, overrides applied
     targets: list[LocatedTarget] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    narratives: dict = field(default_factory=dict)  # (indicator, country, period) -> text
 
     @property
     def errors(self) -> list[Finding]:
@@ -48,6 +50,8 @@ class ProjectBundle:
         paths += [self.root / ref.path for ref in self.project.datasets.values()]
         if isinstance(self.project.targets, str):
             paths.append(self.root / self.project.targets)
+        if self.project.narratives:
+            paths.append(self.root / self.project.narratives)
         return [p.resolve() for p in paths]
 
 
@@ -231,8 +235,48 @@ def load_project(path: Path) -> ProjectBundle:
             m = loaded.doc.mark(("targets", i))
             targets.append(LocatedTarget(t, loaded.doc.file, m.line if m else None))
     findings += check_targets(targets, catalog, project)
+    narratives: dict = {}
+    if project.narratives:
+        npath = root / project.narratives
+        if not npath.exists():
+            findings.append(
+                loaded.finding(
+                    "file-missing", make("file-missing", path=project.narratives), ("narratives",)
+                )
+            )
+        else:
+            rows_n, more = load_narratives(npath)
+            findings += more
+            shown = display_path(npath)
+            selected = {i.id for i in indicators}
+            for line, n in rows_n:
+                where = {"file": shown, "line": line, "scope": "cell"}
+                if n.indicator not in selected:
+                    guess = did_you_mean(n.indicator, sorted(selected))
+                    findings.append(
+                        Finding(
+                            "unknown-indicator",
+                            f"a narrative for '{n.indicator}', which the project does not select",
+                            field="indicator",
+                            hint=f"did you mean '{guess}'?" if guess else None,
+                            **where,
+                        )
+                    )
+                elif n.country != "ALL" and n.country not in project.countries:
+                    findings.append(
+                        Finding(
+                            "bad-cell",
+                            f"country '{n.country}' is not one of the project's countries",
+                            field="country",
+                            hint="use one of " + ", ".join(project.countries) + " or ALL",
+                            **where,
+                        )
+                    )
+                else:
+                    narratives[(n.indicator, n.country, n.period)] = n.text
 
     bundle = ProjectBundle(root, project, catalog, indicators, targets, findings)
+    bundle.narratives = narratives
     if bundle.errors:
         raise DefinitionError(findings)
     return bundle

@@ -94,7 +94,20 @@ def context(
         alarms=list(results.alarms),
         accepted=accepted,
         words=_words(bundle),
+        narratives=dict(getattr(bundle, "narratives", {}) or {}),
+        **_fiscal_year(calendar, current),
     )
+
+
+def _fiscal_year(calendar, current) -> dict:
+    """The fiscal year of the reporting period and its reporting periods up to it."""
+    if current.kind == "year":
+        return {"year": current.label, "year_periods": []}
+    year = next((y for y in calendar.years if y.start <= current.start <= y.end), None)
+    if year is None:
+        return {"year": None, "year_periods": []}
+    periods = [p.label for p in calendar.periods if year.start <= p.start <= current.start]
+    return {"year": year.label, "year_periods": periods}
 
 
 def _words(bundle) -> dict:

@@ -52,6 +52,9 @@ class ReportContext:
     alarms: list = field(default_factory=list)  # mel.engine.account.Alarm
     accepted: bool = False  # the officer accepted the records left out
     words: dict = field(default_factory=dict)  # (dataset, column) -> (title, {code: Code})
+    narratives: dict = field(default_factory=dict)  # (indicator, country, period) -> text
+    year: str | None = None  # the fiscal year of the reporting period
+    year_periods: list[str] = field(default_factory=list)  # its periods up to the reported one
     _index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

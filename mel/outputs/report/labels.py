@@ -9,6 +9,18 @@ _LABELS: dict[str, dict[str, str]] = {
     # sheet names (at most 31 characters)
     "sheet.readme": {"en": "Read me", "fr": "Lisez-moi", "es": "Léame"},
     "sheet.summary": {"en": "Summary", "fr": "Synthèse", "es": "Resumen"},
+    "sheet.iptt": {
+        "en": "IPTT (fiscal year)",
+        "fr": "Suivi par période (exercice)",
+        "es": "Seguimiento por período (ejercicio)",
+    },
+    "h.pct_met": {"en": "% met", "fr": "% atteint", "es": "% logrado"},
+    "h.variance": {
+        "en": "Variance explanation",
+        "fr": "Explication des écarts",
+        "es": "Explicación de las desviaciones",
+    },
+    "year_total": {"en": "fiscal year", "fr": "exercice", "es": "ejercicio"},
     "summary.by_status": {
         "en": "Indicators by status to date (actual to date against the target to date)",
         "fr": "Indicateurs par statut à ce jour (réalisé à ce jour / cible à ce jour)",

@@ -61,6 +61,7 @@ def build(ctx: ReportContext) -> Workbook:
     cover = wb.create_sheet(label("sheet.readme", ctx.lang))
     sheets = {
         "tracking": wb.create_sheet(label("sheet.tracking", ctx.lang)),
+        "iptt": wb.create_sheet(label("sheet.iptt", ctx.lang)),
         "country": wb.create_sheet(label("sheet.country", ctx.lang)),
         "period": wb.create_sheet(label("sheet.period", ctx.lang)),
         "charts": wb.create_sheet(label("sheet.charts", ctx.lang)),
@@ -70,6 +71,7 @@ def build(ctx: ReportContext) -> Workbook:
         "data": wb.create_sheet(label("sheet.data", ctx.lang)),
     }
     _tracking(ctx, sheets["tracking"])
+    _iptt(ctx, sheets["iptt"])
     _by_country(ctx, sheets["country"])
     rows_of = _by_period(ctx, sheets["period"])
     _charts(ctx, sheets["charts"], sheets["period"], rows_of)
@@ -277,6 +279,89 @@ def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
     for col in ("K", "O"):
         _status_rules(ctx, ws, f"{col}{FIRST_ROW + 1}:{col}{last_row}")
     _finish(ws, FIRST_ROW, r - 1, len(headers), f"C{FIRST_ROW + 1}")
+    _legend(ctx, ws, r)
+
+
+HIGHLIGHT = PatternFill("solid", fgColor="FFF2CC")  # the reported period's columns
+
+
+def _iptt(ctx: ReportContext, ws: Worksheet) -> None:
+    """TolaData's indicator performance tracking table: per indicator (all countries, then each
+    country, folded), for each reporting period of the fiscal year so far target / actual /
+    % met, then the fiscal year and the life of project; the reported period highlighted; the
+    officer's variance explanation for it."""
+    L = ctx.lang
+    _banner(ctx, ws, label("sheet.iptt", L))
+    blocks = [(p, "period") for p in ctx.year_periods]
+    if ctx.year:
+        blocks.append((ctx.year, "year"))
+    blocks.append((LOP, "lop"))
+    top, sub = FIRST_ROW - 1, FIRST_ROW  # block titles above, target/actual/% below
+    fixed = [label("h.no", L), label("h.indicator", L), label("h.country", L), label("h.unit", L)]
+    headers = [*fixed]
+    for _per, what in blocks:
+        headers += [
+            label("h.target" if what != "lop" else "h.lop_target", L),
+            label("h.actual" if what != "lop" else "h.actual_to_date", L),
+            label("h.pct_met", L),
+        ]
+    headers.append(label("h.variance", L) + f" ({ctx.period})")
+    widths = [9, 40, 14, 11, *[10, 10, 8] * len(blocks), 40]
+    _header(ws, sub, headers, widths)
+    for k, (per, what) in enumerate(blocks):
+        col = len(fixed) + 1 + 3 * k
+        name = (
+            f"{per} ({label('year_total', L)})"
+            if what == "year"
+            else label("lop", L)
+            if what == "lop"
+            else per
+        )
+        c = set_text(ws.cell(row=top, column=col), name)
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + 2)
+        if per == ctx.period:
+            for j in range(col, col + 3):
+                ws.cell(row=top, column=j).fill = HIGHLIGHT
+    r = sub + 1
+    countries = [ALL, *ctx.project.countries]  # type: ignore[attr-defined]
+    for ind in ctx.indicators:
+        for country in countries:
+            _put(ws, r, 1, ind.id).alignment = TOP
+            # the name once, on the all-countries row; the id on every row, for filters
+            _put(ws, r, 2, ctx.name(ind) if country == ALL else None).alignment = TOP_WRAP
+            _put(ws, r, 3, country_name(country, L)).alignment = TOP
+            _put(ws, r, 4, unit(ind, L)).alignment = TOP_WRAP
+            for k, (per, _what) in enumerate(blocks):
+                col = len(fixed) + 1 + 3 * k
+                row = ctx.cell(ind.id, country, per)
+                _target_cell(ws, r, col, ind, row, "target", L)
+                _put(ws, r, col + 1, *display(ind, row, L, ctx.threshold))
+                _put(
+                    ws,
+                    r,
+                    col + 2,
+                    *(pct_display(row["pct_of_target"]) if row is not None else (None, None)),
+                )
+                for j in range(col, col + 3):
+                    cell = ws.cell(row=r, column=j)
+                    cell.alignment = Alignment(horizontal="right", vertical="top")
+                    if per == ctx.period:
+                        cell.fill = HIGHLIGHT
+            text = ctx.narratives.get((ind.id, country, ctx.period))
+            _put(ws, r, len(headers), text).alignment = TOP_WRAP
+            if country == ALL:
+                for j in range(1, len(headers) + 1):
+                    cell = ws.cell(row=r, column=j)
+                    cell.font = Font(bold=True, italic=cell.font.italic)
+            else:
+                ws.row_dimensions[r].outlineLevel = 1
+            fit_row_height(ws, r)
+            r += 1
+    ws.sheet_properties.outlinePr.summaryBelow = False
+    _finish(ws, sub, r - 1, len(headers), f"E{sub + 1}")
+    ws.print_title_rows = f"{top}:{sub}"
     _legend(ctx, ws, r)
 
 
