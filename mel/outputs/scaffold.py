@@ -110,6 +110,7 @@ def _yaml_text(project: Project, selection: list[str], datasets: dict[str, tuple
         "  # catalog ids, id prefixes, pillars or reference codes; see 'mel indicators list'",
         f"  select: [{', '.join(selection)}]",
         "targets: targets.xlsx         # baseline, LoP and period targets per indicator, country",
+        "narratives: targets.xlsx      # its 'narratives' sheet: why a result is off its target",
         "privacy:",
         "  threshold: 5                # counts 1-4 are shown as <5 in donor outputs",
         "",
@@ -187,7 +188,44 @@ def write_targets_workbook(
     ws.auto_filter.ref = f"A{header_row}:{_col(len(headers))}{row - 1}"
     print_setup(ws, header_row)
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    _narratives_sheet(wb, indicators, project)
     return save_workbook(wb, path)
+
+
+def _narratives_sheet(wb: Workbook, indicators: list[Indicator], project: Project) -> None:
+    """The sheet for variance explanations, read by ``narratives:`` in mel.yaml."""
+    ws = wb.create_sheet("narratives")
+    set_text(ws.cell(row=1, column=1), "Variance explanations").font = TITLE_FONT
+    note = (
+        "One row per indicator, country (ALL = the whole project) and reporting period: why the "
+        "result is above or below its target. The report shows the text of its period beside "
+        "the figures. Write no names or other personal details: donors read this text."
+    )
+    set_text(ws.cell(row=2, column=1), note).alignment = WRAP
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=4)
+    ws.row_dimensions[2].height = 48
+    write_header(ws, 4, ["indicator", "country", "period", "text"], [12, 10, 12, 90])
+    ids = DataValidation(
+        type="list",
+        formula1='"' + ",".join(i.id for i in indicators) + '"',
+        allow_blank=True,
+        error="Enter one of the project's indicator ids.",
+    )
+    if len(ids.formula1) <= 255:  # Excel's limit for a list written in the rule
+        ws.add_data_validation(ids)
+        ids.add("A5:A500")
+    places = DataValidation(
+        type="list",
+        formula1='"' + ",".join([*project.countries, "ALL"]) + '"',
+        allow_blank=True,
+        error="Enter a project country or ALL.",
+    )
+    ws.add_data_validation(places)
+    places.add("B5:B500")
+    for row in range(5, 40):
+        ws.cell(row=row, column=4).alignment = WRAP
+    ws.freeze_panes = "A5"
+    print_setup(ws, 4)
 
 
 def _col(n: int) -> str:
