@@ -135,6 +135,32 @@ def _words(bundle) -> dict:
     return out
 
 
+def labelled(ctx: ReportContext):
+    """The result table with words beside its codes, in the report's language: the
+    indicator's name, the country's name, the breakdown's title and the category's label."""
+    t = ctx.table
+    inds = {i.id: i for i in ctx.indicators}
+    from mel.outputs.report.labels import country_name
+
+    names = {i: ctx.name(ind) for i, ind in inds.items()}
+    countries = {c: country_name(c, ctx.lang) for c in t["country"].unique()}
+    titles, cats = {}, {}
+    for ind in ctx.indicators:
+        for d in ind.disaggregations:
+            titles[(ind.id, d.column)] = ctx.breakdown(ind, d)
+    for i, d, c in set(zip(t["indicator"], t["disaggregation"], t["category"], strict=True)):
+        if d and i in inds:
+            cats[(i, d, c)] = ctx.category(inds[i], d, c)
+    out = t.copy()
+    out["indicator_name"] = t["indicator"].map(names)
+    out["country_name"] = t["country"].map(countries)
+    keys = list(zip(t["indicator"], t["disaggregation"], strict=True))
+    out["disaggregation_label"] = [titles.get(k, "") for k in keys]
+    keys3 = zip(t["indicator"], t["disaggregation"], t["category"], strict=True)
+    out["category_label"] = [cats.get(k, "") for k in keys3]
+    return out
+
+
 def _chart_pool():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -267,8 +293,9 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
             pngs = future.result()
             pool.shutdown()
             pool = None
-        write_table(ctx.table, files["csv"], "csv")
-        write_table(ctx.table, files["parquet"], "parquet")
+        tidy = labelled(ctx)
+        write_table(tidy, files["csv"], "csv")
+        write_table(tidy, files["parquet"], "parquet")
         moved = _move_into(staging, out_dir)
         written = {str(p.relative_to(out_dir)) for p in moved.values()}
         _forget_earlier_charts(out_dir, written, ctx.internal)

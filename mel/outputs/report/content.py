@@ -92,10 +92,12 @@ class ReportContext:
 
     def breakdown(self, ind: Indicator, d) -> str:
         """A disaggregation's title: its label, or the column's, or the code list's title."""
+        from mel.outputs.report.labels import breakdown
+
         if d.label:
-            return d.label
+            return breakdown(d.label, self.lang)
         title, _codes = self.words.get((ind.dataset, d.column), (None, {}))
-        return title or d.column.replace("_", " ").capitalize()
+        return breakdown(title or d.column.replace("_", " ").capitalize(), self.lang)
 
     def name(self, ind: Indicator) -> str:
         tr = ind.translations.get(self.lang)  # type: ignore[call-overload]

@@ -12,13 +12,18 @@ _LABELS: dict[str, dict[str, str]] = {
     "sheet.iptt": {
         "en": "IPTT (fiscal year)",
         "fr": "Suivi par période (exercice)",
-        "es": "Seguimiento por período (ejercicio)",
+        "es": "Seguimiento (ejercicio)",
     },
     "h.pct_met": {"en": "% met", "fr": "% atteint", "es": "% logrado"},
     "h.variance": {
         "en": "Variance explanation",
         "fr": "Explication des écarts",
         "es": "Explicación de las desviaciones",
+    },
+    "data.note": {
+        "en": "The result table for analysis (filter, sort, pivot); not printed. The same table is in results-<period>.csv and .parquet beside this workbook.",
+        "fr": "La table des résultats pour l'analyse (filtrer, trier, croiser) ; non imprimée. La même table est dans results-<période>.csv et .parquet à côté de ce classeur.",
+        "es": "La tabla de resultados para el análisis (filtrar, ordenar, tabular); no se imprime. La misma tabla está en results-<período>.csv y .parquet junto a este libro.",
     },
     "year_total": {"en": "fiscal year", "fr": "exercice", "es": "ejercicio"},
     "summary.by_status": {
@@ -508,3 +513,110 @@ def unit(ind, lang: str) -> str:
     """An indicator's unit in the report's language (its translation, else as written)."""
     tr = ind.translations.get(lang)
     return tr.unit if tr is not None and tr.unit else ind.unit
+
+
+# breakdown titles of the catalog (a disaggregation's label, a template column's label or a
+# code list's title) in French and Spanish; a project's own titles are shown as written
+BREAKDOWNS: dict[str, tuple[str, str]] = {
+    "Sex": ("Sexe", "Sexo"),
+    "Child or adult": ("Enfant ou adulte", "Niño o adulto"),
+    "Age group": ("Tranche d'âge", "Grupo de edad"),
+    "Provider": ("Prestataire", "Proveedor"),
+    "Type of service": ("Type de service", "Tipo de servicio"),
+    "Target audience": ("Public cible", "Público destinatario"),
+    "Target group": ("Groupe cible", "Grupo destinatario"),
+    "Channel": ("Canal", "Canal"),
+    "Type of exploitation": ("Type d'exploitation", "Tipo de explotación"),
+    "Identified by": ("Identifié par", "Identificado por"),
+    "Industry": ("Secteur d'activité", "Sector de actividad"),
+    "Means of control": ("Moyen de contrôle", "Medio de control"),
+    "Nationality": ("Nationalité", "Nacionalidad"),
+    "Kind": ("Type de jalon", "Tipo de hito"),
+    "Referring organisation": ("Organisation qui oriente", "Organización que deriva"),
+    "Receiving organisation": ("Organisation qui reçoit", "Organización receptora"),
+    "Referred to": ("Orienté vers", "Derivado a"),
+    "Service": ("Service", "Servicio"),
+    "Survey round": ("Vague d'enquête", "Ronda de encuesta"),
+    "Curriculum": ("Programme de formation", "Programa de capacitación"),
+    "Institution": ("Institution", "Institución"),
+    "Role": ("Fonction", "Función"),
+}
+
+
+def breakdown(title: str, lang: str) -> str:
+    """A breakdown title in the report's language."""
+    tr = BREAKDOWNS.get(title)
+    if tr is None or lang == "en":
+        return title
+    return tr[0] if lang == "fr" else tr[1]
+
+
+# the reference sheet's field names and fixed words
+REFERENCE_FIELDS: dict[str, tuple[str, str]] = {
+    "Indicator": ("Indicateur", "Indicador"),
+    "Pillar": ("Pilier", "Pilar"),
+    "Logframe level": ("Niveau du cadre logique", "Nivel del marco lógico"),
+    "Result measured": ("Résultat mesuré", "Resultado medido"),
+    "Definition": ("Définition", "Definición"),
+    "Rationale": ("Justification", "Justificación"),
+    "Unit": ("Unité", "Unidad"),
+    "Computation": ("Calcul", "Cálculo"),
+    "Records counted": ("Enregistrements comptés", "Registros contados"),
+    "Dataset": ("Jeu de données", "Conjunto de datos"),
+    "Period placed by": ("Période déterminée par", "Período determinado por"),
+    "Geography": ("Géographie", "Geografía"),
+    "Disaggregation": ("Désagrégation", "Desagregación"),
+    "Cumulation": ("Cumul", "Acumulación"),
+    "Direction of change": ("Sens de l'évolution", "Sentido del cambio"),
+    "Target": ("Cible", "Meta"),
+    "Data collection method": ("Méthode de collecte", "Método de recopilación"),
+    "Data source": ("Source des données", "Fuente de los datos"),
+    "Collection frequency": ("Fréquence de collecte", "Frecuencia de recopilación"),
+    "Reporting frequency": ("Fréquence de rapport", "Frecuencia de presentación de informes"),
+    "Reference": ("Référence", "Referencia"),
+    "Notes": ("Notes", "Notas"),
+}
+REFERENCE_WORDS: dict[str, tuple[str, str]] = {
+    "per period (each period counted on its own)": (
+        "par période (chaque période comptée séparément)",
+        "por período (cada período se cuenta por separado)",
+    ),
+    "cumulative from the project start to the end of the period": (
+        "cumulé du début du projet à la fin de la période",
+        "acumulado desde el inicio del proyecto hasta el final del período",
+    ),
+    "latest value (not summed across periods)": (
+        "dernière valeur (non additionnée entre périodes)",
+        "último valor (no se suma entre períodos)",
+    ),
+    "increase is good": ("une hausse est favorable", "un aumento es favorable"),
+    "decrease is good": ("une baisse est favorable", "una disminución es favorable"),
+    "Yes/True by the end of the period": (
+        "Oui à la fin de la période",
+        "Sí al final del período",
+    ),
+    "a number to reach": ("un nombre à atteindre", "un número por alcanzar"),
+    "a percentage to reach": ("un pourcentage à atteindre", "un porcentaje por alcanzar"),
+    "X% increase from the baseline": (
+        "hausse de X % par rapport à la référence",
+        "aumento de X % respecto de la línea de base",
+    ),
+    "X% decrease from the baseline": (
+        "baisse de X % par rapport à la référence",
+        "disminución de X % respecto de la línea de base",
+    ),
+    "monthly": ("mensuelle", "mensual"),
+    "quarterly": ("trimestrielle", "trimestral"),
+    "semiannual": ("semestrielle", "semestral"),
+    "annual": ("annuelle", "anual"),
+    "once": ("unique", "única"),
+    "continuous": ("continue", "continua"),
+    "none": ("aucune", "ninguna"),
+}
+
+
+def reference_word(text: str, lang: str, table: dict | None = None) -> str:
+    tr = (table or REFERENCE_WORDS).get(text)
+    if tr is None or lang == "en":
+        return text
+    return tr[0] if lang == "fr" else tr[1]

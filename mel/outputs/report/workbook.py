@@ -667,11 +667,11 @@ def _reference(ctx: ReportContext, ws: Worksheet) -> None:
     )
     r = FIRST_ROW + 1
     for ind in ctx.indicators:
-        for k, (fld, text) in enumerate(reference_sheet.sheet(ind)):
+        for k, (fld, text) in enumerate(_reference_rows(ctx, ind)):
             _put(ws, r, 1, ind.id)
             c = _put(ws, r, 2, fld)
             c.font = Font(bold=k == 0)
-            v = _put(ws, r, 3, ctx.name(ind) if k == 0 else text)
+            v = _put(ws, r, 3, text)
             v.alignment = WRAP
             if k == 0:
                 v.font = Font(bold=True)
@@ -680,6 +680,35 @@ def _reference(ctx: ReportContext, ws: Worksheet) -> None:
             fit_row_height(ws, r)
             r += 1
     _finish(ws, FIRST_ROW, r - 1, 3, f"B{FIRST_ROW + 1}")
+
+
+def _reference_rows(ctx: ReportContext, ind) -> list[tuple[str, str]]:
+    """The indicator's reference sheet in the report's language: field names and fixed words
+    translated, with the indicator's translated name, definition and unit and the breakdowns'
+    titles. The logframe result, rationale, computation, verification and references are
+    shown as the catalog writes them (English)."""
+    from mel.outputs.report.labels import REFERENCE_FIELDS, reference_word
+
+    L = ctx.lang
+    tr = ind.translations.get(L) if L != "en" else None  # type: ignore[call-overload]
+    words = {
+        "Indicator": ctx.name(ind),
+        "Pillar": label(f"pillar.{ind.pillar}", L),
+        "Logframe level": label(f"level.{ind.level}", L),
+        "Unit": unit(ind, L),
+        "Disaggregation": ", ".join(
+            ctx.breakdown(ind, d) + (" " + label("multi", L) if d.multi_response else "")
+            for d in ind.disaggregations
+        )
+        or reference_word("none", L),
+    }
+    if tr is not None and tr.definition:
+        words["Definition"] = tr.definition
+    out = []
+    for fld, text in reference_sheet.sheet(ind):
+        value = words.get(fld, reference_word(text, L))
+        out.append((reference_word(fld, L, REFERENCE_FIELDS), value))
+    return out
 
 
 def _quality(ctx: ReportContext, ws: Worksheet) -> None:
@@ -745,8 +774,11 @@ def _quality(ctx: ReportContext, ws: Worksheet) -> None:
 
 
 def _data(ctx: ReportContext, ws: Worksheet) -> None:
+    from mel.outputs.report import labelled
+
     _banner(ctx, ws, label("sheet.data", ctx.lang))
-    t = ctx.table
+    set_text(ws.cell(row=3, column=1), label("data.note", ctx.lang)).font = Font(italic=True)
+    t = labelled(ctx)
     cols = list(t.columns)
     _header(ws, FIRST_ROW, cols, [14 if c in ("indicator", "country") else 13 for c in cols])
     for i, row in enumerate(t.itertuples(index=False), start=FIRST_ROW + 1):
@@ -755,6 +787,9 @@ def _data(ctx: ReportContext, ws: Worksheet) -> None:
                 continue
             set_text(ws.cell(row=i, column=j), v.item() if hasattr(v, "item") else v)
     _finish(ws, FIRST_ROW, FIRST_ROW + len(t), len(cols), f"B{FIRST_ROW + 1}")
+    # thousands of rows for machines: printing the workbook prints this sheet's note only
+    ws.print_area = "A1:H3"
+    ws.print_title_rows = None
 
 
 def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
