@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 from mel.definitions.project import load_project  # noqa: E402
 from mel.engine import pipeline  # noqa: E402
 from mel.engine.compute import Calendar  # noqa: E402
-from mel.engine.suppress import suppress  # noqa: E402
+from mel.engine.suppress import flags, suppress  # noqa: E402
 from tests.disclosure_audit import Auditor, Published  # noqa: E402
 from tests.test_disclosure import publish  # noqa: E402
 
@@ -37,6 +37,19 @@ AS_OF = dt.date(2026, 1, 15)
 def kinds(findings) -> str:
     small = sum(1 <= f.truth <= 4 for f in findings)
     return f"{len(findings):,} hidden quantities given away ({small:,} of them counts 1-4)"
+
+
+def primary_small(table, inds) -> np.ndarray:
+    """Counts from 1 to 4 (what the small-count rule hides and marks <5 at most)."""
+    from mel.definitions.models import Count, CountDistinct, Sum
+
+    counts = (
+        table["indicator"]
+        .map(lambda i: isinstance(inds[i].measure, Count | CountDistinct | Sum))
+        .to_numpy(dtype=bool)
+    )
+    v = table["value"].astype("float64").to_numpy()
+    return counts & (v >= 1) & (v <= 4)
 
 
 def main() -> None:
@@ -50,7 +63,7 @@ def main() -> None:
     end = pipeline.truncated(bundle, "FY2025-Q4").project.end
     inds = {i.id: i for i in bundle.indicators}
     years = pipeline.years_of(calendar)
-    base = truth.drop(columns=["suppressed"])
+    base = truth.drop(columns=["suppressed", "flag"])
     print(f"example, FY2025-Q4 donor report: {len(truth):,} cells")
     t = time.perf_counter()
     old = suppress(base, inds, 5, years).assign(n_records=np.nan)
@@ -66,6 +79,14 @@ def main() -> None:
           f"in {new_s:.1f} s")  # fmt: skip
     print(f"  auditor on the old rule:  {kinds(audit.audit([Published(old, truth, end)]))}")
     print(f"  auditor on the new rule:  {kinds(audit.audit([Published(new, truth, end)]))}")
+    marks = new["flag"].value_counts()
+    small = int(primary_small(base, inds).sum())
+    print(f"  markers: {small:,} small counts hidden, {int(marks.get('small', 0)):,} shown as <5, "
+          f"{small - int(marks.get('small', 0)):,} as [c] (their <5 would narrow another); "
+          f"{int(marks.get('protected', 0)):,} cells [c] in all")  # fmt: skip
+    naive = new.assign(flag=flags(base, inds, 5, new["suppressed"].to_numpy()))
+    print(f"  auditor if every small count were shown as <5: "
+          f"{kinds(audit.audit([Published(naive, truth, end)]))}")  # fmt: skip
     if not args.year:
         return
     folder = Path(tempfile.mkdtemp(prefix="mel-disclosure-"))

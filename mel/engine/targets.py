@@ -3,7 +3,8 @@
 * % of target for an *increase* indicator: actual / target x 100.
 * For a *decrease* indicator: (baseline - actual) / (baseline - target) x 100, the share of the
   planned reduction achieved (so the same bands judge both directions).
-* Distinct outcomes, never shown as 0 or as under target: ``no data`` (no value), ``no target``,
+* Distinct outcomes, never shown as 0 or as under target: ``no data`` (no value), ``n/a`` (a
+  ratio whose denominator is 0), ``no target``,
   ``target is 0`` (an increase indicator: no percentage exists), ``target equals baseline`` and
   ``no baseline`` (a decrease indicator: no reduction was planned, or none can be measured),
   ``set by country`` (all countries of an indicator whose targets are set per country only).
@@ -69,6 +70,7 @@ TARGET_ZERO = "target is 0"
 TARGET_IS_BASELINE = "target equals baseline"
 NO_BASELINE = "no baseline"
 BY_COUNTRY = "set by country"
+NOT_APPLICABLE = "n/a"  # a ratio whose denominator is 0: no value can exist
 ACHIEVED = "achieved"
 NOT_YET = "not yet"
 OVERDUE = "overdue"
@@ -253,6 +255,8 @@ def attach_targets(
         else:
             against = baseline
         pct, status = achievement(value, target, against, ind, bands)
+        if status == NO_DATA and ind is not None and ind.is_ratio and row.denominator == 0:
+            status = NOT_APPLICABLE
         to_date, pct_to_date, basis = None, np.nan, ""
         if total and clock is not None and ind is not None and row.period == LOP:
             tkey = (row.indicator, row.country)

@@ -440,6 +440,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "fr": "cibles fixées par pays",
         "es": "metas fijadas por país",
     },
+    "status.n/a": {"en": "n/a", "fr": "sans objet", "es": "no aplicable"},
     "status.not yet": {"en": "not yet", "fr": "pas encore", "es": "todavía no"},
     "status.overdue": {"en": "overdue", "fr": "en retard", "es": "atrasado"},
     "status.needs attention": {
