@@ -29,6 +29,7 @@ SHEETS = [
     "Summary",
     "Read me",
     "Indicator tracking",
+    "IPTT (fiscal year)",
     "By country",
     "By period",
     "Charts",
@@ -232,7 +233,7 @@ def test_disaggregations_grouped_and_equal_to_the_engine(donor, engine):
 
 def test_formats_filters_panes_print_setup_and_conditional_formats(donor):
     wb = _wb(donor)
-    for name in SHEETS[2:5] + SHEETS[6:]:
+    for name in SHEETS[2:6] + SHEETS[7:]:
         ws = wb[name]
         assert ws.freeze_panes, name
         assert ws.print_title_rows, name

@@ -765,7 +765,14 @@ def _quality(ctx: ReportContext, ws: Worksheet) -> None:
     ex = ctx.exclusions.sort_values(["indicator", "dataset", "country", "reason"], kind="stable")
     for row in ex.itertuples(index=False):
         for j, v in enumerate(
-            [row.indicator, row.dataset, row.country, row.reason, int(row.records)], start=1
+            [
+                row.indicator,
+                row.dataset,
+                country_name(row.country, L) if len(str(row.country)) == 3 else row.country,
+                row.reason,
+                int(row.records),
+            ],
+            start=1,
         ):
             _put(ws, r, j, v, "#,##0" if j == 5 else None)
         r += 1
@@ -801,7 +808,7 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
         (label("donor", L), p.donor),  # type: ignore[attr-defined]
         (label("period", L), ctx.period),
         (label("period_dates", L), f"{ctx.period_start} - {ctx.period_end}"),
-        (label("countries", L), ", ".join(p.countries)),  # type: ignore[attr-defined]
+        (label("countries", L), ", ".join(country_name(c, L) for c in p.countries)),  # type: ignore[attr-defined]
         (label("project_dates", L), f"{ctx.full_project.start} - {ctx.full_project.end}"),  # type: ignore[attr-defined]
         (label("as_of", L), str(ctx.as_of)),
         (label("mode", L), label("mode.internal" if ctx.internal else "mode.donor", L)),
