@@ -255,8 +255,6 @@ def attach_targets(
         else:
             against = baseline
         pct, status = achievement(value, target, against, ind, bands)
-        if status == NO_DATA and ind is not None and ind.is_ratio and row.denominator == 0:
-            status = NOT_APPLICABLE
         to_date, pct_to_date, basis = None, np.nan, ""
         if total and clock is not None and ind is not None and row.period == LOP:
             tkey = (row.indicator, row.country)
@@ -281,6 +279,8 @@ def attach_targets(
             and (row.indicator, row.period) in T.by_country
         ):
             status = BY_COUNTRY
+        if status == NO_DATA and ind is not None and ind.is_ratio and row.denominator == 0:
+            status = NOT_APPLICABLE  # no value can exist: not the same as no records
         if not total:
             status = ""
         cols["target"].append(target)

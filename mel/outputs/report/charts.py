@@ -90,10 +90,12 @@ def _target_value(ind, row, column: str = "target") -> float | None:
 
 
 def _placeholders(ctx, ax, positions, rows, horizontal: bool = False) -> None:
-    """A labelled mark where a bar has no value ('<5', '[c]', 'n/a', 'no data'): never a
-    vanished bar that reads as zero."""
+    """A labelled mark where a bar has no value ('<5', '[c]', 'n/a', 'no data') or is 0:
+    never a vanished bar that reads as zero."""
     for pos, row in zip(positions, rows, strict=True):
         mark = marker(row, ctx.lang, ctx.threshold)
+        if mark is None and row is not None and row["value"] == 0:
+            mark = "0"  # a zero, said: not a bar that failed to draw
         if mark is None:
             continue
         if horizontal:

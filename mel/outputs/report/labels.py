@@ -341,7 +341,7 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "suppressed": {"en": "suppressed", "fr": "masqué", "es": "oculto"},
     "marker.protected": {"en": "[c]", "fr": "[c]", "es": "[c]"},
-    "marker.na": {"en": "n/a", "fr": "n.d.", "es": "n.d."},
+    "marker.na": {"en": "n/a", "fr": "s.o.", "es": "n.a."},
     "marker.no_data": {"en": "no data", "fr": "pas de données", "es": "sin datos"},
     "legend.title": {"en": "Legend", "fr": "Légende", "es": "Leyenda"},
     "legend.small": {
@@ -356,8 +356,8 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "legend.na": {
         "en": "n/a: not applicable, the denominator is 0",
-        "fr": "n.d. : sans objet, le dénominateur est 0",
-        "es": "n.d.: no aplicable, el denominador es 0",
+        "fr": "s.o. : sans objet, le dénominateur est 0",
+        "es": "n.a.: no aplicable, el denominador es 0",
     },
     "legend.no_data": {
         "en": "no data: no usable record for this cell",
