@@ -75,8 +75,14 @@ def test_every_fixed_text_has_french_and_spanish():
         if not lb._LABELS[key].get(lang)
     ]
     assert not missing, missing
-    for table in (lb.REFERENCE_FIELDS, lb.REFERENCE_WORDS, lb.BREAKDOWNS):
+    for table in (lb.REFERENCE_FIELDS, lb.REFERENCE_WORDS, lb.BREAKDOWNS, lb.PROBLEMS):
         assert all(fr and es for fr, es in table.values())
+    # every problem title, severity and reason the Data quality sheet can show
+    from mel.engine.compute import REASONS
+    from mel.errors import ERROR_TYPES
+
+    shown = {t.title for t in ERROR_TYPES.values()} | set(REASONS.values()) | {"error", "warning"}
+    assert shown - set(lb.PROBLEMS) == set()
 
 
 def _english(catalog, lang: str) -> tuple[set[str], set[str]]:

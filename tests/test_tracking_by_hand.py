@@ -349,3 +349,17 @@ def test_nothing_recovered_from_the_donor_tables(project, report):
 
 def test_the_project_is_in_the_repository_docs():
     assert (REPO / "docs" / "report.md").read_text(encoding="utf-8").count("[c]") >= 1
+
+
+def test_money_carries_its_currency_and_counts_do_not():
+    import pandas as pd
+
+    from mel.definitions.catalog import load_catalog
+    from mel.outputs.report.content import display, target_display
+
+    cat = load_catalog()
+    spent, victims = cat.indicator("PROT-15"), cat.indicator("PROT-01")  # USD; persons
+    row = pd.Series({"value": 12500.0, "suppressed": False, "flag": "", "value_low": None})
+    assert display(spent, row, "en") == (12500.0, '#,##0 "USD"')
+    assert target_display(spent, 20000, "en") == (20000.0, '#,##0 "USD"')
+    assert display(victims, row, "en") == (12500.0, "#,##0")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,8 +127,13 @@ def _missing(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
-def number_format(v: float) -> str:
-    return "#,##0" if float(v).is_integer() else "#,##0.0#"
+def number_format(v: float, ind: Indicator | None = None) -> str:
+    """A count's format; money (an indicator whose unit is a currency code such as USD) with
+    its currency."""
+    fmt = "#,##0" if float(v).is_integer() else "#,##0.0#"
+    if ind is not None and re.fullmatch(r"[A-Z]{3}", ind.unit or ""):
+        fmt = f'#,##0 "{ind.unit}"' if float(v).is_integer() else f'#,##0.00 "{ind.unit}"'
+    return fmt
 
 
 def marker(row: pd.Series | None, lang: str, threshold: int = 5) -> str | None:
@@ -175,7 +181,7 @@ def display(
         return float(v) / 100, "+0.0%;-0.0%;0.0%"
     if k == "ratio":
         return float(v), "#,##0.00"
-    return float(v), number_format(float(v))
+    return float(v), number_format(float(v), ind)
 
 
 def plain(ind: Indicator, row: pd.Series | None) -> float | None:
@@ -224,7 +230,7 @@ def target_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | 
         return x / 100, "0.0%"
     if kind(ind) == "change":
         return x / 100, "+0.0%;-0.0%;0.0%"
-    return x, number_format(x)
+    return x, number_format(x, ind)
 
 
 def pct_display(v: object) -> tuple[object, str | None]:

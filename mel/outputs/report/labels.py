@@ -621,3 +621,83 @@ def reference_word(text: str, lang: str, table: dict | None = None) -> str:
     if tr is None or lang == "en":
         return text
     return tr[0] if lang == "fr" else tr[1]
+
+
+# the titles of the problems the Data quality sheet lists (mel.errors.ERROR_TYPES), severities
+# and the reasons a record is left out of an indicator, in French and Spanish
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "File not found": ("Fichier introuvable", "Archivo no encontrado"),
+    "File cannot be read": ("Fichier illisible", "Archivo ilegible"),
+    "Empty file": ("Fichier vide", "Archivo vacío"),
+    "YAML syntax error": ("Erreur de syntaxe YAML", "Error de sintaxis YAML"),
+    "Tab character": ("Caractère de tabulation", "Carácter de tabulación"),
+    "Duplicate key": ("Clé en double", "Clave duplicada"),
+    "Anchor or alias": ("Ancre ou alias", "Ancla o alias"),
+    "YAML tag": ("Balise YAML", "Etiqueta YAML"),
+    "Several documents": ("Plusieurs documents", "Varios documentos"),
+    "Key is not text": ("Clé non textuelle", "La clave no es texto"),
+    "Unknown key": ("Clé inconnue", "Clave desconocida"),
+    "Missing key": ("Clé manquante", "Clave faltante"),
+    "Wrong type": ("Type incorrect", "Tipo incorrecto"),
+    "Value not allowed": ("Valeur non autorisée", "Valor no permitido"),
+    "Invalid definition": ("Définition invalide", "Definición no válida"),
+    "Unknown dataset": ("Jeu de données inconnu", "Conjunto de datos desconocido"),
+    "Unknown column": ("Colonne inconnue", "Columna desconocida"),
+    "Unknown code list": ("Liste de codes inconnue", "Lista de códigos desconocida"),
+    "Unknown code": ("Code inconnu", "Código desconocido"),
+    "Unknown indicator": ("Indicateur inconnu", "Indicador desconocido"),
+    "Duplicate id": ("Identifiant en double", "Identificador duplicado"),
+    "Column has the wrong type": ("Colonne du mauvais type", "Columna de tipo incorrecto"),
+    "Filter syntax error": ("Erreur de syntaxe du filtre", "Error de sintaxis del filtro"),
+    "Filter type error": ("Erreur de type du filtre", "Error de tipo del filtro"),
+    "Bad header": ("En-tête incorrect", "Encabezado incorrecto"),
+    "Bad cell": ("Cellule incorrecte", "Celda incorrecta"),
+    "Unsupported file": ("Fichier non pris en charge", "Archivo no admitido"),
+    "Sheet not found": ("Feuille introuvable", "Hoja no encontrada"),
+    "File refused for safety": ("Fichier refusé par sécurité", "Archivo rechazado por seguridad"),
+    "Missing column": ("Colonne manquante", "Columna faltante"),
+    "Duplicate column": ("Colonne en double", "Columna duplicada"),
+    "Required value missing": ("Valeur obligatoire manquante", "Falta un valor obligatorio"),
+    "Value not in code list": (
+        "Valeur hors de la liste de codes",
+        "Valor fuera de la lista de códigos",
+    ),
+    "Value out of range": ("Valeur hors limites", "Valor fuera de rango"),
+    "Value does not match pattern": (
+        "Valeur non conforme au format",
+        "Valor que no sigue el formato",
+    ),
+    "Duplicate value": ("Valeur en double", "Valor duplicado"),
+    "Rule failed": ("Règle non respectée", "Regla no cumplida"),
+    "Date in the future": ("Date dans le futur", "Fecha en el futuro"),
+    "Unknown reference": ("Référence inconnue", "Referencia desconocida"),
+    "Spaces around a value": ("Espaces autour d'une valeur", "Espacios alrededor de un valor"),
+    "Value written another way": ("Valeur écrite autrement", "Valor escrito de otra forma"),
+    "No data rows": ("Aucune ligne de données", "Ninguna fila de datos"),
+    "Row with the wrong number of fields": (
+        "Ligne au mauvais nombre de champs",
+        "Fila con un número incorrecto de campos",
+    ),
+    "Usage error": ("Erreur d'utilisation", "Error de uso"),
+    "error": ("erreur", "error"),
+    "warning": ("avertissement", "advertencia"),
+    "failed validation": ("validation échouée", "validación fallida"),
+    "duplicate key": ("clé en double", "clave duplicada"),
+    "column missing from the file": ("colonne absente du fichier", "columna ausente del archivo"),
+    "missing date": ("date manquante", "fecha faltante"),
+    "outside the project dates": ("hors des dates du projet", "fuera de las fechas del proyecto"),
+    "outside the project dates or after the reporting period": (
+        "hors des dates du projet ou après la période du rapport",
+        "fuera de las fechas del proyecto o después del período del informe",
+    ),
+    "country not in the project": ("pays hors du projet", "país fuera del proyecto"),
+    "filter false": ("hors du filtre de l'indicateur", "fuera del filtro del indicador"),
+}
+
+
+def problem(text: str, lang: str) -> str:
+    """A problem title, severity or reason of the Data quality sheet in the report's language."""
+    tr = PROBLEMS.get(text)
+    if tr is None or lang == "en":
+        return text
+    return tr[0] if lang == "fr" else tr[1]

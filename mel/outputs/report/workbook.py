@@ -41,7 +41,7 @@ from mel.outputs.report.content import (
     plain_format,
     target_display,
 )
-from mel.outputs.report.labels import country_name, label, status, unit
+from mel.outputs.report.labels import country_name, label, problem, status, unit
 from mel.outputs.report.labels import keys as label_keys
 
 PILLAR_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -153,6 +153,17 @@ def _basis(basis: object, lang: str) -> str:
 
 def _legend(ctx: ReportContext, ws: Worksheet, r: int) -> int:
     """The legend of markers under a table (from row ``r``); the next free row."""
+    lines = legend_lines(ctx)
+    r += 1
+    for k, text in enumerate(lines):
+        c = set_text(ws.cell(row=r, column=2), text)
+        c.font = Font(bold=k == 0, italic=k > 0, size=9)
+        r += 1
+    return r
+
+
+def legend_lines(ctx: ReportContext) -> list[str]:
+    """The legend: its title, the markers, the derived targets and the status basis."""
     L = ctx.lang
     lines = [label("legend.title", L)]
     if not ctx.internal and ctx.threshold > 1:
@@ -161,12 +172,7 @@ def _legend(ctx: ReportContext, ws: Worksheet, r: int) -> int:
     lines += [label("legend.na", L), label("legend.no_data", L), label("legend.zero", L)]
     lines.append(label("legend.derived", L))
     lines.append(label("legend.to_date", L, bands=bands_text(ctx)))
-    r += 1
-    for k, text in enumerate(lines):
-        c = set_text(ws.cell(row=r, column=2), text)
-        c.font = Font(bold=k == 0, italic=k > 0, size=9)
-        r += 1
-    return r
+    return lines
 
 
 def bands_text(ctx: ReportContext) -> str:
@@ -616,6 +622,13 @@ def _summary(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of) -> 
             ws.cell(row=r, column=j).alignment = Alignment(horizontal="right", vertical="top")
         fit_row_height(ws, r)
     _status_rules(ctx, ws, f"F{r - len(heads) + 1}:F{max(r, r - len(heads) + 1)}")
+    r += 2
+    marks = legend_lines(ctx)[1:-2]  # the markers; the basis is said above
+    c = set_text(ws.cell(row=r, column=1), "; ".join(marks))
+    c.font = Font(italic=True, size=8)
+    c.alignment = WRAP
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=9)
+    ws.row_dimensions[r].height = 24
     # 3. small charts of the headline indicators by period (native, from By period)
     n_periods = len(ctx.periods)
     cats = Reference(
@@ -738,11 +751,11 @@ def _quality(ctx: ReportContext, ws: Worksheet) -> None:
         r += 1
     for (dataset, column, severity, code), items in sorted(groups.items()):
         lines = sorted({f.line for f in items if f.line is not None})
-        title = ERROR_TYPES[code].title if code in ERROR_TYPES else code
+        title = problem(ERROR_TYPES[code].title if code in ERROR_TYPES else code, L)
         values = [
             dataset,
             column,
-            severity,
+            problem(severity, L),
             title,
             len(items),
             ", ".join(str(x) for x in lines[:8]) + (" ..." if len(lines) > 8 else ""),
@@ -769,7 +782,7 @@ def _quality(ctx: ReportContext, ws: Worksheet) -> None:
                 row.indicator,
                 row.dataset,
                 country_name(row.country, L) if len(str(row.country)) == 3 else row.country,
-                row.reason,
+                problem(row.reason, L),
                 int(row.records),
             ],
             start=1,
@@ -835,6 +848,15 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     ws.row_dimensions[r].height = 48
     r += 2
+    # the legend of every table, and how each status is judged
+    for k, text in enumerate(legend_lines(ctx)):
+        c = set_text(ws.cell(row=r, column=1), text)
+        c.font = Font(bold=k == 0)
+        c.alignment = WRAP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+        ws.row_dimensions[r].height = 15 * (1 + len(text) // 120)
+        r += 1
+    r += 1
     r = _account(ctx, ws, r)
     set_text(ws.cell(row=r, column=1), label("contents", L)).font = Font(bold=True)
     r += 1
