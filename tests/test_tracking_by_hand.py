@@ -363,3 +363,46 @@ def test_money_carries_its_currency_and_counts_do_not():
     assert display(spent, row, "en") == (12500.0, '#,##0 "USD"')
     assert target_display(spent, 20000, "en") == (20000.0, '#,##0 "USD"')
     assert display(victims, row, "en") == (12500.0, "#,##0")
+
+
+def test_narratives_are_checked_and_shown_in_the_iptt(project, tmp_path, cli):
+    import shutil
+
+    from mel.definitions.project import load_project
+    from mel.errors import DefinitionError
+
+    p = tmp_path / "p"
+    shutil.copytree(project, p)
+    with open(p / "mel.yaml", "a", encoding="utf-8") as f:
+        f.write("narratives: narratives.csv\n")
+    (p / "narratives.csv").write_text(
+        "indicator,country,period,text\n"
+        "PROT-01,ALL,2024-Q4,Above target: a joint campaign with labour inspectors.\n"
+        "PROT-99,ALL,2024-Q4,an indicator the project does not select\n"
+        "PROT-01,KEN,2024-Q4,a country not in the project\n"
+        "PROT-01,ALL,2024-Q9,a period that is not a label\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as err:
+        load_project(p)
+    found = {(f.line, f.field) for f in err.value.findings}
+    assert {(3, "indicator"), (4, "country"), (5, "period")} <= found
+    assert all(f.file.endswith("narratives.csv") for f in err.value.findings)
+    lines = (p / "narratives.csv").read_text(encoding="utf-8").splitlines()
+    (p / "narratives.csv").write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("report", str(p), "--period", PERIOD, "-o", str(out), "--as-of", "2025-01-31")
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out / f"report-{PERIOD}.xlsx")["IPTT (fiscal year)"]
+    header = [c.value for c in ws[4]]
+    assert header[-1] == f"Variance explanation ({PERIOD})"
+    shown = {
+        (r[0], r[2]): r[-1] for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "PROT-01"
+    }
+    assert shown[("PROT-01", "All countries")].startswith("Above target")
+    assert shown[("PROT-01", "Sudan")] is None
+    # the reported quarter's three columns are highlighted, the others not
+    col = header.index("Target") + 1 + 3 * 3  # Q1, Q2, Q3, then 2024-Q4
+    assert ws.cell(row=3, column=col).value == PERIOD
+    assert ws.cell(row=5, column=col).fill.fgColor.rgb.endswith("FFF2CC")
+    assert not ws.cell(row=5, column=col - 3).fill.fgColor.rgb.endswith("FFF2CC")

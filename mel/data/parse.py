@@ -310,33 +310,26 @@ def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues
                 hints=hints,
             )
         )
-    early = (iso < EXCEL_FIRST_RELIABLE).to_numpy(dtype=bool, na_value=False)
-    if early.any():  # Excel's day numbers are off by one before March 1900 (its 1900-02-29)
-        issues.append(
-            CellIssue(
-                np.flatnonzero(early),
-                "type",
-                "error",
-                "'{value}' is before March 1900: a small number typed or pasted into a date "
-                "cell, not a real date",
-                hint="retype the date as YYYY-MM-DD",
-            )
-        )
-        iso = iso.where(~early)
-        todo = todo | early
-    late = (iso > LAST_DATE).to_numpy(dtype=bool, na_value=False)
-    if late.any():  # a typo in the year (6116 for 2016); beyond what the engine can place
-        issues.append(
-            CellIssue(
-                np.flatnonzero(late),
-                "type",
-                "error",
-                "'{value}' is after the year 2261: a mistyped year, not a real date",
-                hint="retype the date as YYYY-MM-DD with the right year",
-            )
-        )
-        iso = iso.where(~late)
-        todo = todo | late
+    # a small number typed or pasted into a date cell (Excel's day numbers are off by one before
+    # March 1900, its 1900-02-29); a typo in the year (6116 for 2016), beyond what pandas holds
+    for wrong, message, hint in (
+        (
+            iso < EXCEL_FIRST_RELIABLE,
+            "'{value}' is before March 1900: a small number typed or pasted into a date cell, "
+            "not a real date",
+            "retype the date as YYYY-MM-DD",
+        ),
+        (
+            iso > LAST_DATE,
+            "'{value}' is after the year 2261: a mistyped year, not a real date",
+            "retype the date as YYYY-MM-DD with the right year",
+        ),
+    ):
+        mask = wrong.to_numpy(dtype=bool, na_value=False)
+        if mask.any():
+            issues.append(CellIssue(np.flatnonzero(mask), "type", "error", message, hint=hint))
+            iso = iso.where(~mask)
+            todo = todo | mask
     return Parsed(iso.astype("datetime64[ns]"), todo, issues)
 
 

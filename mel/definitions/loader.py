@@ -355,6 +355,17 @@ def load_targets(path: Path) -> tuple[list[tuple[int, Target]], list[Finding]]:
 NARRATIVE_COLUMNS = ("indicator", "country", "period", "text")
 
 
+def _no_header(shown: str, columns: tuple[str, ...]) -> Finding:
+    return Finding(
+        "bad-header",
+        "no header row starting with 'indicator'",
+        file=shown,
+        line=1,
+        scope="column",
+        hint="the header needs: " + ", ".join(columns),
+    )
+
+
 def load_narratives(path: Path) -> tuple[list[tuple[int, Any]], list[Finding]]:
     """Variance explanations: a CSV file, or a workbook's 'narratives' sheet (else its first),
     with the columns indicator, country (optional, ALL), period and text."""
@@ -394,16 +405,7 @@ def load_narratives(path: Path) -> tuple[list[tuple[int, Any]], list[Finding]]:
         ]
     start = next((i for i, r in enumerate(rows) if r and r[0].strip().lower() == "indicator"), None)
     if start is None:
-        return [], [
-            Finding(
-                "bad-header",
-                "no header row starting with 'indicator'",
-                file=shown,
-                line=1,
-                scope="column",
-                hint="the header needs: " + ", ".join(NARRATIVE_COLUMNS),
-            )
-        ]
+        return [], [_no_header(shown, NARRATIVE_COLUMNS)]
     header = [h.strip().lower() for h in rows[start]]
     findings = [
         Finding(
@@ -493,16 +495,7 @@ def load_targets_workbook(path: Path) -> tuple[list[tuple[int, Target]], list[Fi
             header_at = i
             break
     else:
-        return [], [
-            Finding(
-                "bad-header",
-                "no header row starting with 'indicator'",
-                file=shown,
-                line=1,
-                scope="column",
-                hint="the header needs: " + ", ".join(TARGET_COLUMNS),
-            )
-        ]
+        return [], [_no_header(shown, TARGET_COLUMNS)]
     header = [h.strip() for h in rows[header_at]]
     while header and header[-1] == "":
         header.pop()
