@@ -73,6 +73,8 @@ class DatasetAccount:
     not_dated: int = 0
     later: int = 0  # dated after the reported period (within the project)
     notes: list[str] = field(default_factory=list)  # e.g. country codes converted
+    converted: dict = field(default_factory=dict)  # column -> {value written: project code}
+    national: list[str] = field(default_factory=list)  # geography columns the template lacks
     missing_columns: list[MissingColumn] = field(default_factory=list)
 
     @property
@@ -233,16 +235,23 @@ def account(
                     "countries together (ALL), none per country"
                     for col in sorted(national)
                 ],
+                converted=dict(converted),
+                national=sorted(national),
                 missing_columns=missing,
             )
         )
     return out
 
 
-def _conversion_note(column: str, converted: dict[str, str]) -> str:
+def conversions_text(converted: dict[str, str]) -> str:
+    """The first conversions of a geography column, 'Sudan -> SDN, ...'."""
     shown = ", ".join(f"{v} -> {c}" for v, c in sorted(converted.items())[:6])
-    more = ", ..." if len(converted) > 6 else ""
-    return f"'{column}' names countries another way; read as the project's codes: {shown}{more}"
+    return shown + (", ..." if len(converted) > 6 else "")
+
+
+def _conversion_note(column: str, converted: dict[str, str]) -> str:
+    text = conversions_text(converted)
+    return f"'{column}' names countries another way; read as the project's codes: {text}"
 
 
 def alarms(accounts: list[DatasetAccount], limit: float) -> list[Alarm]:

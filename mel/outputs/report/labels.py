@@ -291,6 +291,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "fr": "pays hors du projet",
         "es": "país fuera del proyecto",
     },
+    "account.converted": {
+        "en": "'{column}' names countries another way; read as the project's codes: {shown}",
+        "fr": "« {column} » désigne les pays autrement ; lu comme les codes du projet : {shown}",
+        "es": "«{column}» nombra los países de otra forma; leído como los códigos del proyecto: {shown}",
+    },
+    "account.national": {
+        "en": "the template has no '{column}' column: its records are counted for all countries together (ALL), none per country",
+        "fr": "le modèle n'a pas de colonne « {column} » : ses enregistrements sont comptés pour l'ensemble des pays (ALL), aucun par pays",
+        "es": "la plantilla no tiene columna «{column}»: sus registros se cuentan para todos los países juntos (ALL), ninguno por país",
+    },
     "account.later": {
         "en": "{n} dated after the period (for later reports, not a loss)",
         "fr": "{n} datés après la période (pour les rapports suivants, pas une perte)",

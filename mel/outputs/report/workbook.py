@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from mel.engine.account import conversions_text
 from mel.errors import ERROR_TYPES
 from mel.outputs import reference_sheet
 from mel.outputs.excel import (
@@ -939,7 +940,11 @@ def _account(ctx: ReportContext, ws: Worksheet, r: int) -> int:
             for m in a.missing_columns
             if m.role not in ("date", "country")
         ]
-        notes += a.notes
+        notes += [
+            label("account.converted", L, column=col, shown=conversions_text(conv))
+            for col, conv in a.converted.items()
+        ]
+        notes += [label("account.national", L, column=col) for col in a.national]
         if a.later:
             notes.append(label("account.later", L, n=f"{a.later:,}"))
         if a.not_dated:
