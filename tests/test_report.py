@@ -404,3 +404,32 @@ def test_opens_in_libreoffice(tmp_path, cli, small):
 def test_report_help_example_names_the_example(cli):
     result = cli("report", "--help")
     assert "mel report examples/counter-trafficking" in result.output
+
+
+def test_no_code_where_a_label_exists(donor):
+    """The donor report shows words, not codes: no cell is a code-list code whose label
+    differs (potential_migrants, LawEnforcement, forced_labour), nor a project country's code."""
+    from mel.definitions.catalog import load_catalog
+
+    catalog = load_catalog()
+    codes = {
+        c.code
+        for ld in catalog.codelists.values()
+        for c in ld.obj.values
+        if c.label and c.label != c.code and len(c.code) > 2  # ISIC letters read as words
+    } | {"SDN", "TZA", "NGA"}
+    words = {c.label for ld in catalog.codelists.values() for c in ld.obj.values}
+    codes -= words | set(catalog.templates)  # 'Other' is also a label; 'legal' a dataset's name
+    assert {"potential_migrants", "LawEnforcement", "forced_labour", "SDN"} <= codes
+    wb = _wb(donor)
+    found = []
+    for ws in wb.worksheets:
+        if ws.title == "Data (tidy)":
+            continue  # codes for machines, with label columns beside them
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and (
+                    c.value in codes or set(c.value.split(", ")) & {"SDN", "TZA", "NGA"}
+                ):
+                    found.append(f"{ws.title}!{c.coordinate}: {c.value}")
+    assert not found, found[:20]

@@ -166,6 +166,7 @@ class System:
     threshold: int = 0  # with donor markers: a hidden small count is marked '<N' (1..N-1)
     small_mark: dict[int, bool] = field(default_factory=dict)  # an earlier hidden count's mark
     unmarked: set[int] = field(default_factory=set)  # small counts shown as '[c]', not '<N'
+    mark_current: bool = True  # this report's small counts read as '<N' (off while hiding)
 
     def var(self, key: str, value: float, count_like: bool) -> int:
         i = self.index.get(key)
@@ -714,6 +715,8 @@ def _marked_small(system: System) -> np.ndarray:
     raw = np.asarray(system.value, dtype="float64")
     th = system.threshold
     marked = np.asarray(system.count_like, dtype=bool) & (raw >= 1) & (raw <= th - 1)
+    if not system.mark_current:
+        marked[:] = False
     if system.unmarked:
         marked[list(system.unmarked)] = False
     for i, mark in system.small_mark.items():
@@ -756,6 +759,82 @@ def protect(
     threshold: int,
     primary: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Hide more rows until every hidden quantity is protected, then mark as '<N' every small
+    count whose mark gives nothing away; returns the row mask (the marks are in ``system``).
+
+    Two phases: which cells to hide is decided without this report's marks (earlier outputs'
+    marks are facts and count); then the marks are switched on, and the mark of a small count
+    that narrows another is dropped ('[c]'), until every hidden quantity is protected again.
+    Dropping every mark gives back the first phase's system, so the second always ends."""
+    system.mark_current = False
+    hide = _hide_until_protected(system, row_vars, hide, threshold, primary)
+    system.mark_current = True
+    _release_marks(system, row_vars, hide, threshold)
+    return hide
+
+
+def _release_marks(system: System, row_vars, hide: np.ndarray, threshold: int) -> None:
+    """Drop the '<N' of the small counts that would narrow another hidden quantity."""
+    if threshold <= 1:
+        return
+    hidden = _hidden_vars(system, row_vars, hide)
+    _unmark_small_totals(system, hidden)
+    marked = _marked_small(system) & hidden
+    if not marked.any():
+        return
+    comp = components(system, hidden)
+    touched = {int(comp[v]) for v in np.flatnonzero(marked)}
+    dirty = {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
+    left_before = set(system.left)
+    eqs_of_var: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        for v in eq:
+            eqs_of_var[v].append(e)
+    while dirty:
+        ask = np.array(sorted(dirty), dtype=int)
+        bounds = intervals(
+            system, hidden, ask, lambda v, lo, hi: protected(system.value[v], lo, hi, threshold)
+        )
+        bad = [
+            v
+            for v in unprotected(system, threshold, bounds)
+            if not system.known[v] and system.keys[v] not in left_before
+        ]
+        if not bad:
+            return
+        marked = _marked_small(system)
+        free = {w for w in np.flatnonzero(marked & hidden) if system.small_mark.get(int(w)) is None}
+        unmark = {
+            w
+            for v in bad
+            for e in eqs_of_var.get(v, [])
+            for w in system.equations[e]
+            if w != v and w in free
+        }
+        if not unmark:
+            parts = _partition(system, hidden)
+            by_root: dict[int, list[int]] = defaultdict(list)
+            for v in bad:
+                by_root[int(parts[0][v])].append(v)
+            for group in by_root.values():
+                _found, caps = _binding(system, hidden, group, bounds, threshold, parts)
+                unmark |= {w for ws in caps.values() for w in ws if w in free}
+        if not unmark:
+            unmark = {v for v in bad if v in free}  # its own mark, last
+        if not unmark:
+            return  # nothing marked is left to drop: what is bad was bad without marks
+        system.unmarked |= unmark
+        touched = {int(comp[w]) for w in unmark}
+        dirty = set(bad) | {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
+
+
+def _hide_until_protected(
+    system: System,
+    row_vars: list[list[int]],
+    hide: np.ndarray,
+    threshold: int,
+    primary: np.ndarray | None = None,
+) -> np.ndarray:
     """Hide more rows until every hidden quantity is protected; returns the row mask. Each
     round audits only what may have changed: hiding a quantity can only widen the others'
     intervals, so the quantities that failed and the ones newly hidden."""
@@ -775,7 +854,6 @@ def protect(
     for e, eq in enumerate(system.equations):
         for v in eq:
             eqs_of_var[v].append(e)
-    _unmark_small_totals(system, _hidden_vars(system, row_vars, hide))
     dirty: set[int] | None = None  # None: every hidden variable
     while True:
         hidden = _hidden_vars(system, row_vars, hide)
@@ -792,34 +870,10 @@ def protect(
         by_root: dict[int, list[int]] = defaultdict(list)
         for v in bad:
             by_root[int(comp[v])].append(v)
-        # a '<N' mark that narrows another hidden count is dropped first (the cell stays hidden,
-        # shown as '[c]'): that costs the reader no number. The marks of the hidden counts
-        # sharing an equation with a failing one go first, without a linear program
-        marked = _marked_small(system)
-        unmark = {
-            w
-            for v in bad
-            for e in eqs_of_var.get(v, [])
-            for w in system.equations[e]
-            if w != v and hidden[w] and marked[w] and system.small_mark.get(w) is None
-        }
-        if unmark:
-            system.unmarked |= unmark
-            touched = {int(comp[w]) for w in unmark}  # only their components' intervals widen
-            dirty = set(bad) | {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
-            continue
         binding: dict[int, list[int]] = {}
-        caps: dict[int, list[int]] = {}
         for group in by_root.values():
-            found, marks = _binding(system, hidden, group, bounds, threshold, parts)
+            found, _caps = _binding(system, hidden, group, bounds, threshold, parts)
             binding.update(found)
-            caps.update(marks)
-        unmark = {w for v in bad for w in caps.get(v, [])}  # marks further away
-        if unmark:
-            system.unmarked |= unmark
-            touched = {int(comp[w]) for w in unmark}  # only their components' intervals widen
-            dirty = set(bad) | {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
-            continue
         for v in bad:
             cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)
             if cands:
