@@ -585,7 +585,9 @@ def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[
     return []
 
 
-def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, threshold, parts):
+def _binding(
+    system: System, hidden: np.ndarray, bad: list[int], bounds, threshold, parts, marks=True
+):
     """For each of ``bad`` (hidden quantities of one component), the published quantities in the
     equations that hold its interval where it is: the equations with a non-zero dual value at
     its maximum (and minimum, where the lower end matters). Hiding one of them is what can widen
@@ -622,7 +624,9 @@ def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, thresho
         lo, hi = bounds[v]
         is_small = not np.isfinite(value[v]) or 1 <= value[v] <= small
         senses = [highspy.ObjSense.kMaximize]
-        if is_small or hi - lo < 1:
+        # a small count's lower end matters once marks cap it from above; otherwise only for
+        # other quantities, or where the interval is one value
+        if (is_small if marks else not is_small) or hi - lo < 1:
             senses.append(highspy.ObjSense.kMinimize)
         found: set[int] = set()
         caps: set[int] = set()
@@ -635,6 +639,8 @@ def _binding(system: System, hidden: np.ndarray, bad: list[int], bounds, thresho
             duals = np.asarray(sol.row_dual)
             for k in np.flatnonzero(np.abs(duals) > 1e-9):
                 found.update(hideable[k])
+            if not marks:
+                continue
             col = np.asarray(sol.col_dual)
             for j in np.flatnonzero((np.abs(col) > 1e-9) & may_unmark):
                 if members[j] != v:
@@ -872,7 +878,7 @@ def _hide_until_protected(
             by_root[int(comp[v])].append(v)
         binding: dict[int, list[int]] = {}
         for group in by_root.values():
-            found, _caps = _binding(system, hidden, group, bounds, threshold, parts)
+            found, _caps = _binding(system, hidden, group, bounds, threshold, parts, marks=False)
             binding.update(found)
         for v in bad:
             cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)

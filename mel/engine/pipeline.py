@@ -213,6 +213,12 @@ def run(
                 f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
             )
     check_target_periods(bundle.targets, Calendar.of(project))
+    if periods:  # a wrong --period is said before minutes of computing, not after
+        calendar = Calendar.of(project)
+        known = {p.label: p for p in calendar.all_periods}
+        bad = [p for p in periods if p not in known]
+        if bad:
+            raise unknown_period(bad[0], calendar, known)
     read = columns_read(bundle.indicators)
     validation = validate_project(bundle, as_of=as_of, keep_raw=False, keep_columns=read)
     sources = sources_from(validation)
@@ -271,10 +277,6 @@ def run(
     if countries:
         table = table[table["country"].isin([*countries, "ALL"])]
     if periods:
-        known = {p.label: p for p in calendar.all_periods}
-        bad = [p for p in periods if p not in known]
-        if bad:
-            raise unknown_period(bad[0], calendar, known)
         table = table[table["period"].isin(periods)]
     if up_to is not None:
         exclusions = exclusions.assign(
