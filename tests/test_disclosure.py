@@ -54,7 +54,8 @@ def publish(bundle, folder: Path, period: str | None, name: str) -> Published:
     donor = pipeline.run(bundle, up_to=period, as_of=AS_OF, published=[folder])
     path = folder / f"results-{name}.csv"
     write_table(donor.table, path)
-    truth = pipeline.run(bundle, internal=True, up_to=period, as_of=AS_OF).table
+    # the truth: the same run's values before suppression (what --internal shows)
+    truth = donor.unsuppressed_for_audit.assign(suppressed=False)
     end = pipeline.truncated(bundle, period).project.end if period else bundle.project.end
     return Published(read_donor(path), truth, end)
 

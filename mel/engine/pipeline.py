@@ -28,6 +28,9 @@ class Results:
     account: list[DatasetAccount] = field(default_factory=list)
     max_left_out: float = 10
     privacy_notes: list[str] = field(default_factory=list)
+    # every value before suppression, for the disclosure audit's truth (tests, benchmarks);
+    # never written by any output
+    unsuppressed_for_audit: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def alarms(self) -> list[Alarm]:
@@ -260,6 +263,7 @@ def run(
         table, indicators, bundle.targets, project.status_bands, calendar, full_calendar
     )
     privacy_notes: list[str] = []
+    before = table
     if internal:
         table = table.assign(suppressed=False, flag=flags(table, indicators))
     else:
@@ -297,6 +301,7 @@ def run(
         accounts,
         project.quality.max_left_out,
         privacy_notes,
+        before.reset_index(drop=True),
     )
 
 
