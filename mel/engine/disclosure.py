@@ -792,10 +792,7 @@ def _release_marks(system: System, row_vars, hide: np.ndarray, threshold: int) -
     touched = {int(comp[v]) for v in np.flatnonzero(marked)}
     dirty = {int(v) for v in np.flatnonzero(hidden) if int(comp[v]) in touched}
     left_before = set(system.left)
-    eqs_of_var: dict[int, list[int]] = defaultdict(list)
-    for e, eq in enumerate(system.equations):
-        for v in eq:
-            eqs_of_var[v].append(e)
+    eqs_of_var = _eqs_of_var(system)
     while dirty:
         ask = np.array(sorted(dirty), dtype=int)
         bounds = intervals(
@@ -856,10 +853,7 @@ def _hide_until_protected(
         if system.forced[v] and np.isfinite(system.value[v]) and system.value[v] != 0:
             for r in system.rows.get(v, []):
                 hide[r] = True
-    eqs_of_var: dict[int, list[int]] = defaultdict(list)
-    for e, eq in enumerate(system.equations):
-        for v in eq:
-            eqs_of_var[v].append(e)
+    eqs_of_var = _eqs_of_var(system)
     dirty: set[int] | None = None  # None: every hidden variable
     while True:
         hidden = _hidden_vars(system, row_vars, hide)
@@ -929,6 +923,15 @@ def _unmark_small_totals(system: System, hidden: np.ndarray) -> None:
             and sum(1 for v, c in eq.items() if c > 0 and hidden[v]) >= 2
         ):
             system.unmarked.add(t)
+
+
+def _eqs_of_var(system: System) -> dict[int, list[int]]:
+    """Each variable's equations (their indexes)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        for v in eq:
+            out[v].append(e)
+    return out
 
 
 def _hidden_vars(system: System, row_vars, hide: np.ndarray) -> np.ndarray:

@@ -63,6 +63,7 @@ from mel.definitions.models import (
     StatusBand,
     Sum,
 )
+from mel.engine.compute import ALL, LOP
 
 NO_DATA = "no data"
 NO_TARGET = "no target"
@@ -74,8 +75,6 @@ NOT_APPLICABLE = "n/a"  # a ratio whose denominator is 0: no value can exist
 ACHIEVED = "achieved"
 NOT_YET = "not yet"
 OVERDUE = "overdue"
-ALL = "ALL"
-LOP = "LoP"
 
 TARGET_COLUMNS = [
     "target",
