@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mel.definitions import filters as flt
-from mel.definitions.filters import ColumnInfo, FilterError, FilterSyntaxError, FilterTypeError
-from mel.engine.filters import mask, tristate
+from mel import filters as flt
+from mel.filters import ColumnInfo, FilterError, FilterSyntaxError, FilterTypeError, mask, tristate
 
 
 @pytest.fixture

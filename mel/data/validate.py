@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mel import filters as flt
 from mel.data.parse import MULTI_SPLIT, CellIssue, parse_column, suggest_code
 from mel.data.readers import RawTable, read_table
-from mel.definitions import filters as flt
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import ColumnSpec, DateFormat, Template
 from mel.definitions.yamlio import display_path
-from mel.engine.filters import tristate
 from mel.errors import DataError, Finding, did_you_mean
+from mel.filters import tristate
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mel import filters as flt
 from mel import resources
-from mel.definitions import filters as flt
 from mel.definitions.loader import (
     YAML_SUFFIXES,
     Loaded,

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mel.definitions import filters as flt
+from mel import filters as flt
 from mel.definitions.locate import findings_from_validation
 from mel.definitions.models import (
     ChangeFromBaseline,

@@ -285,7 +285,7 @@ def load_project(path: Path) -> ProjectBundle:
 def _check_override(loaded, ident: str, override, ind: Indicator, catalog: Catalog) -> list:
     """An override's filter and disaggregations, checked against the indicator's template and
     located in mel.yaml."""
-    from mel.definitions import filters as flt
+    from mel import filters as flt
     from mel.definitions.loader import filter_finding
 
     out = []

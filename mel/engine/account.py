@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mel.definitions.filters import columns_of, parse
 from mel.definitions.models import Indicator
 from mel.engine.compute import REASONS, Calendar, SourceData, measure_parts, placement
+from mel.filters import columns_of, parse
 
 # reasons a row is lost, in the order they are checked
 LOSS_REASONS = ("invalid", "duplicate", "no_column", "no_date", "outside", "country")

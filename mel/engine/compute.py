@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mel import filters as flt
 from mel.definitions.models import (
     ChangeFromBaseline,
     Count,
@@ -36,7 +37,6 @@ from mel.definitions.models import (
     Sum,
     Template,
 )
-from mel.engine import filters as flt
 from mel.engine.periods import Period, assign_categorical, periods_between
 
 ALL = "ALL"
@@ -878,7 +878,7 @@ def prepare_measure(
 def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
     """dataset -> the columns the computation of ``indicators`` reads (dates, geography,
     measured columns, filters, disaggregations)."""
-    from mel.definitions.filters import columns_of, parse
+    from mel.filters import columns_of, parse
 
     out: dict[str, set[str]] = {}
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mel.definitions import filters as f
+from mel import filters as f
 from mel.definitions.models import (
     ChangeFromBaseline,
     Count,

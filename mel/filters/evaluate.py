@@ -15,8 +15,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from mel.definitions import filters as f
-from mel.definitions.filters import FilterTypeError
+from mel.filters import nodes as f
+from mel.filters import rules
+from mel.filters.nodes import FilterTypeError
+from mel.filters.parse import parse
 
 _OPS = {
     "==": operator.eq,
@@ -30,16 +32,12 @@ _OPS = {
 MULTI_SEPARATOR = ";"
 
 
-def compile_filter(text: str | None) -> f.Expr | None:
-    return None if text is None else f.parse(text)
-
-
 def mask(expr: f.Expr | str | None, df: pd.DataFrame) -> np.ndarray:
     """Rows of ``df`` where the filter is true, as a numpy bool array (all true if no filter)."""
     if expr is None:
         return np.ones(len(df), dtype=bool)
     if isinstance(expr, str):
-        expr = f.parse(expr)
+        expr = parse(expr)
     result = _eval(expr, df)
     return result.fillna(False).to_numpy(dtype=bool)
 
@@ -47,7 +45,7 @@ def mask(expr: f.Expr | str | None, df: pd.DataFrame) -> np.ndarray:
 def tristate(expr: f.Expr | str, df: pd.DataFrame) -> pd.Series:
     """The filter's value per row as a nullable boolean Series: True, False or NA (unknown)."""
     if isinstance(expr, str):
-        expr = f.parse(expr)
+        expr = parse(expr)
     return pd.Series(_eval(expr, df), index=df.index)
 
 
@@ -67,18 +65,15 @@ def _value_kind(s: pd.Series) -> str:
 
 def _column(df: pd.DataFrame, col: f.Column) -> pd.Series:
     if col.name not in df.columns:
-        raise FilterTypeError(f"unknown column '{col.name}'", col.pos)
+        raise rules.unknown_column(col.name, col.pos)
     return df[col.name]
 
 
 def _literal_for(lit: f.Literal_, kind: str, name: str) -> object:
     """The literal as a value comparable with a column of ``kind``; type errors otherwise."""
-    want = {"string": "string", "number": "number", "date": "date", "boolean": "boolean"}[kind]
-    if lit.type != want:
-        raise FilterTypeError(
-            f"'{name}' holds {f.describe(want)} but is compared with {f.describe(lit.type)}",
-            lit.pos,
-        )
+    error = rules.literal_mismatch(name, kind, lit)
+    if error is not None:
+        raise error
     if lit.type == "date":
         assert isinstance(lit.value, dt.date)
         return pd.Timestamp(lit.value)
@@ -117,8 +112,8 @@ def _arith(df: pd.DataFrame, a: f.Arith):
 
     def side(o: f.Operand):
         if isinstance(o, f.Literal_):
-            if o.type not in ("number", "date"):
-                raise FilterTypeError(f"cannot add or subtract {f.describe(o.type)}", o.pos)
+            if o.type not in rules.ORDERED_KINDS:
+                raise FilterTypeError(f"cannot add or subtract {rules.describe(o.type)}", o.pos)
             value = pd.Timestamp(o.value) if o.type == "date" else o.value
             return value, np.zeros(len(df), dtype=bool), o.type
         values, na, kind = _operand(df, o, None, "")
@@ -128,11 +123,9 @@ def _arith(df: pd.DataFrame, a: f.Arith):
 
     left, lna, lkind = side(a.left)
     right, rna, rkind = side(a.right)
-    kind = f._ARITH_TYPES.get((lkind, a.op, rkind))
+    kind = rules.arith_kind(lkind, a.op, rkind)
     if kind is None:
-        raise FilterTypeError(
-            f"cannot compute {f.describe(lkind)} {a.op} {f.describe(rkind)}", a.pos
-        )
+        raise rules.cannot_compute(lkind, a.op, rkind, a.pos)
     if lkind == "date" and rkind == "number":
         right, far = _days(right, df.index)
         rna = rna | far
@@ -149,21 +142,18 @@ def _arith(df: pd.DataFrame, a: f.Arith):
 
 def _compare(e: f.Compare, df: pd.DataFrame) -> pd.arrays.BooleanArray:
     if not f.columns_of(e):
-        raise FilterTypeError("a comparison needs at least one column", e.pos)
+        raise rules.needs_column("compare", e.pos)
     if not isinstance(e.left, f.Literal_):
         left, lna, lkind = _operand(df, e.left, None, "")
-        right, rna, rkind = _operand(df, e.right, lkind, f.operand_name(e.left))
+        right, rna, rkind = _operand(df, e.right, lkind, rules.operand_name(e.left))
     else:
         right, rna, rkind = _operand(df, e.right, None, "")
-        left, lna, lkind = _operand(df, e.left, rkind, f.operand_name(e.right))
-    if lkind != rkind:
-        raise FilterTypeError(
-            f"'{f.operand_name(e.left)}' ({f.describe(lkind)}) cannot be compared with "
-            f"'{f.operand_name(e.right)}' ({f.describe(rkind)})",
-            e.pos,
-        )
-    if e.op in ("<", "<=", ">", ">=") and lkind not in ("number", "date"):
-        raise FilterTypeError(f"'{e.op}' compares numbers or dates, not {f.describe(lkind)}", e.pos)
+        left, lna, lkind = _operand(df, e.left, rkind, rules.operand_name(e.right))
+    error = rules.incomparable(e.left, lkind, e.right, rkind, e.pos) or rules.not_ordered(
+        e.op, lkind, e.pos
+    )
+    if error is not None:
+        raise error
     na = lna | rna
     if isinstance(left, pd.Series) and isinstance(right, pd.Series):
         left, right = _plain(left), _plain(right)  # two categoricals: their codes differ
@@ -182,7 +172,7 @@ def _plain(s: pd.Series) -> pd.Series:
 
 def _in(e: f.In, df: pd.DataFrame) -> pd.arrays.BooleanArray:
     if not isinstance(e.operand, f.Column):
-        raise FilterTypeError("'in' needs a column on its left", e.pos)
+        raise rules.needs_column("in", e.pos)
     s = _column(df, e.operand)
     kind = _value_kind(s)
     values = [_literal_for(v, kind, e.operand.name) for v in e.values]
@@ -194,10 +184,11 @@ def _in(e: f.In, df: pd.DataFrame) -> pd.arrays.BooleanArray:
 
 def _has(e: f.Has, df: pd.DataFrame) -> pd.arrays.BooleanArray:
     if not isinstance(e.operand, f.Column):
-        raise FilterTypeError("'has' needs a column on its left", e.pos)
+        raise rules.needs_column("has", e.pos)
     s = _column(df, e.operand)
-    if e.value.type != "string":
-        raise FilterTypeError("'has' takes a text value", e.value.pos, "quote the value")
+    error = rules.has_needs_text(e.value)
+    if error is not None:
+        raise error
     na = s.isna().to_numpy()
     sep = re.escape(MULTI_SEPARATOR)
     pattern = rf"(?:^|{sep})\s*{re.escape(str(e.value.value))}\s*(?:{sep}|$)"
@@ -207,14 +198,12 @@ def _has(e: f.Has, df: pd.DataFrame) -> pd.arrays.BooleanArray:
 
 def _truthy(e: f.Truthy, df: pd.DataFrame) -> pd.arrays.BooleanArray:
     if not isinstance(e.operand, f.Column):
-        raise FilterTypeError("a value alone is not a condition", e.pos)
+        raise rules.needs_column("truthy", e.pos)
     s = _column(df, e.operand)
     if _value_kind(s) != "boolean" and not (
         s.dtype == object and s.dropna().map(type).eq(bool).all()
     ):
-        raise FilterTypeError(
-            f"column '{e.operand.name}' does not hold true/false", e.pos, "compare it with a value"
-        )
+        raise rules.not_boolean(e.operand.name, None, e.pos)
     na = s.isna().to_numpy()
     raw = s.fillna(False).astype(bool).to_numpy()
     return _kleene(raw, na)
@@ -235,7 +224,7 @@ def _eval(e: f.Expr, df: pd.DataFrame) -> pd.arrays.BooleanArray:
         return _in(e, df)
     if isinstance(e, f.IsMissing):
         if not isinstance(e.operand, f.Column):
-            raise FilterTypeError("'is missing' needs a column on its left", e.pos)
+            raise rules.needs_column("is missing", e.pos)
         miss = _column(df, e.operand).isna().to_numpy()
         return _kleene(~miss if e.negated else miss, np.zeros(len(df), dtype=bool))
     if isinstance(e, f.Has):
