@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from mel.definitions.project import load_project  # noqa: E402
 from mel.engine import pipeline  # noqa: E402
-from mel.engine.compute import Calendar  # noqa: E402
+from mel.engine.periods import Calendar  # noqa: E402
 from mel.engine.suppress import flags, suppress  # noqa: E402
 from tests.disclosure_audit import Auditor, Published  # noqa: E402
 from tests.test_disclosure import publish  # noqa: E402

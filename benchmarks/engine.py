@@ -230,7 +230,9 @@ def main() -> None:
 
     from mel.data.validate import release_memory, validate_project
     from mel.definitions.project import load_project
-    from mel.engine.compute import Calendar, compute, sources_from
+    from mel.engine.compute import compute
+    from mel.engine.periods import Calendar
+    from mel.engine.prepare import sources_from
 
     gen = load_generator()
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,7 +14,7 @@ import pytest
 
 from mel.definitions.project import load_project
 from mel.engine import pipeline
-from mel.engine.compute import Calendar
+from mel.engine.periods import Calendar
 from mel.engine.suppress import suppress
 from mel.outputs.tidy import write_table
 from tests.conftest import REPO

@@ -10,7 +10,8 @@ import pytest
 
 from mel.definitions.catalog import load_templates
 from mel.definitions.models import Indicator, Project
-from mel.engine.compute import SourceData, compute
+from mel.engine.compute import compute
+from mel.engine.prepare import SourceData
 
 CATALOG = load_templates()
 BASE = {
@@ -442,7 +443,7 @@ def test_compact_sources_give_the_same_results_as_full_ones():
 
     from mel.data.validate import validate_project
     from mel.definitions.project import load_project
-    from mel.engine.compute import columns_read, sources_from
+    from mel.engine.prepare import columns_read, sources_from
     from tests.conftest import REPO
 
     bundle = load_project(REPO / "examples" / "counter-trafficking")

@@ -10,8 +10,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mel.engine.compute import UNKNOWN, Calendar
+from mel.engine.periods import Calendar
 from mel.engine.pipeline import years_of
+from mel.engine.results import UNKNOWN
 from mel.engine.suppress import suppress
 from tests.test_engine import ASSESSED_PCT, CATALOG, indicator, project, run, source
 

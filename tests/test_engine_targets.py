@@ -8,7 +8,7 @@ import pytest
 
 from mel.definitions.models import Indicator, StatusBand
 from mel.engine import targets as tg
-from mel.engine.compute import RESULT_COLUMNS
+from mel.engine.results import RESULT_COLUMNS
 from mel.engine.suppress import suppress
 from tests.test_engine import BASE
 
@@ -189,8 +189,7 @@ def _calendars(end: str):
     reported up to ``end`` and as declared."""
     import datetime as dt
 
-    from mel.engine.compute import Calendar
-    from mel.engine.periods import periods_between
+    from mel.engine.periods import Calendar, periods_between
 
     def cal(last):
         return Calendar(

@@ -78,7 +78,7 @@ def test_every_fixed_text_has_french_and_spanish():
     for table in (lb.REFERENCE_FIELDS, lb.REFERENCE_WORDS, lb.BREAKDOWNS, lb.PROBLEMS):
         assert all(fr and es for fr, es in table.values())
     # every problem title, severity and reason the Data quality sheet can show
-    from mel.engine.compute import REASONS
+    from mel.engine.results import REASONS
     from mel.errors import ERROR_TYPES
 
     shown = {t.title for t in ERROR_TYPES.values()} | set(REASONS.values()) | {"error", "warning"}

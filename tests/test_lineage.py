@@ -22,7 +22,7 @@ def bundle():
 @pytest.fixture(scope="module")
 def sources(bundle):
     from mel.data.validate import validate_project
-    from mel.engine.compute import sources_from
+    from mel.engine.prepare import sources_from
 
     return sources_from(validate_project(bundle))
 

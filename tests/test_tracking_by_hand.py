@@ -331,7 +331,7 @@ def test_markers_legend_and_tidy_flags(report):
 def test_nothing_recovered_from_the_donor_tables(project, report):
     """The auditor of issue 14 reads the results (markers included) and finds nothing."""
     from mel.definitions.project import load_project
-    from mel.engine.compute import Calendar
+    from mel.engine.periods import Calendar
     from mel.engine.pipeline import run, truncated
     from tests.disclosure_audit import Auditor, Published
 

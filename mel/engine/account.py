@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mel.definitions.models import Indicator
-from mel.engine.compute import REASONS, Calendar, SourceData, measure_parts, placement
+from mel.engine.periods import Calendar
+from mel.engine.prepare import SourceData, measure_parts, placement
+from mel.engine.results import REASONS
 from mel.filters import columns_of, parse
 
 # reasons a row is lost, in the order they are checked

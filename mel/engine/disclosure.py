@@ -51,8 +51,8 @@ from mel.definitions.models import (
     Ratio,
     Sum,
 )
-from mel.engine.compute import TOTAL as TOTAL_KEY
-from mel.engine.compute import UNKNOWN
+from mel.engine.results import TOTAL as TOTAL_KEY
+from mel.engine.results import UNKNOWN
 
 # the flags of hidden donor cells (the result table's flag column)
 SMALL = "small"  # a count from 1 to threshold-1, shown as <threshold

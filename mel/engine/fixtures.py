@@ -18,7 +18,8 @@ from mel.data.readers import RawTable
 from mel.data.validate import validate_raw
 from mel.definitions.models import Indicator, Project, Target
 from mel.definitions.project import LocatedTarget
-from mel.engine.compute import SourceData, compute
+from mel.engine.compute import compute
+from mel.engine.prepare import SourceData
 from mel.engine.targets import attach_targets
 
 

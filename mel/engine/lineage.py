@@ -14,19 +14,12 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import Count, CountDistinct, Milestone
-from mel.engine.compute import (
-    ALL,
-    LOP,
-    REASONS,
-    TOTAL,
-    UNKNOWN,
-    Calendar,
-    compute_indicator,
-    disaggregations_of,
-    measure_parts,
-    prepare_measure,
-    sources_from,
-)
+from mel.engine.compute import compute_indicator
+from mel.engine.cumulate import in_period
+from mel.engine.kernels import in_category
+from mel.engine.periods import Calendar
+from mel.engine.prepare import disaggregations_of, measure_parts, prepare_measure, sources_from
+from mel.engine.results import ALL, LOP, REASONS, TOTAL
 from mel.errors import UsageError, did_you_mean
 
 
@@ -50,32 +43,6 @@ class Explanation:
     cell: dict
     parts: list[PartRows]
     excluded: pd.DataFrame  # dataset, file, row, reason
-
-
-def _in_time(records: pd.DataFrame, period, cumulation: str, calendar: Calendar) -> np.ndarray:
-    if cumulation == "cumulative" or (period.kind == "lop" and cumulation != "per_period"):
-        return (records["_date"] <= pd.Timestamp(period.end)).to_numpy()
-    if period.kind == "lop":
-        return np.ones(len(records), dtype=bool)
-    if period.kind == "year" and calendar.kind != "year":
-        return (records["_year"] == period.label).to_numpy()
-    return (records["_period"] == period.label).to_numpy()
-
-
-def _in_category(records: pd.DataFrame, column: str, category: str, multi: bool) -> np.ndarray:
-    values = records[column]
-    if category == UNKNOWN:
-        return values.isna().to_numpy()
-    if values.dtype == "boolean" or values.dtype == bool:
-        return values.eq(category == "yes").fillna(False).to_numpy(dtype=bool)
-    if multi:
-        return (
-            values.astype("str")
-            .str.split(";")
-            .map(lambda xs: isinstance(xs, list) and category in xs)
-            .to_numpy(dtype=bool)
-        )
-    return values.astype("str").eq(category).fillna(False).to_numpy(dtype=bool)
 
 
 def explain(
@@ -150,12 +117,16 @@ def explain(
         keep = np.ones(len(rec), dtype=bool)
         if country != ALL:
             keep &= (rec["_geo"] == country).to_numpy()
-        keep &= _in_time(
-            rec, p, "cumulative" if isinstance(m, Milestone) else ind.cumulation, calendar
-        )
+        cumulation = "cumulative" if isinstance(m, Milestone) else ind.cumulation
+        keep &= in_period(rec, p, cumulation, calendar, stock=prepared.stock)
+        codes = {d.column: d.codes for d in all_disaggs}
         if disaggregation and disaggregation in rec.columns:
-            keep &= _in_category(
-                rec, disaggregation, category, disaggs[disaggregation].multi_response
+            keep &= in_category(
+                rec,
+                disaggregation,
+                category,
+                disaggs[disaggregation].multi_response,
+                codes.get(disaggregation),
             )
         key = getattr(m, "column", None) or (src.template.key[0] if src.template.key else None)
         rows = rec.loc[keep, ["_row", *([key] if key else [])]].rename(columns={"_row": "row"})

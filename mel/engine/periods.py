@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mel.definitions.models import Project
 from mel.definitions.periods import PeriodLabel, parse_period_label
+from mel.engine.results import LOP
 
 KIND_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
@@ -182,3 +184,31 @@ def months(period: Period) -> str:
     if a.year == b.year:
         return f"{MONTHS[a.month - 1]}-{MONTHS[b.month - 1]} {a.year}"
     return f"{MONTHS[a.month - 1]} {a.year}-{MONTHS[b.month - 1]} {b.year}"
+
+
+@dataclass
+class Calendar:
+    """The project's periods: its reporting periods, its years (unless the reporting period is
+    the year) and the life of project."""
+
+    start: dt.date
+    end: dt.date
+    kind: str
+    fy_start: int
+    periods: list[Period]
+    years: list[Period]
+
+    @classmethod
+    def of(cls, project: Project) -> Calendar:
+        kind, fy = project.reporting.period, project.reporting.fiscal_year_start
+        periods = periods_between(project.start, project.end, kind, fy)
+        years = [] if kind == "year" else periods_between(project.start, project.end, "year", fy)
+        return cls(project.start, project.end, kind, fy, periods, years)
+
+    @property
+    def lop(self) -> Period:
+        return Period(LOP, "lop", self.start, self.end)
+
+    @property
+    def all_periods(self) -> list[Period]:
+        return [*self.periods, *self.years, self.lop]

@@ -10,8 +10,9 @@ import pandas as pd
 
 from mel.data.validate import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
-from mel.engine.compute import Calendar, columns_read, compute, sources_from
-from mel.engine.periods import MONTHS, months
+from mel.engine.compute import compute
+from mel.engine.periods import MONTHS, Calendar, months
+from mel.engine.prepare import columns_read, sources_from
 from mel.engine.suppress import flags, suppress
 from mel.engine.targets import attach_targets
 from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean

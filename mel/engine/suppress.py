@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import Count, CountDistinct, Indicator, Mean, Median, Sum
-from mel.engine.compute import ALL, LOP, TOTAL
 from mel.engine.disclosure import PROTECTED, SMALL
+from mel.engine.results import ALL, LOP, TOTAL
 
 NOT_APPLICABLE = "n/a"
 NO_DATA = "no data"

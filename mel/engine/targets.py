@@ -63,7 +63,7 @@ from mel.definitions.models import (
     StatusBand,
     Sum,
 )
-from mel.engine.compute import ALL, LOP
+from mel.engine.results import ALL, LOP
 
 NO_DATA = "no data"
 NO_TARGET = "no target"

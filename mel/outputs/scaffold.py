@@ -30,7 +30,7 @@ from mel.definitions.models import (
     Project,
     Ratio,
 )
-from mel.engine.compute import Calendar
+from mel.engine.periods import Calendar
 from mel.errors import UsageError
 from mel.outputs.entry_workbook import write_entry_workbook
 from mel.outputs.excel import (

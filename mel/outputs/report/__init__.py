@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mel import __version__
 from mel.definitions.yamlio import display_path
-from mel.engine.compute import Calendar
+from mel.engine.periods import Calendar
 from mel.outputs.excel import save_workbook
 from mel.outputs.report.content import (
     ReportContext,

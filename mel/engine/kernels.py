@@ -1,0 +1,200 @@
+"""The kernels: a simple measure over groups of records, on integer category codes with numpy's
+bincount where it can (no hashing of labels), with pandas' groupby otherwise; and the categories
+of a disaggregation (multi-response answers split once per distinct value)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mel.definitions.models import (
+    Count,
+    CountDistinct,
+    Mean,
+    Median,
+    Sum,
+)
+from mel.engine.results import ALL, UNKNOWN
+
+ADDITIVE = (Count, CountDistinct, Sum)
+
+
+def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
+    """keys + value, n (records) for a simple measure, over groups of ``keys``."""
+    if not len(records):
+        return pd.DataFrame(columns=[*keys, "value", "n"])
+    fast = coded(records, keys)
+    if fast is not None and not isinstance(measure, Median):
+        return _aggregate_coded(records, measure, keys, *fast)
+    g = records.groupby(keys, observed=True, sort=False, dropna=False)
+    n = g.size().rename("n")
+    if isinstance(measure, Count):
+        value = n.rename("value").astype("float64")
+    elif isinstance(measure, CountDistinct):
+        value = _distinct(records[measure.column], g, n)
+    elif isinstance(measure, Sum):
+        value = g[measure.column].sum(min_count=1).rename("value").astype("float64")
+    elif isinstance(measure, Mean):
+        value = g[measure.column].mean().rename("value").astype("float64")
+    elif isinstance(measure, Median):
+        value = g[measure.column].median().rename("value").astype("float64")
+    else:  # pragma: no cover - other kinds are not simple measures
+        raise TypeError(measure)
+    return pd.concat([value, n], axis=1).reset_index()
+
+
+def coded(records: pd.DataFrame, keys: list[str]):
+    """(group number of each record, number of possible groups, the keys' categories) when
+    every key is a categorical without missing values, else None. The group number is the
+    keys' category codes combined arithmetically: no hashing of labels."""
+    gid = np.zeros(len(records), dtype=np.int64)
+    total = 1
+    cats = []
+    for k in keys:
+        col = records[k]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            return None
+        codes = col.cat.codes.to_numpy()
+        if len(codes) and codes.min() < 0:
+            return None
+        size = max(len(col.cat.categories), 1)
+        gid = gid * size + codes
+        total *= size
+        cats.append(col.cat.categories)
+    if total > 1 << 24:
+        return None
+    return gid, total, cats
+
+
+def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
+    """:func:`aggregate` on combined group numbers with numpy's bincount."""
+    n = np.bincount(gid, minlength=total)
+    present = np.flatnonzero(n)
+    if isinstance(measure, Count):
+        value = n.astype("float64")
+    elif isinstance(measure, CountDistinct):
+        value = _distinct_coded(records[measure.column], gid, total)
+    elif isinstance(measure, Sum | Mean):
+        v = records[measure.column].to_numpy(dtype="float64", na_value=np.nan)
+        ok = ~np.isnan(v)
+        sums = np.bincount(gid[ok], weights=v[ok], minlength=total)
+        counts = np.bincount(gid[ok], minlength=total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(
+                counts > 0, sums if isinstance(measure, Sum) else sums / counts, np.nan
+            )
+    else:  # pragma: no cover - other kinds are not simple measures
+        raise TypeError(measure)
+    out = {}
+    rest = present
+    for k, categories in zip(reversed(keys), reversed(cats), strict=True):
+        size = max(len(categories), 1)
+        out[k] = np.asarray(categories.take(rest % size), dtype=object)
+        rest = rest // size
+    frame = pd.DataFrame({k: out[k] for k in keys})
+    frame["value"] = value[present]
+    frame["n"] = n[present].astype("int64")
+    return frame
+
+
+def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarray:
+    """Distinct values per group number: one hash pass over (group, value code) pairs."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        codes = column.to_numpy(dtype="float64")
+        valid = ~np.isnan(codes)
+        codes = codes[valid].astype(np.int64)
+    else:
+        codes, _ = pd.factorize(column)
+        valid = codes >= 0
+        codes = codes[valid]
+    if not len(codes):
+        return np.zeros(total)
+    k = np.int64(codes.max()) + 1
+    pairs = gid[valid] * k + codes
+    first = pd.unique(pairs) // k  # the group of each distinct (group, value) pair
+    return np.bincount(first, minlength=total).astype("float64")
+
+
+def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
+    """Distinct values per group of a pandas groupby (keys that are not all categoricals)."""
+    gid = g.ngroup().to_numpy().astype(np.int64)
+    return pd.Series(_distinct_coded(column, gid, len(n)), index=n.index, name="value")
+
+
+def place_categories(records: pd.DataFrame, column: str, multi: bool, codes: list[str] | None):
+    """Records with a _cat column (repeated per answer for multi-response) and the category
+    list. Labels are worked out once per distinct value, records keep integer codes."""
+    values = records[column]
+    if values.dtype == "boolean" or values.dtype == bool:
+        arr = values.to_numpy(dtype=object, na_value=None)
+        vcodes = np.where(arr == True, 0, np.where(arr == False, 1, -1))  # noqa: E712
+        labels = ["yes", "no"]
+        cats = ["yes", "no"]
+    else:
+        vcodes, uniques = pd.factorize(values)
+        labels = list(pd.Series(uniques).astype("str"))
+        cats = list(codes) if codes is not None else None
+    parts = [lab.split(";") for lab in labels]
+    # a multi-response disaggregation of a one-value column (services by type, counted per
+    # person) has nothing to split
+    split = multi and any(len(p) > 1 for p in parts)
+    if not split:
+        parts = [[lab] for lab in labels]
+    names = list(dict.fromkeys([*(x for p in parts for x in p), UNKNOWN]))
+    index = {x: i for i, x in enumerate(names)}
+    unknown = index[UNKNOWN]
+    widths = np.array([len(p) for p in parts] + [1], dtype=np.int64)  # the last: missing
+    table = np.full((len(parts) + 1, int(widths.max())), unknown, dtype=np.int64)
+    for i, p in enumerate(parts):
+        table[i, : len(p)] = [index[x] for x in p]
+    u = np.where(vcodes >= 0, vcodes, len(parts))  # the missing value's row of the table
+    if split:
+        per_row = widths[u]
+        rows = np.repeat(np.arange(len(u)), per_row)
+        starts = np.cumsum(per_row) - per_row
+        slot = np.arange(len(rows)) - starts[rows]
+        cat_codes = table[u[rows], slot]
+        out = records.iloc[rows]
+    else:
+        cat_codes = table[u, 0]
+        out = records
+    out = out.assign(_cat=pd.Categorical.from_codes(cat_codes, categories=names))
+    present = np.unique(cat_codes)
+    if cats is None:
+        cats = sorted(names[i] for i in present if names[i] != UNKNOWN)
+    seen = [names[i] for i in present if names[i] not in cats and names[i] != UNKNOWN]
+    return out, [*cats, *sorted(seen), UNKNOWN]
+
+
+def all_countries(data: pd.DataFrame) -> pd.DataFrame:
+    """The records with one geography, all countries (each record's own kept as _country)."""
+    every = pd.Categorical.from_codes(np.zeros(len(data), dtype=np.int8), categories=[ALL])
+    return data.assign(_country=data["_geo"], _geo=every)
+
+
+def first_in_finest(data: pd.DataFrame, column: str) -> np.ndarray | None:
+    """Bool per record: the first record of its value (integer codes in ``column``, missing
+    values left out) in its (country, period, year, category) cell. Distinct counts over any
+    union of such cells are the same over these records alone, which are often far fewer."""
+    found = coded(data, ["_geo", "_period", "_year", "_cat"])
+    if found is None:
+        return None
+    gid, _, _ = found
+    codes = data[column].to_numpy(dtype="float64")
+    k = np.int64(np.nanmax(codes)) + 1 if np.isfinite(codes).any() else np.int64(1)
+    pairs = gid * k + np.where(np.isnan(codes), 0, codes).astype(np.int64)
+    return ~pd.Series(pairs).duplicated().to_numpy() & ~np.isnan(codes)
+
+
+def in_category(
+    records: pd.DataFrame, column: str, category: str, multi: bool, codes: list[str] | None = None
+) -> np.ndarray:
+    """Bool per record: does it count in ``category`` of the disaggregation by ``column``?
+    Asks :func:`place_categories`, the engine's own placing (a multi-response record counts in
+    each of its answers; a missing value is Unknown)."""
+    frame = records[[column]].reset_index(drop=True)
+    placed, _ = place_categories(frame, column, multi, codes)
+    hit = placed.index[(placed["_cat"] == category).to_numpy(dtype=bool)]
+    out = np.zeros(len(frame), dtype=bool)
+    out[np.asarray(hit, dtype=np.int64)] = True
+    return out
