@@ -100,3 +100,31 @@ def test_pipeline_matrix(tmp_path, runner, kind, fy_start):
     assert "internal error" not in res.output
     assert _compare(_read(report / f"results-{last}.csv"), records, combos, kind, fy_start) > 0
     assert (report / f"report-{last}.xlsx").stat().st_size > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_engine_table_meets_its_schema(tmp_path, kind):
+    """The engine's table, for every measure kind x cumulation x disaggregation of the matrix,
+    has the columns, types and words :func:`mel.engine.results.result_schema` declares (the
+    contract every output and lineage reads); and the schema refuses a table that breaks it."""
+    import pandera.errors
+
+    from mel.data.validate import validate_project
+    from mel.definitions.project import load_project
+    from mel.engine.compute import compute
+    from mel.engine.prepare import sources_from
+    from mel.engine.results import RESULT_COLUMNS, result_schema
+
+    records = matrix.make_records(seed=KINDS.index(kind))
+    root = matrix.write_project(tmp_path, kind, 10, records, COMPUTED)
+    bundle = load_project(root)
+    sources = sources_from(validate_project(bundle))
+    table, _, _ = compute(bundle.indicators, sources, bundle.project, bundle.catalog)
+    schema = result_schema()
+    schema.validate(table, lazy=True)
+    assert list(table.columns) == RESULT_COLUMNS
+    broken = table.assign(period_kind=table["period_kind"].where(table.index != 0, "week"))
+    with pytest.raises(pandera.errors.SchemaErrors):
+        schema.validate(broken, lazy=True)
+    with pytest.raises(pandera.errors.SchemaErrors):
+        schema.validate(table.drop(columns="note"), lazy=True)

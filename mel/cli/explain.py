@@ -9,14 +9,15 @@ import typer
 from rich.table import Table
 
 from mel.cli.common import console, handle_errors
+from mel.engine.results import ALL, LOP
 
 
 @handle_errors
 def explain(
     project: Annotated[Path, typer.Argument(help="The project folder (with mel.yaml).")],
     indicator: Annotated[str, typer.Argument(help="The indicator's id, e.g. PROT-01.")],
-    country: Annotated[str, typer.Option("--country", "-c", help="A country, or ALL.")] = "ALL",
-    period: Annotated[str, typer.Option("--period", "-p", help="A period label, or LoP.")] = "LoP",
+    country: Annotated[str, typer.Option("--country", "-c", help="A country, or ALL.")] = ALL,
+    period: Annotated[str, typer.Option("--period", "-p", help="A period label, or LoP.")] = LOP,
     disaggregation: Annotated[
         str, typer.Option("--disaggregation", "-d", help="A disaggregation, e.g. sex.")
     ] = "",

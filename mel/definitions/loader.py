@@ -31,6 +31,7 @@ from mel.definitions.models import (
     Template,
 )
 from mel.definitions.periods import parse_period_label
+from mel.definitions.words import ALL, LOP
 from mel.definitions.yamlio import Document, Path_, display_path, dotted, load_file
 from mel.errors import Finding, make
 
@@ -551,14 +552,14 @@ def _targets_grid(
         row = [*row, *[""] * (len(header) - len(row))]
         if not row[col["indicator"]]:
             continue
-        base = {"indicator": row[col["indicator"]], "country": row[col["country"]] or "ALL"}
+        base = {"indicator": row[col["indicator"]], "country": row[col["country"]] or ALL}
         baseline = _cell(row[col["baseline"]]) if "baseline" in col else None
         for p in periods:
             value = _cell(row[col[p]])
-            if value is None and not (p == "LoP" and baseline is not None):
+            if value is None and not (p == LOP and baseline is not None):
                 continue
             record = {**base, "period": p, "target": value}
-            if p == "LoP":
+            if p == LOP:
                 record["baseline"] = baseline
             try:
                 out.append((rowno, Target.model_validate(record)))

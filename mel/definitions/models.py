@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from mel.definitions.periods import parse_period_label
+from mel.definitions.words import ALL, LOP
 
 # --- shared field types --------------------------------------------------------------------------
 
@@ -280,7 +281,7 @@ class Expectation(Model):
     """One expected value of a fixture."""
 
     period: Text
-    country: Text = "ALL"
+    country: Text = ALL
     disaggregation: ColumnName | None = None
     category: Text | None = None
     value: float | int | bool | None
@@ -554,8 +555,8 @@ class Template(Model):
 
 class Target(Model):
     indicator: Identifier
-    country: Text = "ALL"
-    period: Text = "LoP"
+    country: Text = ALL
+    period: Text = LOP
     target: float | int | bool | None = None
     baseline: float | int | bool | None = None  # yes/no for milestones
     note: str | None = None
@@ -572,7 +573,7 @@ class Narrative(Model):
     above or below its target), shown in the report's variance-explanation column."""
 
     indicator: Identifier
-    country: Text = "ALL"
+    country: Text = ALL
     period: Text
     text: NonEmpty
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from mel.definitions.words import LOP
+
 PeriodKind = Literal["lop", "year", "half", "quarter", "month"]
 
 _LABEL = re.compile(
@@ -28,7 +30,7 @@ class PeriodLabel:
 
     def __str__(self) -> str:
         if self.kind == "lop":
-            return "LoP"
+            return LOP
         prefix = "FY" if self.fiscal else ""
         base = f"{prefix}{self.year}"
         if self.kind == "year":

@@ -17,6 +17,7 @@ from mel.definitions.loader import (
     yaml_files,
 )
 from mel.definitions.models import PILLARS, Indicator, Project, Target
+from mel.definitions.words import ALL
 from mel.definitions.yamlio import display_path
 from mel.errors import DefinitionError, Finding, did_you_mean, make
 
@@ -262,7 +263,7 @@ def load_project(path: Path) -> ProjectBundle:
                             **where,
                         )
                     )
-                elif n.country != "ALL" and n.country not in project.countries:
+                elif n.country != ALL and n.country not in project.countries:
                     findings.append(
                         Finding(
                             "bad-cell",
@@ -363,7 +364,7 @@ def check_targets(
                     hint=f"did you mean '{guess}'?" if guess else None,
                 )
             )
-        if t.country != "ALL" and t.country not in project.countries:
+        if t.country != ALL and t.country not in project.countries:
             out.append(
                 finding(
                     f"country '{t.country}' is not one of the project's countries",

@@ -51,8 +51,8 @@ from mel.definitions.models import (
     Ratio,
     Sum,
 )
+from mel.engine.results import ALL, UNKNOWN
 from mel.engine.results import TOTAL as TOTAL_KEY
-from mel.engine.results import UNKNOWN
 
 # the flags of hidden donor cells (the result table's flag column)
 SMALL = "small"  # a count from 1 to threshold-1, shown as <threshold
@@ -307,7 +307,7 @@ def build(
     # each makes a cell ten times dearer to hide
     level = (
         (t["disaggregation"] == TOTAL_KEY).astype(int)
-        + (t["country"] == "ALL").astype(int)
+        + (t["country"] == ALL).astype(int)
         + t["period_kind"].isin(["year", "lop"]).astype(int)
     ).to_numpy()
     for role, ks in keys.items():

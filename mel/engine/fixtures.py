@@ -20,6 +20,7 @@ from mel.definitions.models import Indicator, Project, Target
 from mel.definitions.project import LocatedTarget
 from mel.engine.compute import compute
 from mel.engine.prepare import SourceData
+from mel.engine.results import ALL, LOP
 from mel.engine.targets import attach_targets
 
 
@@ -126,8 +127,8 @@ def run_fixture(ind: Indicator, catalog) -> FixtureOutcome:
     table, _, _ = compute([ind], sources, project, catalog)
     targets = []
     if fx.baseline is not None:
-        for country in [*project.countries, "ALL"]:
-            t = Target(indicator=ind.id, country=country, period="LoP", baseline=fx.baseline)
+        for country in [*project.countries, ALL]:
+            t = Target(indicator=ind.id, country=country, period=LOP, baseline=fx.baseline)
             targets.append(LocatedTarget(t, "fixture", None))
     table = attach_targets(table, {ind.id: ind}, targets, project.status_bands)
     for exp in fx.expect:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mel.definitions.models import Project
 from mel.definitions.periods import PeriodLabel, parse_period_label
-from mel.engine.results import LOP
+from mel.definitions.words import LOP
 
 KIND_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
@@ -69,7 +69,7 @@ def period_of(day: dt.date, kind: str, fy_start: int = 1) -> Period:
 def periods_between(start: dt.date, end: dt.date, kind: str, fy_start: int = 1) -> list[Period]:
     """Every period of ``kind`` that overlaps [start, end], in order."""
     if kind == "lop":
-        return [Period("LoP", "lop", start, end)]
+        return [Period(LOP, "lop", start, end)]
     out: list[Period] = []
     day = start
     while day <= end:
@@ -86,7 +86,7 @@ def period_from_label(
     kind of year (fiscal or calendar) does not match the project's."""
     lab: PeriodLabel = parse_period_label(label)
     if lab.kind == "lop":
-        return Period("LoP", "lop", project_start, project_end)
+        return Period(LOP, "lop", project_start, project_end)
     if lab.kind == "month":
         return period_of(dt.date(lab.year, lab.index, 1), "month", fy_start)  # type: ignore[arg-type]
     fiscal = fy_start != 1
@@ -140,7 +140,7 @@ def _assign(dates: pd.Series, kind: str, fy_start: int = 1) -> pd.Series:
             np.char.add(year.astype(str), "-"), np.char.zfill(month.astype(str), 2)
         )
     elif kind == "lop":
-        labels = np.full(len(d), "LoP")
+        labels = np.full(len(d), LOP)
     else:
         size = KIND_MONTHS[kind]
         fiscal = fy_start != 1

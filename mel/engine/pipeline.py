@@ -13,6 +13,7 @@ from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import compute
 from mel.engine.periods import MONTHS, Calendar, months
 from mel.engine.prepare import columns_read, sources_from
+from mel.engine.results import ALL, is_headline
 from mel.engine.suppress import flags, suppress
 from mel.engine.targets import attach_targets
 from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean
@@ -40,8 +41,7 @@ class Results:
 
     def headline(self) -> pd.DataFrame:
         """One row per indicator: the total for all countries over the life of project."""
-        t = self.table
-        return t[(t["disaggregation"] == "") & (t["country"] == "ALL") & (t["period"] == "LoP")]
+        return self.table[is_headline(self.table)]
 
     @property
     def unread_files(self) -> list[Finding]:
@@ -280,7 +280,7 @@ def run(
             notes=privacy_notes,
         )
     if countries:
-        table = table[table["country"].isin([*countries, "ALL"])]
+        table = table[table["country"].isin([*countries, ALL])]
     if periods:
         table = table[table["period"].isin(periods)]
     if up_to is not None:

@@ -31,6 +31,7 @@ from mel.definitions.models import (
     Ratio,
 )
 from mel.engine.periods import Calendar
+from mel.engine.results import ALL, LOP
 from mel.errors import UsageError
 from mel.outputs.entry_workbook import write_entry_workbook
 from mel.outputs.excel import (
@@ -80,7 +81,7 @@ def datasets_needed(indicators: list[Indicator]) -> list[str]:
 def target_periods(project: Project) -> list[str]:
     """LoP, then each year of the reporting calendar followed by its reporting periods."""
     cal = Calendar.of(project)
-    out = ["LoP"]
+    out = [LOP]
     for year in cal.years:
         out.append(year.label)
         if project.reporting.period != "year":
@@ -163,7 +164,7 @@ def write_targets_workbook(
     row = header_row + 1
     for ind in indicators:
         milestone = isinstance(ind.measure, Milestone)
-        for country in [*project.countries, "ALL"]:
+        for country in [*project.countries, ALL]:
             info = [
                 ind.id,
                 ind.name,
@@ -216,7 +217,7 @@ def _narratives_sheet(wb: Workbook, indicators: list[Indicator], project: Projec
         ids.add("A5:A500")
     places = DataValidation(
         type="list",
-        formula1='"' + ",".join([*project.countries, "ALL"]) + '"',
+        formula1='"' + ",".join([*project.countries, ALL]) + '"',
         allow_blank=True,
         error="Enter a project country or ALL.",
     )

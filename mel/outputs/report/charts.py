@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FuncFormatter
 
-from mel.outputs.report.content import ALL, LOP, ReportContext, kind, marker, plain
+from mel.engine.results import ALL, LOP, categories_of
+from mel.outputs.report.content import ReportContext, kind, marker, plain
 from mel.outputs.report.labels import country_name, label
 from mel.outputs.tidy import atomic_write
 
@@ -136,16 +137,6 @@ def _empty(ctx, ax) -> None:
     )
 
 
-def _categories(ctx, ind, d) -> list[str]:
-    t = ctx.table
-    return t[
-        (t["indicator"] == ind.id)
-        & (t["disaggregation"] == d.column)
-        & (t["country"] == ALL)
-        & (t["period"] == LOP)
-    ]["category"].tolist()
-
-
 def draw_by_period(ctx: ReportContext, ind, ax) -> str:
     """Actual and target by reporting period, all countries; the title."""
     periods = ctx.periods
@@ -219,7 +210,7 @@ def draw_by_country(ctx: ReportContext, ind, ax) -> str:
 def draw_by_category(ctx: ReportContext, ind, ax) -> str:
     """The first disaggregation, life of project to date, all countries."""
     d = ind.disaggregations[0]
-    cats = _categories(ctx, ind, d)
+    cats = categories_of(ctx.table, ind.id, d.column)
     rows = [ctx.cell(ind.id, ALL, LOP, d.column, c) for c in cats]
     vals = [plain(ind, r) for r in rows]
     ys = list(range(len(cats)))[::-1]
@@ -248,7 +239,7 @@ def _drawers(ctx: ReportContext, ind) -> list[tuple[str, object, str, float]]:
     ]
     if ind.disaggregations:
         d = ind.disaggregations[0]
-        cats = _categories(ctx, ind, d)
+        cats = categories_of(ctx.table, ind.id, d.column)
         if any(plain(ind, ctx.cell(ind.id, ALL, LOP, d.column, c)) is not None for c in cats):
             height = max(2.6, 0.28 * len(cats) + 1.2) / SIZE[1]
             out.append((f"{ind.id}-3-by-{d.column}", draw_by_category, "x", height))

@@ -21,10 +21,8 @@ from mel.definitions.models import (
     Percentage,
     Ratio,
 )
+from mel.engine.results import ALL, LOP  # noqa: F401 - the report's writers read them here
 from mel.outputs.report.labels import label
-
-ALL = "ALL"
-LOP = "LoP"
 
 
 @dataclass

@@ -3,6 +3,8 @@ French and Spanish. Indicator names come from each definition's ``translations``
 
 from __future__ import annotations
 
+from mel.engine.results import ALL
+
 LANGUAGES = ("en", "fr", "es")
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -492,7 +494,7 @@ def keys() -> list[str]:
 def country_name(code: str, lang: str) -> str:
     """A country's name in the report's language (ISO 3166 names, pycountry's translations);
     'All countries' for ALL."""
-    if code == "ALL":
+    if code == ALL:
         return label("all", lang)
     from mel.definitions.countries import country_name as english
 

@@ -18,6 +18,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mel.engine.account import conversions_text
+from mel.engine.results import categories_of
 from mel.errors import ERROR_TYPES
 from mel.outputs import reference_sheet
 from mel.outputs.excel import (
@@ -496,12 +497,7 @@ def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
             _put(ws, r, 2, title).font = Font(italic=True)
             ws.row_dimensions[r].outlineLevel = 1
             r += 1
-            cats = t[
-                (t["indicator"] == ind.id)
-                & (t["disaggregation"] == d.column)
-                & (t["country"] == ALL)
-                & (t["period"] == LOP)
-            ]["category"].tolist()
+            cats = categories_of(t, ind.id, d.column)
             for cat in cats:
                 _put(ws, r, 1, ind.id)
                 _put(ws, r, 2, title)
