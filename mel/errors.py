@@ -241,3 +241,24 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
         if sorted(re.split(r"[_\-\s]+", low)) == parts:
             return original
     return None
+
+
+def meant(word: str, candidates: Iterable[str], *, quote: bool = True, cutoff: float = 0.6):
+    """ "did you mean 'X'?" for the closest candidate to a misspelt word, or None. Codes and
+    periods read better bare (``quote=False``: "did you mean SDN?")."""
+    return hint_for(did_you_mean(word, candidates, cutoff=cutoff), quote=quote)
+
+
+def hint_for(guess: str | None, otherwise: str | None = None, *, quote: bool = True):
+    """The hint for a guess from :func:`did_you_mean`: "did you mean 'X'?", else ``otherwise``."""
+    if guess is None:
+        return otherwise
+    return f"did you mean '{guess}'?" if quote else f"did you mean {guess}?"
+
+
+def unknown(what: str, word: str, where: str, candidates: Iterable[str], *, quote: bool = True):
+    """The one usage error for a name the user gave that is not one of the project's:
+    "{what} '{word}' is not {where}; did you mean ...?"."""
+    candidates = list(candidates)
+    guess = meant(word, candidates, quote=quote)
+    return UsageError(f"{what} '{word}' is not {where}" + (f"; {guess}" if guess else ""))

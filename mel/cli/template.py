@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mel.cli.common import console, handle_errors
-from mel.errors import UsageError, did_you_mean
+from mel.errors import UsageError, did_you_mean, hint_for
 
 
 @handle_errors
@@ -41,11 +41,7 @@ def template(
         guess = did_you_mean(name, catalog.templates)
         raise UsageError(
             f"template '{name}' is not defined ("
-            + (
-                f"did you mean '{guess}'?"
-                if guess
-                else "templates: " + ", ".join(sorted(catalog.templates))
-            )
+            + (hint_for(guess, "templates: " + ", ".join(sorted(catalog.templates))))
             + ")"
         )
     if output.suffix.lower() != ".xlsx":

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.yamlio import display_path
-from mel.errors import DataError, Finding, did_you_mean
+from mel.errors import DataError, Finding, did_you_mean, hint_for
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -397,7 +397,7 @@ def _read_excel(
                 shown,
                 "wrong-sheet",
                 f"{shown} has no sheet '{sheet}'",
-                f"did you mean '{guess}'?" if guess else "its sheets: " + ", ".join(names),
+                hint_for(guess, "its sheets: " + ", ".join(names)),
                 suggestion=guess,
             )
         try:

@@ -27,7 +27,7 @@ from mel.data.readers import RawTable, read_table
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import ColumnSpec, DateFormat, Template
 from mel.definitions.yamlio import display_path
-from mel.errors import DataError, Finding, did_you_mean
+from mel.errors import DataError, Finding, did_you_mean, hint_for
 from mel.filters import tristate
 
 with warnings.catch_warnings():
@@ -682,9 +682,7 @@ def validate_file(
                 "unknown-dataset",
                 f"template '{template}' is not defined",
                 scope="file",
-                hint=f"did you mean '{guess}'?"
-                if guess
-                else "templates: " + ", ".join(sorted(catalog.templates)),
+                hint=hint_for(guess, "templates: " + ", ".join(sorted(catalog.templates))),
             ),
             exit_code=2,
         )

@@ -26,7 +26,7 @@ from mel.definitions.loader import (
     yaml_files,
 )
 from mel.definitions.models import CodeList, Indicator, Mean, Median, Sum, Template
-from mel.errors import DefinitionError, Finding, did_you_mean, make
+from mel.errors import DefinitionError, Finding, did_you_mean, hint_for, make
 
 CODELIST_FOLDER = "codelists"
 
@@ -56,7 +56,7 @@ class Catalog:
                 "unknown-indicator",
                 make("unknown-indicator", name=ident),
                 scope="file",
-                hint=f"did you mean '{guess}'?" if guess else "see 'mel indicators list'",
+                hint=hint_for(guess, "see 'mel indicators list'"),
             )
         )
 
@@ -183,7 +183,7 @@ def _check_template(ld: Loaded[Template], cat: Catalog) -> list[Finding]:
                     "unknown-codelist",
                     make("unknown-codelist", name=c.codelist),
                     ("columns", i, "codelist"),
-                    hint=f"did you mean '{guess}'?" if guess else None,
+                    hint=hint_for(guess),
                 )
             )
     for i, k in enumerate(tpl.key):
@@ -229,7 +229,7 @@ def _unknown_column(
         "unknown-column",
         make("unknown-column", dataset=dataset, name=name),
         path,
-        hint=f"did you mean '{guess}'?" if guess else "columns: " + ", ".join(names),
+        hint=hint_for(guess, "columns: " + ", ".join(names)),
         suggestion=guess,
     )
 
@@ -240,9 +240,7 @@ def _unknown_dataset(ld: Loaded, name: str, cat: Catalog, path: tuple) -> Findin
         "unknown-dataset",
         make("unknown-dataset", name=name),
         path,
-        hint=f"did you mean '{guess}'?"
-        if guess
-        else "datasets: " + ", ".join(sorted(cat.templates)),
+        hint=hint_for(guess, "datasets: " + ", ".join(sorted(cat.templates))),
         suggestion=guess,
     )
 

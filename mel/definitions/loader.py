@@ -33,7 +33,7 @@ from mel.definitions.models import (
 from mel.definitions.periods import parse_period_label
 from mel.definitions.words import ALL, LOP
 from mel.definitions.yamlio import Document, Path_, display_path, dotted, load_file
-from mel.errors import Finding, make
+from mel.errors import Finding, hint_for, make
 
 T = TypeVar("T", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -617,9 +617,7 @@ def _targets_long(
                 line=header_line,
                 field=h,
                 scope="column",
-                hint=f"did you mean '{guess}'?"
-                if guess
-                else "columns: " + ", ".join(TARGET_COLUMNS),
+                hint=hint_for(guess, "columns: " + ", ".join(TARGET_COLUMNS)),
             )
         )
     for i, h in enumerate(header):

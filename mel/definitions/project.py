@@ -19,7 +19,7 @@ from mel.definitions.loader import (
 from mel.definitions.models import PILLARS, Indicator, Project, Target
 from mel.definitions.words import ALL
 from mel.definitions.yamlio import display_path
-from mel.errors import DefinitionError, Finding, did_you_mean, make
+from mel.errors import DefinitionError, Finding, did_you_mean, hint_for, make
 
 
 @dataclass
@@ -155,9 +155,9 @@ def load_project(path: Path) -> ProjectBundle:
                 "unknown-indicator",
                 make("unknown-indicator", name=entry),
                 ("indicators", "select", i),
-                hint=f"did you mean '{guess}'?"
-                if guess
-                else "give an id, an id prefix ending in *, a pillar or a reference code",
+                hint=hint_for(
+                    guess, "give an id, an id prefix ending in *, a pillar or a reference code"
+                ),
             )
         )
     if project.indicators.select:
@@ -211,7 +211,7 @@ def load_project(path: Path) -> ProjectBundle:
                     f"dataset '{name}' uses template '{tpl}', which is not defined",
                     ("datasets", name, "template") if ref.template else ("datasets", name),
                     prefer_key=ref.template is None,
-                    hint=f"did you mean '{guess}'?" if guess else None,
+                    hint=hint_for(guess),
                 )
             )
     # targets
@@ -259,7 +259,7 @@ def load_project(path: Path) -> ProjectBundle:
                             "unknown-indicator",
                             f"a narrative for '{n.indicator}', which the project does not select",
                             field="indicator",
-                            hint=f"did you mean '{guess}'?" if guess else None,
+                            hint=hint_for(guess),
                             **where,
                         )
                     )
@@ -308,7 +308,7 @@ def _check_override(loaded, ident: str, override, ind: Indicator, catalog: Catal
                     "unknown-column",
                     make("unknown-column", dataset=ind.dataset, name=d.column),
                     (*here, "disaggregations", i),
-                    hint=f"did you mean '{guess}'?" if guess else None,
+                    hint=hint_for(guess),
                 )
             )
     return out
@@ -361,7 +361,7 @@ def check_targets(
                     line=lt.line,
                     field="indicator",
                     scope="cell",
-                    hint=f"did you mean '{guess}'?" if guess else None,
+                    hint=hint_for(guess),
                 )
             )
         if t.country != ALL and t.country not in project.countries:

@@ -17,10 +17,10 @@ from mel.definitions.models import Count, CountDistinct, Milestone
 from mel.engine.compute import compute_indicator
 from mel.engine.cumulate import in_period
 from mel.engine.kernels import in_category
-from mel.engine.periods import Calendar
+from mel.engine.periods import Calendar, unknown_period
 from mel.engine.prepare import disaggregations_of, measure_parts, prepare_measure, sources_from
 from mel.engine.results import ALL, LOP, REASONS, TOTAL
-from mel.errors import UsageError, did_you_mean
+from mel.errors import UsageError, unknown
 
 
 @dataclass
@@ -63,11 +63,7 @@ def explain(
     project = bundle.project
     inds = {i.id: i for i in bundle.indicators}
     if indicator not in inds:
-        guess = did_you_mean(indicator, inds)
-        raise UsageError(
-            f"indicator '{indicator}' is not computed for this project"
-            + (f" (did you mean '{guess}'?)" if guess else "")
-        )
+        raise unknown("indicator", indicator, "computed for this project", inds)
     ind = inds[indicator]
     if country != ALL and country not in project.countries:
         raise UsageError(
@@ -77,11 +73,7 @@ def explain(
     calendar = Calendar.of(project)
     periods = {p.label: p for p in calendar.all_periods}
     if period not in periods:
-        guess = did_you_mean(period, periods)
-        raise UsageError(
-            f"period '{period}' is not a period of this project"
-            + (f" (did you mean {guess}?)" if guess else "")
-        )
+        raise unknown_period(period, calendar, periods)
     disaggs = {d.column: d for d in ind.disaggregations}
     if disaggregation and disaggregation not in disaggs:
         raise UsageError(

@@ -18,6 +18,7 @@ import pandas as pd
 from mel.definitions.models import Project
 from mel.definitions.periods import PeriodLabel, parse_period_label
 from mel.definitions.words import LOP
+from mel.errors import UsageError, did_you_mean
 
 KIND_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
@@ -212,3 +213,40 @@ class Calendar:
     @property
     def all_periods(self) -> list[Period]:
         return [*self.periods, *self.years, self.lop]
+
+    def find(self, label: str, *, lop: bool = True) -> Period:
+        """The period called ``label`` (a reporting period, a year, or LoP unless ``lop`` is
+        false); the one "not a period of this project" error otherwise."""
+        known = {p.label: p for p in (self.all_periods if lop else [*self.periods, *self.years])}
+        if label not in known:
+            raise unknown_period(label, self, known)
+        return known[label]
+
+
+def unknown_period(label: str, calendar: Calendar, known: dict) -> UsageError:
+    """The error for a period label that is not one of the project's, with the period the user
+    most likely meant and the months it covers."""
+    if not label.strip():
+        return UsageError(
+            f"--period is empty; give a period of this project, e.g. {calendar.periods[-1].label}"
+        )
+    meant = None
+    try:  # the same months, named in the other kind of year (2025-Q4 for FY2026-Q1)
+        other = period_from_label(label, 1, calendar.start, calendar.end)
+        if not label.startswith("FY") and calendar.fy_start != 1:
+            same = period_of(other.start, other.kind, calendar.fy_start)
+            if same.label in known:
+                meant = (
+                    f"{label} is {months(other)}, which this project, with fiscal years "
+                    f"starting in {MONTHS[calendar.fy_start - 1]}, calls {same.label}"
+                )
+    except ValueError:
+        pass
+    if meant is None:
+        guess = did_you_mean(label, known)
+        if guess:
+            meant = f"did you mean {guess} ({months(known[guess])})?"
+        else:
+            last = calendar.periods[-1]
+            meant = f"its periods are like {last.label} ({months(last)})"
+    return UsageError(f"period '{label}' is not a reporting period of this project; {meant}")

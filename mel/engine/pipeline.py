@@ -11,12 +11,13 @@ import pandas as pd
 from mel.data.validate import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import compute
-from mel.engine.periods import MONTHS, Calendar, months
+from mel.engine.periods import Calendar, months, unknown_period
 from mel.engine.prepare import columns_read, sources_from
 from mel.engine.results import ALL, is_headline
 from mel.engine.suppress import flags, suppress
 from mel.engine.targets import attach_targets
-from mel.errors import DataError, DefinitionError, Finding, UsageError, did_you_mean
+from mel.errors import DataError, DefinitionError, Finding, UsageError
+from mel.errors import unknown as unknown_name
 
 
 @dataclass
@@ -122,37 +123,6 @@ def check_as_of(project, as_of: dt.date | None) -> None:
         )
 
 
-def unknown_period(label: str, calendar: Calendar, known: dict) -> UsageError:
-    """The error for a period label that is not one of the project's, with the period the user
-    most likely meant and the months it covers."""
-    from mel.engine.periods import period_from_label, period_of
-
-    if not label.strip():
-        return UsageError(
-            f"--period is empty; give a period of this project, e.g. {calendar.periods[-1].label}"
-        )
-    meant = None
-    try:  # the same months, named in the other kind of year (2025-Q4 for FY2026-Q1)
-        other = period_from_label(label, 1, calendar.start, calendar.end)
-        if not label.startswith("FY") and calendar.fy_start != 1:
-            same = period_of(other.start, other.kind, calendar.fy_start)
-            if same.label in known:
-                meant = (
-                    f"{label} is {months(other)}, which this project, with fiscal years "
-                    f"starting in {MONTHS[calendar.fy_start - 1]}, calls {same.label}"
-                )
-    except ValueError:
-        pass
-    if meant is None:
-        guess = did_you_mean(label, known)
-        if guess:
-            meant = f"did you mean {guess} ({months(known[guess])})?"
-        else:
-            last = calendar.periods[-1]
-            meant = f"its periods are like {last.label} ({months(last)})"
-    return UsageError(f"period '{label}' is not a reporting period of this project; {meant}")
-
-
 def truncated(bundle, label: str):
     """The bundle with the project ending at the end of the period ``label``; targets of
     periods after it are dropped (LoP targets stay: they are what the project aims for)."""
@@ -211,10 +181,12 @@ def run(
     if countries:
         unknown = [c for c in countries if c not in project.countries]
         if unknown:
-            guess = did_you_mean(unknown[0], project.countries)
-            raise UsageError(
-                f"country '{unknown[0]}' is not one of the project's countries "
-                f"({', '.join(project.countries)})" + (f"; did you mean {guess}?" if guess else "")
+            raise unknown_name(
+                "country",
+                unknown[0],
+                f"one of the project's countries ({', '.join(project.countries)})",
+                project.countries,
+                quote=False,
             )
     check_target_periods(bundle.targets, Calendar.of(project))
     if periods:  # a wrong --period is said before minutes of computing, not after

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mel.errors import did_you_mean
+from mel.errors import meant
 from mel.filters import rules
 from mel.filters.nodes import (
     Arith,
@@ -65,8 +65,7 @@ class _Checker:
     def column(self, c: Column) -> ColumnInfo | None:
         if c.name in self.columns:
             return self.columns[c.name]
-        guess = did_you_mean(c.name, self.columns)
-        hint = f"did you mean '{guess}'?" if guess else "see the dataset template for its columns"
+        hint = meant(c.name, self.columns) or "see the dataset template for its columns"
         self.add(rules.unknown_column(c.name, c.pos, hint))
         return None
 
@@ -97,8 +96,7 @@ class _Checker:
             return
         codes = info.codes if info is not None else None
         if codes is not None and lit.type == "string" and lit.value not in codes:
-            guess = did_you_mean(str(lit.value), codes)
-            hint = f"did you mean '{guess}'?" if guess else "allowed: " + ", ".join(codes[:12])
+            hint = meant(str(lit.value), codes) or "allowed: " + ", ".join(codes[:12])
             message = f"'{lit.value}' is not a code of column '{name}'"
             self.add(FilterTypeError(message, lit.pos, hint))
 

@@ -32,7 +32,7 @@ from mel.definitions.models import (
 )
 from mel.engine.periods import Calendar
 from mel.engine.results import ALL, LOP
-from mel.errors import UsageError
+from mel.errors import UsageError, meant
 from mel.outputs.entry_workbook import write_entry_workbook
 from mel.outputs.excel import (
     BORDER,
@@ -254,12 +254,10 @@ def scaffold(
         )
     ids, unmatched = resolve_selection(selection, catalog)
     if unmatched:
-        from mel.errors import did_you_mean
-
-        guess = did_you_mean(unmatched[0], list(catalog.indicators))
+        guess = meant(unmatched[0], list(catalog.indicators), quote=False)
         raise UsageError(
             f"'{unmatched[0]}' matches no catalog indicator"
-            + (f"; did you mean {guess}?" if guess else "")
+            + (f"; {guess}" if guess else "")
             + " (give ids, id prefixes such as PROT, pillars or codes such as PS.5.1-28; "
             "see 'mel indicators list')"
         )
