@@ -47,7 +47,8 @@ def compute(
     """
     from mel.cli.common import parse_date_option
     from mel.definitions.project import load_project
-    from mel.engine.pipeline import run
+    from mel.engine.pipeline import execute
+    from mel.engine.spec import RunSpec
     from mel.errors import UsageError
     from mel.outputs.tidy import FORMATS, refuse_inputs, write_table
 
@@ -59,17 +60,17 @@ def compute(
         )
     bundle = load_project(project)
     refuse_inputs(output, bundle.input_paths())
+    spec = RunSpec.build(
+        bundle,
+        internal=internal,
+        countries=country,
+        periods=period,
+        as_of=parse_date_option(as_of, "--as-of"),
+        published=[output.parent],
+    )
     err = err_console()
     with err.status("computing indicators...") as status:
-        results = run(
-            bundle,
-            internal=internal,
-            countries=country,
-            periods=period,
-            as_of=parse_date_option(as_of, "--as-of"),
-            progress=lambda i: status.update(f"computing {i}..."),
-            published=[output.parent],
-        )
+        results = execute(spec, progress=lambda i: status.update(f"computing {i}..."))
     write_table(results.table, output, fmt)
     out = console()
     t = results.table

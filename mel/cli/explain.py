@@ -36,10 +36,11 @@ def explain(
 
     from mel.definitions.project import load_project
     from mel.engine.lineage import explain as run_explain
+    from mel.engine.spec import RunSpec
     from mel.outputs.tidy import write_table
 
     e = run_explain(
-        load_project(project),
+        RunSpec.build(load_project(project)),
         indicator,
         country=country,
         period=period,

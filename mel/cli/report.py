@@ -59,38 +59,29 @@ def report(
 
     from mel.cli.common import parse_date_option
     from mel.definitions.project import load_project
-    from mel.engine.pipeline import last_period, run, truncated
-    from mel.outputs.report import context, write_report
+    from mel.engine.pipeline import execute
+    from mel.engine.spec import RunSpec
+    from mel.outputs.report import report_context, write_report
 
     bundle = load_project(project)
-    as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()
-    period = period if period is not None else last_period(bundle.project, as_of_date)
-    language = lang or bundle.project.language
-    reported = truncated(bundle, period)
+    spec = RunSpec.build(
+        bundle,
+        period=period,
+        latest=True,
+        as_of=parse_date_option(as_of, "--as-of") or dt.date.today(),
+        internal=internal,
+        language=lang,
+        published=[output],
+    )
     err = err_console()
     with err.status("computing indicators...") as status:
-        results = run(
-            bundle,
-            internal=internal,
-            as_of=as_of_date,
-            up_to=period,
-            progress=lambda i: status.update(f"computing {i}..."),
-            published=[output],
-        )
+        results = execute(spec, progress=lambda i: status.update(f"computing {i}..."))
         status.update("writing the workbook and charts...")
-        ctx = context(
-            reported,
-            results,
-            period=period,
-            lang=str(language),
-            as_of=as_of_date,
-            full_project=bundle.project,
-            accepted=accept_left_out,
-        )
+        ctx = report_context(spec, results, accepted=accept_left_out)
         files = write_report(ctx, output, [p.resolve() for p in bundle.input_paths()])
     out = console()
     edition = "INTERNAL edition (all values shown)" if internal else "donor edition"
-    out.print(f"report for {period}, {edition}:", highlight=False)
+    out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
     out.print(
         f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'})",

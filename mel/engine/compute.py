@@ -45,9 +45,11 @@ def compute_indicator(
     *,
     countries: list[str] | None = None,
     cache: dict | None = None,
+    calendar: Calendar | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cells of one indicator and its exclusions. ``cache``: see :func:`prepare`."""
-    calendar = Calendar.of(project)
+    """The cells of one indicator and its exclusions. ``cache``: see :func:`prepare`;
+    ``calendar``: the project's (built from it when not given)."""
+    calendar = calendar or Calendar.of(project)
     countries = countries or list(project.countries)
     measure = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
     main = sources[ind.dataset]
@@ -213,16 +215,18 @@ def compute(
     countries: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     cache: dict | None = None,
+    calendar: Calendar | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(cells of every indicator, exclusions, disaggregation checks). ``cache``: see
     :func:`prepare` (a new one when not given)."""
     tables, exclusions = [], []
     cache = {} if cache is None else cache
+    calendar = calendar or Calendar.of(project)
     for ind in indicators:
         if progress:
             progress(ind.id)
         cells, excl = compute_indicator(
-            ind, sources, project, catalog, countries=countries, cache=cache
+            ind, sources, project, catalog, countries=countries, cache=cache, calendar=calendar
         )
         tables.append(cells)
         if len(excl):

@@ -17,9 +17,10 @@ from mel.definitions.models import Count, CountDistinct, Milestone
 from mel.engine.compute import compute_indicator
 from mel.engine.cumulate import in_period
 from mel.engine.kernels import in_category
-from mel.engine.periods import Calendar, unknown_period
+from mel.engine.periods import unknown_period
 from mel.engine.prepare import disaggregations_of, measure_parts, prepare_measure, sources_from
 from mel.engine.results import ALL, LOP, REASONS, TOTAL
+from mel.engine.spec import RunSpec
 from mel.errors import UsageError, unknown
 
 
@@ -56,10 +57,13 @@ def explain(
     as_of: dt.date | None = None,
     sources: dict | None = None,
 ) -> Explanation:
-    """The rows behind one cell. ``sources`` (from :func:`sources_from`) saves validating the
-    project again when several cells are explained."""
+    """The rows behind one cell. ``bundle``: the project, or a run of it
+    (:class:`~mel.engine.spec.RunSpec`); ``sources`` (from :func:`sources_from`) saves validating
+    the project again when several cells are explained."""
     from mel.data.validate import validate_project
 
+    spec = bundle if isinstance(bundle, RunSpec) else RunSpec.build(bundle, as_of=as_of)
+    bundle, as_of = spec.reported, spec.as_of
     project = bundle.project
     inds = {i.id: i for i in bundle.indicators}
     if indicator not in inds:
@@ -70,7 +74,7 @@ def explain(
             f"country '{country}' is not one of the project's countries "
             f"({', '.join(project.countries)}, or ALL)"
         )
-    calendar = Calendar.of(project)
+    calendar = spec.calendar
     periods = {p.label: p for p in calendar.all_periods}
     if period not in periods:
         raise unknown_period(period, calendar, periods)
@@ -84,7 +88,7 @@ def explain(
         raise UsageError("give --disaggregation and --category together")
     if sources is None:
         sources = sources_from(validate_project(bundle, as_of=as_of))
-    cells, _ = compute_indicator(ind, sources, project, bundle.catalog)
+    cells, _ = compute_indicator(ind, sources, project, bundle.catalog, calendar=calendar)
     sel = cells[
         (cells["country"] == country)
         & (cells["period"] == period)

@@ -11,13 +11,19 @@ import pandas as pd
 from mel.data.validate import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import compute
-from mel.engine.periods import Calendar, months, unknown_period
+from mel.engine.periods import Calendar
 from mel.engine.prepare import columns_read, sources_from
 from mel.engine.results import ALL, is_headline
+from mel.engine.spec import (  # noqa: F401 - read by the CLI and tests from here
+    RunSpec,
+    check_as_of,
+    check_target_periods,
+    last_period,
+    truncated,
+)
 from mel.engine.suppress import flags, suppress
 from mel.engine.targets import attach_targets
-from mel.errors import DataError, DefinitionError, Finding, UsageError
-from mel.errors import unknown as unknown_name
+from mel.errors import DataError, Finding, UsageError
 
 
 @dataclass
@@ -65,94 +71,6 @@ def years_of(calendar: Calendar) -> dict[str, str]:
     return out
 
 
-def check_target_periods(targets: list, calendar: Calendar) -> None:
-    """Every target names a period of the project's calendar (or LoP)."""
-    from mel.engine.periods import period_from_label
-
-    labels = {p.label for p in calendar.all_periods}
-    findings = []
-    for lt in targets:
-        label = lt.target.period
-        if label in labels:
-            continue
-        try:
-            period_from_label(label, calendar.fy_start, calendar.start, calendar.end)
-            reason = f"period '{label}' is outside the project ({calendar.start} to {calendar.end})"
-            hint = None
-        except ValueError as exc:
-            reason = f"period '{label}' is not a reporting period of this project"
-            hint = str(exc).split(": ", 1)[-1]
-        findings.append(
-            Finding(
-                "bad-cell",
-                reason,
-                file=lt.file,
-                line=lt.line,
-                field="period",
-                scope="cell",
-                value=label,
-                hint=hint,
-            )
-        )
-    if findings:
-        raise DefinitionError(findings)
-
-
-def last_period(project, as_of: dt.date) -> str:
-    """The last reporting period that ended on or before ``as_of``; a usage error when none
-    has (a report of a period still running would be incomplete)."""
-    check_as_of(project, as_of)
-    calendar = Calendar.of(project)
-    ended = [p for p in calendar.periods if p.end <= as_of]
-    if not ended:
-        first = calendar.periods[0]
-        raise UsageError(
-            f"no reporting period of this project has ended by {as_of} (the first, "
-            f"{first.label}, {months(first)}, ends on {first.end}); give the period with "
-            f"--period, e.g. --period {first.label}"
-        )
-    return ended[-1].label
-
-
-def check_as_of(project, as_of: dt.date | None) -> None:
-    """--as-of before the project's start would report on nothing."""
-    if as_of is not None and as_of < project.start:
-        raise UsageError(
-            f"--as-of {as_of} is before the project's start ({project.start}): no record "
-            "can be reported as of that day; give a later date"
-        )
-
-
-def truncated(bundle, label: str):
-    """The bundle with the project ending at the end of the period ``label``; targets of
-    periods after it are dropped (LoP targets stay: they are what the project aims for)."""
-    import copy
-
-    from mel.engine.periods import period_from_label
-
-    project = bundle.project
-    calendar = Calendar.of(project)
-    known = {p.label: p for p in [*calendar.periods, *calendar.years]}
-    if label not in known:
-        raise unknown_period(label, calendar, known)
-    end = min(project.end, known[label].end)
-    new_project = project.model_copy(update={"end": end})
-    new_cal = Calendar.of(new_project)
-    labels = {p.label for p in new_cal.all_periods}
-    out = copy.copy(bundle)
-    out.project = new_project
-    out.targets = []
-    for lt in bundle.targets:
-        if lt.target.period in labels:
-            out.targets.append(lt)
-            continue
-        try:  # a period of the original calendar that ends later: not part of this report
-            period_from_label(lt.target.period, calendar.fy_start, calendar.start, calendar.end)
-        except ValueError:
-            out.targets.append(lt)  # a wrong label: let check_target_periods report it
-    return out
-
-
 def run(
     bundle,
     *,
@@ -164,37 +82,106 @@ def run(
     up_to: str | None = None,
     published: list | None = None,
 ) -> Results:
-    """Validate and compute. ``up_to`` (a reporting period label) computes the project as it
-    stood at that period's end: later periods do not exist, the life of project runs to the end
-    of that period, and records dated later are left out. ``published``: folders or files of
-    earlier donor outputs (beside those of ``privacy.published``) that suppression must stay
-    consistent with."""
+    """Validate and compute: :func:`execute` of the :class:`RunSpec` these options make.
+    ``up_to`` (a reporting period label) computes the project as it stood at that period's
+    end; ``periods`` keeps those rows of the whole project's table; ``published``: folders or
+    files of earlier donor outputs (beside those of ``privacy.published``) that suppression
+    must stay consistent with."""
+    spec = RunSpec.build(
+        bundle,
+        period=up_to,
+        periods=periods,
+        countries=countries,
+        as_of=as_of,
+        internal=internal,
+        published=published or (),
+    )
+    return execute(spec, progress=progress)
+
+
+def execute(spec: RunSpec, *, progress: Callable[[str], None] | None = None) -> Results:
+    """Validate the reported project's data, compute every indicator, attach targets and
+    status, and suppress small counts (unless the run is internal)."""
+    bundle, project = spec.reported, spec.project
+    earlier = (
+        []
+        if spec.internal
+        else earlier_publications(spec.bundle, spec.full_calendar, spec.published)
+    )
+    sources, findings = _sources(bundle, spec.as_of)
+    indicators = {i.id: i for i in bundle.indicators}
+    cache: dict = {}
+    countries = list(spec.countries) or None
+    table, exclusions, checks = compute(
+        bundle.indicators,
+        sources,
+        project,
+        bundle.catalog,
+        countries=countries,
+        progress=progress,
+        cache=cache,
+        calendar=spec.calendar,
+    )
+    accounts = account(
+        bundle.indicators,
+        sources,
+        spec.calendar,
+        list(project.countries),  # rows of countries left out by --country are not lost
+        cache,
+        project_end=spec.bundle.project.end,
+        root=bundle.root,
+    )
+    del cache
+    table = attach_targets(
+        table, indicators, bundle.targets, project.status_bands, spec.calendar, spec.full_calendar
+    )
+    privacy_notes: list[str] = []
+    before = table
+    if spec.internal:
+        table = table.assign(suppressed=False, flag=flags(table, indicators))
+    else:
+        table = suppress(
+            table,
+            indicators,
+            project.privacy.threshold,
+            years_of(spec.full_calendar),
+            secondary_suppression=project.privacy.secondary,
+            calendar=spec.full_calendar,
+            as_of=project.end,
+            earlier=earlier,
+            notes=privacy_notes,
+        )
+    if spec.countries:
+        table = table[table["country"].isin([*spec.countries, ALL])]
+    if spec.periods:
+        table = table[table["period"].isin(spec.periods)]
+    if spec.period is not None:
+        exclusions = exclusions.assign(reason=exclusions["reason"].replace(AFTER_THE_PERIOD))
+    return Results(
+        table.reset_index(drop=True),
+        exclusions,
+        checks,
+        spec.internal,
+        findings,
+        project.privacy.threshold,
+        accounts,
+        project.quality.max_left_out,
+        privacy_notes,
+        before.reset_index(drop=True),
+    )
+
+
+AFTER_THE_PERIOD = {
+    "outside the project dates": "outside the project dates or after the reporting period"
+}
+
+
+def _sources(bundle, as_of: dt.date | None):
+    """The engine's view of the validated datasets the indicators read (only the columns they
+    read are kept), and the validation's findings; a dataset they need and cannot have is an
+    error here."""
     from mel.data.validate import validate_project
 
-    check_as_of(bundle.project, as_of)
-    project_end = bundle.project.end
-    full_calendar = Calendar.of(bundle.project)
-    earlier = [] if internal else earlier_publications(bundle, full_calendar, published or [])
-    if up_to is not None:
-        bundle = truncated(bundle, up_to)
-    project = bundle.project
-    if countries:
-        unknown = [c for c in countries if c not in project.countries]
-        if unknown:
-            raise unknown_name(
-                "country",
-                unknown[0],
-                f"one of the project's countries ({', '.join(project.countries)})",
-                project.countries,
-                quote=False,
-            )
-    check_target_periods(bundle.targets, Calendar.of(project))
-    if periods:  # a wrong --period is said before minutes of computing, not after
-        calendar = Calendar.of(project)
-        known = {p.label: p for p in calendar.all_periods}
-        bad = [p for p in periods if p not in known]
-        if bad:
-            raise unknown_period(bad[0], calendar, known)
     read = columns_read(bundle.indicators)
     validation = validate_project(bundle, as_of=as_of, keep_raw=False, keep_columns=read)
     sources = sources_from(validation)
@@ -210,72 +197,7 @@ def run(
             f"the indicators need the dataset(s) {', '.join(missing)}, which mel.yaml does not "
             "name or which could not be read (see mel validate)"
         )
-    indicators = {i.id: i for i in bundle.indicators}
-    cache: dict = {}
-    table, exclusions, checks = compute(
-        bundle.indicators,
-        sources,
-        project,
-        bundle.catalog,
-        countries=countries,
-        progress=progress,
-        cache=cache,
-    )
-    calendar = Calendar.of(project)
-    accounts = account(
-        bundle.indicators,
-        sources,
-        calendar,
-        list(project.countries),  # rows of countries left out by --country are not lost
-        cache,
-        project_end=project_end,
-        root=bundle.root,
-    )
-    del cache
-    table = attach_targets(
-        table, indicators, bundle.targets, project.status_bands, calendar, full_calendar
-    )
-    privacy_notes: list[str] = []
-    before = table
-    if internal:
-        table = table.assign(suppressed=False, flag=flags(table, indicators))
-    else:
-        table = suppress(
-            table,
-            indicators,
-            project.privacy.threshold,
-            years_of(full_calendar),
-            secondary_suppression=project.privacy.secondary,
-            calendar=full_calendar,
-            as_of=project.end,
-            earlier=earlier,
-            notes=privacy_notes,
-        )
-    if countries:
-        table = table[table["country"].isin([*countries, ALL])]
-    if periods:
-        table = table[table["period"].isin(periods)]
-    if up_to is not None:
-        exclusions = exclusions.assign(
-            reason=exclusions["reason"].replace(
-                {
-                    "outside the project dates": "outside the project dates or after the "
-                    "reporting period"
-                }
-            )
-        )
-    return Results(
-        table.reset_index(drop=True),
-        exclusions,
-        checks,
-        internal,
-        findings,
-        project.privacy.threshold,
-        accounts,
-        project.quality.max_left_out,
-        privacy_notes,
-        before.reset_index(drop=True),
-    )
+    return sources, findings
 
 
 def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:

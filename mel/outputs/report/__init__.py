@@ -42,6 +42,22 @@ class ReportFiles:
         return [self.workbook, self.chart_book, *self.charts, *self.tidy]
 
 
+def report_context(spec, results, *, accepted: bool = False) -> ReportContext:
+    """The report's content for a run (:class:`mel.engine.spec.RunSpec`) and its results."""
+    if spec.period is None or spec.as_of is None:
+        raise ValueError("a report needs a run specified with its period and as-of date")
+    return context(
+        spec.reported,
+        results,
+        period=spec.period,
+        lang=spec.language,
+        as_of=spec.as_of,
+        full_project=spec.bundle.project,
+        accepted=accepted,
+        calendar=spec.calendar,
+    )
+
+
 def context(
     bundle,
     results,
@@ -51,11 +67,13 @@ def context(
     as_of: dt.date,
     full_project=None,
     accepted: bool = False,
+    calendar: Calendar | None = None,
 ) -> ReportContext:
-    """The report's content. ``bundle`` is the project as reported (ending with ``period``)."""
+    """The report's content. ``bundle`` is the project as reported (ending with ``period``);
+    ``calendar`` its periods (built from it when not given)."""
     project = bundle.project
-    calendar = Calendar.of(project)
-    current = next(p for p in [*calendar.periods, *calendar.years] if p.label == period)
+    calendar = calendar or Calendar.of(project)
+    current = calendar.find(period, lop=False)
     indicators = ordered(bundle.indicators)
     manifest = [
         ("mel", __version__),
