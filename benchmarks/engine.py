@@ -228,7 +228,8 @@ def main() -> None:
     args = ap.parse_args()
     import duckdb
 
-    from mel.data.validate import release_memory, validate_project
+    from mel.data.memory import release_memory
+    from mel.data.validate import validate_project
     from mel.definitions.project import load_project
     from mel.engine.compute import compute
     from mel.engine.periods import Calendar

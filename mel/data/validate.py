@@ -12,29 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from mel import filters as flt
-from mel.data.parse import MULTI_SPLIT, CellIssue, parse_column, suggest_code
+from mel.data.cells import CellFindings
+from mel.data.headers import match_header, where_of
+from mel.data.memory import compact, release_memory, without_cells
+from mel.data.parse import CellIssue, parse_column
 from mel.data.readers import RawTable, read_table
+from mel.data.schema import build_schema, failure_findings, run_schema
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import ColumnSpec, DateFormat, Template
 from mel.definitions.yamlio import display_path
 from mel.errors import DataError, Finding, did_you_mean, hint_for
-from mel.filters import tristate
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    import pandera.pandas as pa
-
-PII_SHOWN = "[personal data]"
 _DTYPES = {
     "string": "str",
     "code": "str",
@@ -108,368 +103,6 @@ class ValidationResult:
         return [f for f in self.findings if f.severity == "warning"]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s\-_./()]+", "_", text.strip().casefold()).strip("_")
-
-
-def _where(raw: RawTable) -> str:
-    return f"{raw.file}[{raw.sheet}]" if raw.sheet else raw.file
-
-
-def match_header(
-    raw: RawTable, tpl: Template, dataset: str
-) -> tuple[dict[str, int], list[Finding]]:
-    """Template column -> position in the file; findings for unknown, duplicate, missing columns.
-
-    A header cell matches a column by its name or its label, ignoring case, spaces and
-    punctuation."""
-    by_key: dict[str, str] = {}
-    for c in tpl.columns:
-        by_key.setdefault(_norm(c.name), c.name)
-        if c.label:
-            by_key.setdefault(_norm(c.label), c.name)
-    where = _where(raw)
-    found: dict[str, int] = {}
-    findings: list[Finding] = []
-    unknown: list[tuple[int, str]] = []
-
-    def header(code: str, message: str, field: str, **kw) -> None:
-        findings.append(
-            Finding(
-                code,
-                message,
-                file=where,
-                line=raw.header_row,
-                field=field,
-                dataset=dataset,
-                scope="column",
-                **kw,
-            )
-        )
-
-    title = _header_lower_down(raw, by_key)
-    if title is not None:
-        row, text = title
-        header(
-            "bad-header",
-            f"row {raw.header_row} holds only '{_shorten(text)}'; the column names are in row "
-            f"{row}",
-            "",
-            hint=f"set header_row: {row} for this dataset in mel.yaml, or delete the rows above "
-            "the header (a title in merged cells reads as one value)",
-        )
-        return {}, findings
-    for pos, head in enumerate(raw.header):
-        col = by_key.get(_norm(head)) if head else None
-        if col is None:
-            if head:
-                unknown.append((pos, head))
-            elif (raw.data[str(pos)].str.strip() != "").any():
-                header(
-                    "bad-header",
-                    f"column {pos + 1} has data but no header",
-                    f"#{pos + 1}",
-                    hint="name the column in the header row (merged header cells read as empty)",
-                )
-            continue
-        if col in found:
-            header(
-                "duplicate-column",
-                f"column '{head}' appears twice in the header (also column {found[col] + 1})",
-                head,
-                hint="keep one of the two columns",
-            )
-            continue
-        found[col] = pos
-    missing = [c for c in tpl.columns if c.name not in found]
-    for _pos, head in unknown:
-        guess = did_you_mean(
-            _norm(head),
-            [_norm(c.name) for c in missing] + [_norm(c.label) for c in missing if c.label],
-            cutoff=0.7,
-        )
-        target = by_key.get(guess) if guess else None
-        header(
-            "extra-column",
-            f"column '{head}' is not in the template '{tpl.name}' and is ignored",
-            head,
-            severity="warning",
-            suggestion=target,
-            hint=f"did you mean '{target}'?" if target else None,
-        )
-    for c in missing:
-        if c.required:
-            close = _closest_header(c, [h for _, h in unknown])
-            header(
-                "missing-column",
-                f"required column '{c.name}' is missing"
-                + (f"; the closest header in the file is '{close}'" if close else ""),
-                c.name,
-                hint=f"if '{close}' is '{c.name}', rename that header to '{c.name}'"
-                if close
-                else f"add a column '{c.name}' ({c.label or c.name})",
-            )
-    return found, findings
-
-
-def _closest_header(column, headers: list[str]) -> str | None:
-    """The header (among those matching no column) most like ``column``'s name or label."""
-    import difflib
-
-    best, score = None, 0.0
-    for h in headers:
-        for name in (column.name, column.label or column.name):
-            a, b = _norm(h), _norm(name)
-            ratio = difflib.SequenceMatcher(None, a, b).ratio()
-            # words in another order or form: 'Date registered' for 'registration_date'
-            wa, wb = a.split("_"), b.split("_")
-            shared = sum(any(x[:5] == y[:5] for y in wb) for x in wa)
-            ratio = max(ratio, 0.9 * shared / max(len(wa), len(wb)))
-            if ratio > score:
-                best, score = h, ratio
-    return best if score >= 0.5 else None
-
-
-def _header_lower_down(raw: RawTable, by_key: Mapping[str, str]) -> tuple[int, str] | None:
-    """(row, the lone text) when the header row holds a single value (a title, often merged
-    over the columns) and one of the next rows names at least half of its columns."""
-    filled = [h for h in raw.header if h]
-    if len(filled) != 1 or len(raw.header) < 3 or not len(raw.data):
-        return None
-    for i in range(min(5, len(raw.data))):
-        cells = [str(v).strip() for v in raw.data.iloc[i].tolist()]
-        named = sum(1 for c in cells if c and _norm(c) in by_key)
-        if named >= max(2, len([c for c in cells if c]) // 2):
-            return int(raw.rows[i]), filled[0]
-    return None
-
-
-LONG_VALUE = 80
-
-
-def _shorten(text: str) -> str:
-    """A value as a message shows it: long ones cut, with their length."""
-    if len(text) <= LONG_VALUE:
-        return text
-    return f"{text[:40]}... ({len(text):,} characters)"
-
-
-@dataclass
-class _CheckMeta:
-    code: str
-    message: Callable[[object], str]
-    severity: str = "error"
-    hint: Callable[[object], str | None] | None = None
-    suggestion: Callable[[object], str | None] | None = None
-    columns: tuple[str, ...] = ()
-
-
-def _is_missing(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _value_set(keys: pd.Series):
-    """The distinct key values as an Arrow array, for :func:`_isin`."""
-    import pyarrow as pa
-
-    return pa.array(pd.unique(keys.dropna().astype("str")), type=pa.string())
-
-
-def _isin(s: pd.Series, value_set) -> pd.Series:
-    """``s.isin(values)`` for a million keys: pandas' Arrow strings turn every value of the set
-    into a Python object first (seconds per call); Arrow's own kernel does not."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(s.astype("str"), type=pa.string(), from_pandas=True)
-    hit = pc.is_in(arr, value_set=value_set, skip_nulls=True)
-    return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool), index=s.index)
-
-
-def build_schema(
-    tpl: Template,
-    catalog: Catalog,
-    frame: pd.DataFrame,
-    unparsable: Mapping[str, np.ndarray],
-    present: set[str],
-    as_of: dt.date,
-    references: Mapping[str, tuple[str, str, pd.Series]],
-) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], _CheckMeta]]:
-    """A pandera schema for a parsed frame, with the metadata to turn failures into findings."""
-    meta: dict[tuple[str, int], _CheckMeta] = {}
-    columns: dict[str, pa.Column] = {}
-    for spec in tpl.columns:
-        checks: list[pa.Check] = []
-
-        def add(check: pa.Check, m: _CheckMeta, name=spec.name, checks=checks) -> None:
-            meta[(name, len(checks))] = m
-            checks.append(check)
-
-        if spec.required and spec.name in present:
-            failed = pd.Series(unparsable[spec.name], index=frame.index)
-            add(
-                pa.Check(lambda s, failed=failed: s.notna() | failed, ignore_na=False),
-                _CheckMeta(
-                    "required", lambda v: "a value is required", hint=lambda v: "fill in this cell"
-                ),
-            )
-        if spec.type == "code" and spec.codelist in catalog.codelists:
-            add(*_codelist_check(spec, catalog))
-        if spec.range is not None:
-            add(*_range_check(spec))
-        if spec.pattern is not None:
-            add(
-                pa.Check.str_matches(spec.pattern),
-                _CheckMeta(
-                    "pattern",
-                    lambda v, p=spec.pattern: f"'{v}' does not have the form {p}",
-                    hint=lambda v, s=spec: f"example: {s.example}" if s.example else None,
-                ),
-            )
-        if spec.type == "date":
-            limit = pd.Timestamp(as_of)
-            add(
-                pa.Check.le(limit),
-                _CheckMeta(
-                    "future-date",
-                    lambda v, a=as_of: f"{_fmt(v)} is after the as-of date {a.isoformat()}",
-                    hint=lambda v: "check the year and the order of day and month",
-                ),
-            )
-        if spec.name in references:
-            ds, col, keys = references[spec.name]
-            allowed = _value_set(keys)
-            add(
-                pa.Check(lambda s, allowed=allowed: _isin(s, allowed)),
-                _CheckMeta(
-                    "foreign-key",
-                    lambda v, ds=ds, col=col: f"'{v}' is not a {col} of {ds}",
-                    hint=lambda v, ds=ds: f"add it to {ds}, or correct it",
-                ),
-            )
-        columns[spec.name] = pa.Column(
-            None,
-            checks=checks,
-            nullable=True,
-            required=False,
-            unique=spec.unique and spec.name in present,
-            report_duplicates="exclude_first",
-        )
-    frame_checks: list[pa.Check] = []
-    for rule in tpl.rules:
-        expr = flt.parse(rule.check)
-        names = tuple(c.name for c in flt.columns_of(expr))
-        if not set(names) <= present:
-            continue
-        meta[("__frame__", len(frame_checks))] = _CheckMeta(
-            "rule",
-            lambda v, m=rule.message: m,
-            severity=rule.severity,
-            columns=names,
-            hint=lambda v, r=rule: f"rule '{r.name}': {r.check}",
-        )
-        frame_checks.append(
-            pa.Check(lambda df, e=expr: tristate(e, df).fillna(True).astype(bool), ignore_na=False)
-        )
-    if len(tpl.key) > 1 and set(tpl.key) <= present:
-        key = list(tpl.key)
-        meta[("__frame__", len(frame_checks))] = _CheckMeta(
-            "unique",
-            lambda v, k=key: f"the combination of {', '.join(k)} appears twice",
-            columns=tuple(key),
-            hint=lambda v: "each row needs its own key",
-        )
-        frame_checks.append(
-            pa.Check(lambda df, k=key: ~df.duplicated(subset=k, keep="first"), ignore_na=False)
-        )
-    return pa.DataFrameSchema(columns, checks=frame_checks), meta
-
-
-def _codelist_check(spec: ColumnSpec, catalog: Catalog) -> tuple[pa.Check, _CheckMeta]:
-    cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]
-    codes = set(cl.codes())
-    if cl.source is not None:
-        shown = None
-    else:
-        shown = ", ".join(list(cl.codes())[:12]) + (", ..." if len(codes) > 12 else "")
-
-    def suggestion(v: object) -> str | None:
-        if spec.multiple:
-            parts = [p for p in MULTI_SPLIT.split(str(v)) if p]
-            fixed = [p if p in codes else (suggest_code(p, cl) or p) for p in parts]
-            return ";".join(fixed) if fixed != parts and all(p in codes for p in fixed) else None
-        return suggest_code(str(v), cl)
-
-    def hint(v: object) -> str:
-        s = suggestion(v)
-        if s:
-            return f"did you mean '{s}'?"
-        if shown is None:
-            kind = "alpha-3" if cl.source == "iso3166-alpha3" else "alpha-2"
-            return f"write an ISO 3166 {kind} country code"
-        return f"allowed: {shown}"
-
-    if spec.multiple:
-
-        def check(s: pd.Series) -> pd.Series:
-            uniques = pd.unique(s.dropna())
-            ok = {u: all(p in codes for p in MULTI_SPLIT.split(str(u)) if p) for u in uniques}
-            return s.map(ok, na_action="ignore").fillna(True).astype(bool)
-
-        def message(v: object) -> str:
-            bad = [p for p in MULTI_SPLIT.split(str(v)) if p and p not in codes]
-            return f"'{', '.join(bad)}' in '{v}' is not in the code list '{cl.name}'"
-
-        return pa.Check(check), _CheckMeta("code-list", message, hint=hint, suggestion=suggestion)
-    return pa.Check.isin(sorted(codes)), _CheckMeta(
-        "code-list",
-        lambda v: f"'{v}' is not in the code list '{cl.name}'",
-        hint=hint,
-        suggestion=suggestion,
-    )
-
-
-def _range_check(spec: ColumnSpec) -> tuple[pa.Check, _CheckMeta]:
-    lo, hi = spec.range.min, spec.range.max  # type: ignore[union-attr]
-    if spec.type == "date":
-        lo = pd.Timestamp(dt.date(int(lo), 1, 1)) if lo is not None else None
-        hi = pd.Timestamp(dt.date(int(hi), 12, 31)) if hi is not None else None
-    if lo is not None and hi is not None:
-        check = pa.Check.in_range(lo, hi)
-    elif lo is not None:
-        check = pa.Check.ge(lo)
-    else:
-        check = pa.Check.le(hi)
-
-    def message(v: object) -> str:
-        if lo is not None and v < lo:
-            return f"{_fmt(v)} is below the minimum {_fmt(lo)}"
-        return f"{_fmt(v)} is above the maximum {_fmt(hi)}"
-
-    return check, _CheckMeta("range", message)
-
-
-def _run_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return exc.failure_cases
-    return pd.DataFrame(columns=["column", "check", "check_number", "failure_case", "index"])
-
-
 def validate_raw(
     raw: RawTable,
     name: str,
@@ -486,7 +119,7 @@ def validate_raw(
     is parsed (the raw table is then of no further use): the text and the typed frame of a
     large file are not held whole together."""
     references = references or {}
-    where = _where(raw)
+    where = where_of(raw)
     found, findings = match_header(raw, tpl, name)
     n = len(raw.data)
     if release_text:  # columns of the file that the template does not have
@@ -495,42 +128,7 @@ def validate_raw(
     unparsable: dict[str, np.ndarray] = {}
     censored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def cell(
-        spec: ColumnSpec,
-        i: int,
-        code: str,
-        message: str,
-        severity: str,
-        hint: str | None,
-        suggestion: str | None,
-        value: object,
-    ) -> Finding:
-        shown = None if _is_missing(value) else (PII_SHOWN if spec.pii else _fmt(value))
-        if spec.pii:
-            message = message.replace(f"'{_fmt(value)}'", PII_SHOWN).replace(_fmt(value), PII_SHOWN)
-            suggestion = hint_s = None
-            hint = hint_s
-        elif shown is not None and len(shown) > LONG_VALUE:  # a pasted page in a cell
-            short = _shorten(shown)
-            message = message.replace(shown, short)
-            hint = hint.replace(shown, short) if hint else hint
-            suggestion = None if suggestion and len(suggestion) > LONG_VALUE else suggestion
-            shown = short
-        head = raw.header[found[spec.name]] if spec.name in found else spec.name
-        return Finding(
-            code,
-            message,
-            file=where,
-            line=int(raw.rows[i]),
-            field=head,
-            severity=severity,
-            hint=hint,
-            scope="cell",
-            value=shown,
-            suggestion=suggestion,
-            dataset=name,
-            rule=code,
-        )
+    cells = CellFindings(raw, found, where, name)
 
     for spec in tpl.columns:
         codelist = (
@@ -549,12 +147,12 @@ def validate_raw(
         if parsed.bounds is not None:
             censored[spec.name] = parsed.bounds
         for issue in parsed.issues:
-            findings += _issue_findings(issue, spec, column, cell)
+            findings += _issue_findings(issue, spec, column, cells)
         del column, parsed
     present = set(found)
     schema, meta = build_schema(tpl, catalog, frame, unparsable, present, as_of, references)
-    failures = _run_schema(schema, frame)
-    findings += _failure_findings(failures, meta, frame, tpl, raw, found, where, name, cell)
+    failures = run_schema(schema, frame)
+    findings += failure_findings(failures, meta, frame, tpl, cells)
     if n == 0:
         findings.append(
             Finding(
@@ -574,7 +172,9 @@ def _finding_order(f: Finding) -> tuple:
     return (f.line or 0, f.field or "", f.code)
 
 
-def _issue_findings(issue: CellIssue, spec: ColumnSpec, column: pd.Series, cell) -> list[Finding]:
+def _issue_findings(
+    issue: CellIssue, spec: ColumnSpec, column: pd.Series, cells: CellFindings
+) -> list[Finding]:
     out = []
     for k, i in enumerate(issue.positions):
         value = str(column.iloc[i]).strip() if issue.code != "whitespace" else column.iloc[i]
@@ -585,79 +185,16 @@ def _issue_findings(issue: CellIssue, spec: ColumnSpec, column: pd.Series, cell)
         hint = issue.hints[k] if issue.hints else issue.hint
         if suggestion and issue.code == "type":
             hint = f"did you mean '{suggestion}'?" + (f" ({hint})" if hint else "")
-        out.append(cell(spec, int(i), issue.code, message, issue.severity, hint, suggestion, value))
-    return out
-
-
-def _failure_findings(
-    failures: pd.DataFrame,
-    meta,
-    frame: pd.DataFrame,
-    tpl: Template,
-    raw: RawTable,
-    found: dict[str, int],
-    where: str,
-    name: str,
-    cell,
-) -> list[Finding]:
-    out: list[Finding] = []
-    if failures.empty:
-        return out
-    failures = failures[failures["index"].notna()]
-    specs = {c.name: c for c in tpl.columns}
-    # frame-level checks come back once per column: one finding per row and check
-    frame_level = failures["schema_context"] == "DataFrameSchema"
-    for (number, index), _ in failures[frame_level].groupby(["check_number", "index"], sort=True):
-        m = meta[("__frame__", int(number))]
-        head = m.columns[0]
-        shown = ", ".join(
-            f"{c}={PII_SHOWN if specs[c].pii else _fmt(frame.at[int(index), c])}" for c in m.columns
-        )
         out.append(
-            Finding(
-                m.code,
-                m.message(None),
-                file=where,
-                line=int(raw.rows[int(index)]),
-                field=raw.header[found[head]] if head in found else head,
-                severity=m.severity,
-                hint=(m.hint(None) if m.hint else None),
-                scope="row",
-                value=shown,
-                dataset=name,
-                rule=m.code,
-            )
-        )
-    for row in failures[~frame_level].itertuples(index=False):
-        spec = specs[row.column]
-        i = int(row.index)
-        value = frame.at[i, spec.name]
-        if row.check == "field_uniqueness":
-            first = int(np.flatnonzero((frame[spec.name] == value).to_numpy(dtype=bool))[0])
-            out.append(
-                cell(
-                    spec,
-                    i,
-                    "unique",
-                    f"'{_fmt(value)}' appears again (first at row {raw.rows[first]})",
-                    "error",
-                    "each row needs its own value",
-                    None,
-                    value,
-                )
-            )
-            continue
-        m = meta[(spec.name, int(row.check_number))]
-        out.append(
-            cell(
+            cells.cell(
                 spec,
-                i,
-                m.code,
-                m.message(value),
-                m.severity,
-                m.hint(value) if m.hint else None,
-                m.suggestion(value) if m.suggestion else None,
-                value,
+                int(i),
+                issue.code,
+                message,
+                severity=issue.severity,
+                hint=hint,
+                suggestion=suggestion,
+                value=value,
             )
         )
     return out
@@ -766,7 +303,7 @@ def validate_project(
             release_text=not keep_raw,
         )
         if not keep_raw:
-            ds.raw = _without_cells(raw)
+            ds.raw = without_cells(raw)
             del raw
         if keep_columns is not None:
             referenced = {
@@ -775,64 +312,12 @@ def validate_project(
                 for fk in catalog.templates[other].obj.foreign_keys
                 if fk.dataset == name
             }
-            ds.frame = _compact(ds.frame, keep_columns.get(name, set()) | referenced)
+            ds.frame = compact(ds.frame, keep_columns.get(name, set()) | referenced)
         if not keep_raw or keep_columns is not None:
             release_memory()
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
-
-
-def _compact(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
-    """Only ``columns``, text columns as categoricals (integer codes and one copy of each
-    distinct text)."""
-    out = {}
-    for c in frame.columns:
-        if c not in columns:
-            continue
-        values = frame[c]
-        if pd.api.types.is_string_dtype(values.dtype):
-            codes, uniques = pd.factorize(values)
-            values = pd.Series(
-                pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")),
-                index=frame.index,
-                name=c,
-            )
-        out[c] = values
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _without_cells(raw: RawTable) -> RawTable:
-    from dataclasses import replace
-
-    return replace(raw, data=pd.DataFrame(index=pd.RangeIndex(0)))
-
-
-def release_memory() -> None:
-    """Free what was dropped and give it back to the system: Arrow's memory pool (mimalloc or
-    jemalloc) and glibc's allocator keep freed memory otherwise."""
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
-    _trim_malloc()
-
-
-def _trim_malloc() -> None:
-    """Give the C allocator's freed pages back to the system (glibc keeps them otherwise)."""
-    import contextlib
-    import ctypes
-    import sys
-
-    if sys.platform.startswith("linux"):
-        # another C library (musl) has no malloc_trim: nothing to trim then
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _with_dataset(f: Finding, name: str) -> Finding:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mel.data.validate import release_memory
+from mel.data.memory import release_memory
 from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import compute
 from mel.engine.periods import Calendar

@@ -17,7 +17,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
 from mel import __version__
-from mel.data.validate import PII_SHOWN, ValidationResult
+from mel.data.cells import PII_SHOWN
+from mel.data.validate import ValidationResult
 from mel.errors import Finding
 from mel.outputs.excel import (
     ERROR_FILL,
