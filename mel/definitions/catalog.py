@@ -25,7 +25,7 @@ from mel.definitions.loader import (
     measures_of,
     yaml_files,
 )
-from mel.definitions.models import CodeList, Indicator, Mean, Median, Sum, Template
+from mel.definitions.models import CodeList, Indicator, Template
 from mel.errors import DefinitionError, Finding, did_you_mean, hint_for, make
 
 CODELIST_FOLDER = "codelists"
@@ -249,14 +249,8 @@ def _distinct(ind: Indicator) -> bool:
     """Whether the indicator counts distinct persons (or cases) over records: one person may
     then have records in several categories of a one-value-per-record column (services by type),
     so the column is multi-response for this indicator."""
-    from mel.definitions.models import ChangeFromBaseline, CountDistinct, Percentage, Ratio
-
-    m = ind.measure
-    if isinstance(m, ChangeFromBaseline):
-        m = m.of
-    if isinstance(m, Ratio | Percentage):
-        return isinstance(m.numerator, CountDistinct)
-    return isinstance(m, CountDistinct)
+    counted = ind.measure.parts()[0][1]  # the value, or the numerator
+    return counted.type == "count_distinct"
 
 
 def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
@@ -308,7 +302,7 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
             column(dataset, m.date, (*path, "date"), ("date", "integer"), "a date column")
         elif dataset != ind.dataset:
             column(dataset, ind.date, (*path, "dataset"), ("date", "integer"), "the date column")
-        if getattr(m, "level", False):
+        if m.level:
             spec = cat.templates[dataset].obj.column(m.date or ind.date)
             if spec is not None and spec.type != "integer":
                 out.append(
@@ -321,10 +315,10 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
                         "'level: true' to count events",
                     )
                 )
-        if isinstance(m, Sum | Mean | Median):
-            column(dataset, m.column, (*path, "column"), ("integer", "number"), f"'{m.type}'")
-        elif getattr(m, "column", None):
-            column(dataset, m.column, (*path, "column"))
+        if m.measured and m.type != "count_distinct":  # sums, means, medians: of numbers
+            column(dataset, m.measured, (*path, "column"), ("integer", "number"), f"'{m.type}'")
+        elif m.measured:
+            column(dataset, m.measured, (*path, "column"))
     for i, d in enumerate(ind.disaggregations):
         spec = tpl.column(d.column)
         column(

@@ -21,12 +21,9 @@ from pydantic import BaseModel, ValidationError
 from mel import filters as flt
 from mel.definitions.locate import findings_from_validation
 from mel.definitions.models import (
-    ChangeFromBaseline,
     CodeList,
     Indicator,
-    Percentage,
     Project,
-    Ratio,
     Target,
     Template,
 )
@@ -145,7 +142,7 @@ def filters_of(ind: Indicator) -> list[tuple[Path_, str, str, str | None]]:
     if ind.where is not None:
         out.append((("where",), ind.where, ind.dataset, ind.date))
     for path, m in measures_of(ind):
-        if getattr(m, "where", None) is not None:
+        if m.where is not None:
             out.append(((*path, "where"), m.where, m.dataset or ind.dataset, m.date or ind.date))
     return out
 
@@ -153,16 +150,9 @@ def filters_of(ind: Indicator) -> list[tuple[Path_, str, str, str | None]]:
 def measures_of(ind: Indicator) -> list[tuple[Path_, Any]]:
     """Every measure of an indicator with its path: the measure, or numerator and denominator."""
     out: list[tuple[Path_, Any]] = []
-    m: Any = ind.measure
-    base: Path_ = ("measure",)
-    if isinstance(m, ChangeFromBaseline):
-        m = m.of
-        base = ("measure", "of")
-    if isinstance(m, Ratio | Percentage):
-        out.append(((*base, "numerator"), m.numerator))
-        out.append(((*base, "denominator"), m.denominator))
-    else:
-        out.append((base, m))
+    base: Path_ = ("measure", "of") if ind.measure.inner is not ind.measure else ("measure",)
+    for role, m in ind.measure.parts():
+        out.append(((*base, role) if role != "value" else base, m))
     return out
 
 

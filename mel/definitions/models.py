@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -130,7 +130,46 @@ class Model(BaseModel):
 Filter = Annotated[str, BeforeValidator(_number_to_text)]
 
 
-class _MeasureBase(Model):
+class MeasureKind(Model):
+    """What every measure kind answers, so that no caller asks which class it is.
+
+    A new kind is one new class here (its ``type``, fields and these answers), its kernels in
+    :mod:`mel.engine.kernels` (keyed by ``type``) and its tests."""
+
+    additive: ClassVar[bool] = False  # counts and sums: parts add up, countries' targets sum
+    shape: ClassVar[str] = (
+        "number"  # how a value reads: number, percentage, ratio, milestone, change
+    )
+    exact_when_censored: ClassVar[bool] = True  # a cell holding a censored value keeps its value
+    ranged_when_censored: ClassVar[bool] = False  # ... or becomes a range (low, high)
+    template: ClassVar[str] = ""  # the computation in words: {ds}, {column}, {where}
+
+    @property
+    def measured(self) -> str | None:
+        """The column the measure reads (None: it counts records)."""
+        return getattr(self, "column", None)
+
+    @property
+    def inner(self) -> MeasureKind:
+        """The measure whose values are computed (a change's measure; otherwise itself)."""
+        return self
+
+    @property
+    def is_ratio(self) -> bool:
+        return False
+
+    def parts(self) -> list[tuple[str, MeasureKind]]:
+        """("value", measure), or ("numerator", m), ("denominator", m) for a ratio."""
+        return [("value", self)]
+
+    def words(self, dataset: str) -> str:
+        """The computation in words (reference sheets)."""
+        where = f" where {self.where}" if getattr(self, "where", None) else ""
+        ds = getattr(self, "dataset", None) or dataset
+        return self.template.format(ds=ds, column=self.measured, where=where)
+
+
+class _MeasureBase(MeasureKind):
     where: Filter | None = Field(None, description="Filter on the records counted by this measure")
     dataset: Name | None = Field(None, description="Dataset, when it differs from the indicator's")
     date: ColumnName | None = Field(None, description="Date column, when it differs")
@@ -145,6 +184,8 @@ class Count(_MeasureBase):
     """Number of records."""
 
     type: Literal["count"]
+    additive: ClassVar[bool] = True
+    template: ClassVar[str] = "number of records of '{ds}'{where}"
 
 
 class CountDistinct(_MeasureBase):
@@ -152,51 +193,92 @@ class CountDistinct(_MeasureBase):
 
     type: Literal["count_distinct"]
     column: ColumnName
+    additive: ClassVar[bool] = True
+    template: ClassVar[str] = "number of distinct '{column}' in '{ds}'{where}"
 
 
 class Sum(_MeasureBase):
     type: Literal["sum"]
     column: ColumnName
+    additive: ClassVar[bool] = True
+    exact_when_censored: ClassVar[bool] = False
+    ranged_when_censored: ClassVar[bool] = True
+    template: ClassVar[str] = "sum of '{column}' in '{ds}'{where}"
 
 
 class Mean(_MeasureBase):
     type: Literal["mean"]
     column: ColumnName
+    exact_when_censored: ClassVar[bool] = False
+    template: ClassVar[str] = "mean of '{column}' in '{ds}'{where}"
 
 
 class Median(_MeasureBase):
     type: Literal["median"]
     column: ColumnName
+    exact_when_censored: ClassVar[bool] = False
+    template: ClassVar[str] = "median of '{column}' in '{ds}'{where}"
 
 
 SimpleMeasure = Annotated[Count | CountDistinct | Sum | Mean | Median, Field(discriminator="type")]
 FACTORS = (1, 100, 1000, 10000, 100000)
 
 
-class Ratio(Model):
+class _RatioBase(MeasureKind):
+    numerator: SimpleMeasure
+    denominator: SimpleMeasure
+
+    @property
+    def is_ratio(self) -> bool:
+        return True
+
+    @property
+    def times(self) -> int:
+        """What the quotient is multiplied by."""
+        return int(getattr(self, "factor", 1))
+
+    def parts(self) -> list[tuple[str, MeasureKind]]:
+        return [("numerator", self.numerator), ("denominator", self.denominator)]
+
+    def words(self, dataset: str) -> str:
+        num, den = self.numerator.words(dataset), self.denominator.words(dataset)
+        times = f" x {self.times:,}" if self.times != 1 else ""
+        return (
+            f"({num}) / ({den}){times}, computed from the numerator and denominator at every "
+            "level; no value when the denominator is 0"
+        )
+
+
+class Ratio(_RatioBase):
     """Numerator / denominator x factor, each side a measure with its own filter."""
 
     type: Literal["ratio"]
-    numerator: SimpleMeasure
-    denominator: SimpleMeasure
     factor: Literal[1, 100, 1000, 10000, 100000] = 1
+    shape: ClassVar[str] = "ratio"
 
 
-class Percentage(Model):
+class Percentage(_RatioBase):
     """Numerator / denominator x 100."""
 
     type: Literal["percentage"]
-    numerator: SimpleMeasure
-    denominator: SimpleMeasure
+    shape: ClassVar[str] = "percentage"
+
+    @property
+    def times(self) -> int:
+        return 100
 
 
 class Milestone(_MeasureBase):
     """Yes once a record matching the filter is dated on or before the end of the period."""
 
     type: Literal["milestone"]
+    shape: ClassVar[str] = "milestone"
+    template: ClassVar[str] = (
+        "yes once a record of '{ds}'{where} is dated on or before the end of the period"
+    )
 
 
-class ChangeFromBaseline(Model):
+class ChangeFromBaseline(MeasureKind):
     """Change of a measure against the indicator's baseline, in percent (or in units)."""
 
     type: Literal["change_from_baseline"]
@@ -205,6 +287,24 @@ class ChangeFromBaseline(Model):
         Field(discriminator="type"),
     ]
     relative: bool = Field(True, description="percent change (true) or difference in units")
+    shape: ClassVar[str] = "change"
+
+    @property
+    def inner(self) -> MeasureKind:
+        return self.of
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.of.is_ratio
+
+    def parts(self) -> list[tuple[str, MeasureKind]]:
+        return self.of.parts()
+
+    def words(self, dataset: str) -> str:
+        inner = self.of.words(dataset)
+        if self.relative:
+            return f"(value - baseline) / baseline x 100, where value = {inner}"
+        return f"value - baseline, where value = {inner}"
 
 
 Measure = Annotated[
@@ -350,10 +450,7 @@ class Indicator(Model):
 
     @property
     def is_ratio(self) -> bool:
-        m = self.measure
-        if isinstance(m, ChangeFromBaseline):
-            m = m.of
-        return isinstance(m, Ratio | Percentage)
+        return self.measure.is_ratio
 
     def sources(self) -> list[str]:
         return [r.source for r in self.references]
@@ -363,13 +460,12 @@ class Indicator(Model):
         """The target form, stated or inferred from the measure and the direction."""
         if self.target_form is not None:
             return self.target_form
-        if isinstance(self.measure, Milestone):
+        shape = self.measure.shape
+        if shape == "milestone":
             return "yes"
-        if isinstance(self.measure, ChangeFromBaseline):
+        if shape == "change":
             return "percent_increase" if self.direction == "increase" else "percent_decrease"
-        if self.is_ratio or isinstance(self.measure, Percentage):
-            return "percentage" if isinstance(self.measure, Percentage) else "number"
-        return "number"
+        return "percentage" if shape == "percentage" else "number"
 
 
 class IndicatorFile(Model):

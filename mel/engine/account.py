@@ -138,8 +138,8 @@ def _reads(indicators: Iterable[Indicator]):
                 readers[dataset].append(ind.id)
             note(dataset, date, "date", ind.id)
             note(dataset, ind.geography, "country", ind.id)
-            if getattr(m, "column", None):
-                note(dataset, m.column, "measure", ind.id)
+            if m.measured:
+                note(dataset, m.measured, "measure", ind.id)
             for c in _filter_columns(m.where):
                 note(dataset, c, "filter", ind.id)
             if dataset == ind.dataset:

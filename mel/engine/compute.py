@@ -21,17 +21,11 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import (
-    ChangeFromBaseline,
     Indicator,
-    Mean,
-    Median,
-    Percentage,
     Project,
-    Ratio,
     Sum,
 )
 from mel.engine.cumulate import measure_cells
-from mel.engine.kernels import ADDITIVE
 from mel.engine.periods import Calendar
 from mel.engine.prepare import CENSORED, HIGH, LOW, SourceData, disaggregations_of, prepare_measure
 from mel.engine.results import REASONS, RESULT_COLUMNS, TOTAL
@@ -51,7 +45,7 @@ def compute_indicator(
     ``calendar``: the project's (built from it when not given)."""
     calendar = calendar or Calendar.of(project)
     countries = countries or list(project.countries)
-    measure = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
+    measure = ind.measure.inner
     main = sources[ind.dataset]
     disaggs = disaggregations_of(ind, main, catalog)
 
@@ -62,8 +56,8 @@ def compute_indicator(
         excl = prepared.excluded.assign(dataset=src.name)
         return cells, excl
 
-    if isinstance(measure, Ratio | Percentage):
-        factor = 100 if isinstance(measure, Percentage) else measure.factor
+    if measure.is_ratio:
+        factor = measure.times
         num, ex1 = run(measure.numerator, ind.dataset)
         den, ex2 = run(measure.denominator, ind.dataset)
         den_total = den[den["disaggregation"] == TOTAL]
@@ -156,7 +150,7 @@ def _censored(cells, prepared, measure, calendar, cumulation, disaggregations, c
     any have no exact value. A sum is kept as a range (value_low, value_high: the exact part
     plus the censored cells' bounds); other measures (means, medians) have none. Columns
     censored (how many censored cells), value_low and value_high are added either way."""
-    column = getattr(measure, "column", None)
+    column = measure.measured
     if not column or column + CENSORED not in prepared.records.columns:
         return cells.assign(censored=0.0, value_low=np.nan, value_high=np.nan)
     keys = ["country", "period", "disaggregation", "category"]
@@ -175,12 +169,12 @@ def _censored(cells, prepared, measure, calendar, cumulation, disaggregations, c
     out = cells.assign(censored=total(column + CENSORED).to_numpy())
     hit = (out["censored"] > 0).to_numpy()
     out["value_low"] = out["value_high"] = np.nan
-    if isinstance(measure, Sum):  # a count of records is exact: a censored cell is one record
+    if measure.ranged_when_censored:  # a count is exact: a censored cell is one record
         exact = out["value"].fillna(0.0).to_numpy()
         low, high = total(column + LOW).to_numpy(), total(column + HIGH).to_numpy()
         out.loc[hit, "value_low"] = (exact + low)[hit]
         out.loc[hit, "value_high"] = (exact + high)[hit]
-    if isinstance(measure, Sum | Mean | Median):
+    if not measure.exact_when_censored:
         out.loc[hit, "value"] = np.nan
     return out
 
@@ -189,7 +183,7 @@ def disaggregation_checks(table: pd.DataFrame, indicators: dict[str, Indicator])
     """For single-valued disaggregations of additive measures: do the parts add up to the
     total? (Multi-response ones are labelled instead: their parts may exceed the total.)"""
     rows = []
-    additive = {i for i, ind in indicators.items() if isinstance(ind.measure, ADDITIVE)}
+    additive = {i for i, ind in indicators.items() if ind.measure.additive}
     t = table[table["indicator"].isin(additive)]
     totals = t[t["disaggregation"] == TOTAL].set_index(["indicator", "country", "period"])["value"]
     parts = t[(t["disaggregation"] != TOTAL) & ~t["multi_response"]]

@@ -9,13 +9,10 @@ import pandas as pd
 
 from mel.definitions.models import (
     Count,
-    CountDistinct,
-    Median,
-    Milestone,
     Sum,
 )
 from mel.engine.kernels import (
-    ADDITIVE,
+    KERNELS,
     aggregate,
     all_countries,
     coded,
@@ -41,7 +38,7 @@ def measure_cells(
     rec = prepared.records
     counted = measure  # what is aggregated: a distinct count may be done more cheaply
     dedupe = False
-    if isinstance(measure, CountDistinct):  # distinct counts on integer codes, not on text
+    if measure.type == "count_distinct":  # distinct counts on integer codes, not on text
         codes, uniques = pd.factorize(rec[measure.column])
         if len(uniques) == int((codes >= 0).sum()):
             # no value is repeated (a record key): distinct values are the values present
@@ -51,7 +48,7 @@ def measure_cells(
             rec = rec.assign(**{measure.column: np.where(codes >= 0, codes, np.nan)})
             dedupe = not prepared.stock
     # only what the aggregation reads: frames are repeated per answer of multi-response
-    core = [c for c in ("_geo", "_period", "_year", "_date", getattr(measure, "column", None)) if c]
+    core = [c for c in ("_geo", "_period", "_year", "_date", measure.measured) if c]
     rec = rec[[*dict.fromkeys([*core, *(d.column for d in disaggregations)])]]
     total_cat = pd.Categorical.from_codes(np.zeros(len(rec), dtype=np.int8), categories=[TOTAL])
     frames = [("", False, None, rec.assign(_cat=total_cat), [TOTAL])]
@@ -66,7 +63,7 @@ def measure_cells(
         for geo_all in (False, True):
             d = all_countries(data) if geo_all else data
             geos = [ALL] if geo_all else countries
-            if isinstance(measure, Milestone):
+            if measure.shape == "milestone":
                 part = _milestone(d, calendar, geos, cats, countries)
             elif prepared.stock:
                 part = _stock(d, counted, calendar)
@@ -101,8 +98,8 @@ def measure_cells(
     table["covered"] = table["covered"].eq(True)
     if prepared.stock:  # a level covers every period it applies to
         table["covered"] = table["value"].notna()
-    if cumulation == "latest" and not isinstance(measure, Milestone):
-        if isinstance(measure, ADDITIVE):
+    if cumulation == "latest" and measure.shape != "milestone":
+        if measure.additive:
             # a reporting period with records, none of them counted, reports 0: its own value,
             # not the one carried forward from an earlier period
             own = _coverage(prepared.coverage, calendar, "per_period")
@@ -111,7 +108,7 @@ def measure_cells(
             table.loc[zero, "value"] = 0.0
         table = _latest(table, calendar)
     table["n"] = table["n"].fillna(0).astype("int64")
-    if isinstance(measure, ADDITIVE):
+    if measure.additive:
         zero = table["value"].isna() & table["covered"]
         table.loc[zero, "value"] = 0.0
     if "numerator" not in table.columns:
@@ -154,7 +151,7 @@ def _per_period(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
 def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):
     """Each period: the measure over all records from the project start to the period's end
     (distinct counts are distinct over the whole window)."""
-    fast = None if isinstance(measure, Median) else coded(d, ["_geo", "_cat"])
+    fast = coded(d, ["_geo", "_cat"]) if KERNELS[measure.type].binned is not None else None
     if fast is not None:
         return _cumulative_coded(d, measure, calendar, *fast)
     parts = []
@@ -184,24 +181,21 @@ def _cumulative_coded(d: pd.DataFrame, measure, calendar: Calendar, gid, total, 
         return flat.reshape(total, k).cumsum(axis=1)
 
     n = running(gid * k + slot)
-    if isinstance(measure, Count):
-        value = n.astype("float64")
-    elif isinstance(measure, CountDistinct):
-        codes, _ = pd.factorize(d[measure.column].to_numpy()[inside])
+    kernel = KERNELS[measure.type]
+    if kernel.distinct:  # each value counted from the first window holding it
+        codes, _ = pd.factorize(d[measure.measured].to_numpy()[inside])
         valid = codes >= 0
         width = np.int64(codes.max() + 1) if valid.any() else np.int64(1)
         pairs = pd.Series(slot[valid]).groupby(gid[valid] * width + codes[valid]).min()
         firsts = (pairs.index.to_numpy() // width) * k + pairs.to_numpy()
-        value = running(firsts).astype("float64")
-    else:  # Sum | Mean
-        v = d[measure.column].to_numpy(dtype="float64", na_value=np.nan)[inside]
-        ok = ~np.isnan(v)
-        sums = running(gid[ok] * k + slot[ok], v[ok])
-        counts = running(gid[ok] * k + slot[ok])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.where(
-                counts > 0, sums if isinstance(measure, Sum) else sums / counts, np.nan
-            )
+        value = kernel.binned(None, firsts, running)
+    else:
+        v = (
+            d[measure.measured].to_numpy(dtype="float64", na_value=np.nan)
+            if measure.measured
+            else None
+        )
+        value = kernel.binned(None if v is None else v[inside], gid * k + slot, running)
     group, col = np.nonzero(n)
     keys = {}
     rest = group

@@ -43,13 +43,7 @@ import pandas as pd
 
 from mel import filters as f
 from mel.definitions.models import (
-    ChangeFromBaseline,
-    Count,
-    CountDistinct,
     Indicator,
-    Percentage,
-    Ratio,
-    Sum,
 )
 from mel.engine.results import ALL, UNKNOWN
 from mel.engine.results import TOTAL as TOTAL_KEY
@@ -57,8 +51,6 @@ from mel.engine.results import TOTAL as TOTAL_KEY
 # the flags of hidden donor cells (the result table's flag column)
 SMALL = "small"  # a count from 1 to threshold-1, shown as <threshold
 PROTECTED = "protected"  # hidden so that no small count can be worked out, shown as [c]
-
-_ADDITIVE = (Count, CountDistinct, Sum)
 
 
 # --- canonical names of quantities ----------------------------------------------------------------
@@ -105,19 +97,9 @@ def category_condition(column: str, category: str, multi: bool) -> str:
 def measure_roles(ind: Indicator) -> list[tuple[str, object]]:
     """(table column, measure) for each additive quantity a row of ``ind`` publishes."""
     m = ind.measure
-    if isinstance(m, ChangeFromBaseline):
-        m = m.of
-        if isinstance(m, _ADDITIVE):  # the change's row carries the measured sum or count
-            return [("numerator", m)]
-    if isinstance(m, Ratio | Percentage):
-        return [
-            (role, side)
-            for role, side in (("numerator", m.numerator), ("denominator", m.denominator))
-            if isinstance(side, _ADDITIVE)
-        ]
-    if isinstance(m, _ADDITIVE):
-        return [("value", m)]
-    return []
+    if m.inner is not m:  # a change: its row carries the measured sum or count
+        return [("numerator", m.inner)] if m.inner.additive else []
+    return [(role, side) for role, side in m.parts() if side.additive]
 
 
 def measure_signature(ind: Indicator, m) -> tuple[str, frozenset[str]]:
@@ -130,9 +112,9 @@ def measure_signature(ind: Indicator, m) -> tuple[str, frozenset[str]]:
         [
             dataset,
             m.type,
-            getattr(m, "column", "") or "",
+            m.measured or "",
             m.date or ind.date,
-            str(getattr(m, "level", False)),
+            str(m.level),
             ind.geography,
         ]
     )

@@ -4,42 +4,83 @@ of a disaggregation (multi-response answers split once per distinct value)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from mel.definitions.models import (
-    Count,
-    CountDistinct,
-    Mean,
-    Median,
-    Sum,
-)
 from mel.engine.results import ALL, UNKNOWN
 
-ADDITIVE = (Count, CountDistinct, Sum)
+Bins = Callable[..., np.ndarray]  # (cells, weights=None) -> a total per cell
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """How one simple measure type is computed over groups of records: with pandas' groupby
+    (``grouped``), and with numpy's bincount over integer cell numbers (``binned``, given the
+    measured column as floats and a ``bins`` function: a plain bincount, or running totals over
+    cumulative windows). ``distinct``: the binned path counts values once per cell (the caller
+    gives the cell of each value's first record). No ``binned``: groupby only (a median)."""
+
+    grouped: Callable[[pd.DataFrame, str | None, object, pd.Series], pd.Series]
+    binned: Callable[[np.ndarray | None, np.ndarray, Bins], np.ndarray] | None = None
+    distinct: bool = False
+
+
+def _sums(v, cells, bins) -> tuple[np.ndarray, np.ndarray]:
+    ok = ~np.isnan(v)
+    return bins(cells[ok], v[ok]), bins(cells[ok])
+
+
+def _binned_sum(v, cells, bins) -> np.ndarray:
+    sums, counts = _sums(v, cells, bins)
+    return np.where(counts > 0, sums, np.nan)
+
+
+def _binned_mean(v, cells, bins) -> np.ndarray:
+    sums, counts = _sums(v, cells, bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def _float(values: pd.Series) -> pd.Series:
+    return values.rename("value").astype("float64")
+
+
+# one kernel per simple measure type (mel.definitions.models): a new kind adds its line here
+KERNELS: dict[str, Kernel] = {
+    "count": Kernel(
+        grouped=lambda records, column, g, n: _float(n),
+        binned=lambda v, cells, bins: bins(cells).astype("float64"),
+    ),
+    "count_distinct": Kernel(
+        grouped=lambda records, column, g, n: _distinct(records[column], g, n),
+        binned=lambda v, cells, bins: bins(cells).astype("float64"),
+        distinct=True,
+    ),
+    "sum": Kernel(
+        grouped=lambda records, column, g, n: _float(g[column].sum(min_count=1)),
+        binned=_binned_sum,
+    ),
+    "mean": Kernel(
+        grouped=lambda records, column, g, n: _float(g[column].mean()), binned=_binned_mean
+    ),
+    "median": Kernel(grouped=lambda records, column, g, n: _float(g[column].median())),
+}
 
 
 def aggregate(records: pd.DataFrame, measure, keys: list[str]) -> pd.DataFrame:
     """keys + value, n (records) for a simple measure, over groups of ``keys``."""
     if not len(records):
         return pd.DataFrame(columns=[*keys, "value", "n"])
+    kernel = KERNELS[measure.type]
     fast = coded(records, keys)
-    if fast is not None and not isinstance(measure, Median):
+    if fast is not None and kernel.binned is not None:
         return _aggregate_coded(records, measure, keys, *fast)
     g = records.groupby(keys, observed=True, sort=False, dropna=False)
     n = g.size().rename("n")
-    if isinstance(measure, Count):
-        value = n.rename("value").astype("float64")
-    elif isinstance(measure, CountDistinct):
-        value = _distinct(records[measure.column], g, n)
-    elif isinstance(measure, Sum):
-        value = g[measure.column].sum(min_count=1).rename("value").astype("float64")
-    elif isinstance(measure, Mean):
-        value = g[measure.column].mean().rename("value").astype("float64")
-    elif isinstance(measure, Median):
-        value = g[measure.column].median().rename("value").astype("float64")
-    else:  # pragma: no cover - other kinds are not simple measures
-        raise TypeError(measure)
+    value = kernel.grouped(records, measure.measured, g, n)
     return pd.concat([value, n], axis=1).reset_index()
 
 
@@ -70,21 +111,16 @@ def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     """:func:`aggregate` on combined group numbers with numpy's bincount."""
     n = np.bincount(gid, minlength=total)
     present = np.flatnonzero(n)
-    if isinstance(measure, Count):
-        value = n.astype("float64")
-    elif isinstance(measure, CountDistinct):
-        value = _distinct_coded(records[measure.column], gid, total)
-    elif isinstance(measure, Sum | Mean):
-        v = records[measure.column].to_numpy(dtype="float64", na_value=np.nan)
-        ok = ~np.isnan(v)
-        sums = np.bincount(gid[ok], weights=v[ok], minlength=total)
-        counts = np.bincount(gid[ok], minlength=total)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.where(
-                counts > 0, sums if isinstance(measure, Sum) else sums / counts, np.nan
-            )
-    else:  # pragma: no cover - other kinds are not simple measures
-        raise TypeError(measure)
+    kernel = KERNELS[measure.type]
+
+    def bins(cells: np.ndarray, weights=None) -> np.ndarray:
+        return np.bincount(cells, weights=weights, minlength=total)
+
+    if kernel.distinct:
+        value = _distinct_coded(records[measure.measured], gid, total)
+    else:
+        v = floats(records, measure.measured)
+        value = kernel.binned(v, gid, bins)
     out = {}
     rest = present
     for k, categories in zip(reversed(keys), reversed(cats), strict=True):
@@ -95,6 +131,13 @@ def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     frame["value"] = value[present]
     frame["n"] = n[present].astype("int64")
     return frame
+
+
+def floats(records: pd.DataFrame, column: str | None) -> np.ndarray | None:
+    """The measured column as floats (NaN where missing); None for a count of records."""
+    if column is None:
+        return None
+    return records[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarray:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mel.definitions.models import Count, CountDistinct, Milestone
 from mel.engine.compute import compute_indicator
 from mel.engine.cumulate import in_period
 from mel.engine.kernels import in_category
@@ -113,7 +112,7 @@ def explain(
         keep = np.ones(len(rec), dtype=bool)
         if country != ALL:
             keep &= (rec["_geo"] == country).to_numpy()
-        cumulation = "cumulative" if isinstance(m, Milestone) else ind.cumulation
+        cumulation = "cumulative" if m.shape == "milestone" else ind.cumulation
         keep &= in_period(rec, p, cumulation, calendar, stock=prepared.stock)
         codes = {d.column: d.codes for d in all_disaggs}
         if disaggregation and disaggregation in rec.columns:
@@ -124,11 +123,11 @@ def explain(
                 disaggs[disaggregation].multi_response,
                 codes.get(disaggregation),
             )
-        key = getattr(m, "column", None) or (src.template.key[0] if src.template.key else None)
+        key = m.measured or (src.template.key[0] if src.template.key else None)
         rows = rec.loc[keep, ["_row", *([key] if key else [])]].rename(columns={"_row": "row"})
-        if isinstance(m, CountDistinct):
+        if m.type == "count_distinct":
             counted = float(rows[key].nunique())
-        elif isinstance(m, Count):
+        elif m.type == "count":
             counted = float(len(rows))
         else:
             counted = float("nan")

@@ -12,10 +12,7 @@ import pandas as pd
 
 from mel import filters as flt
 from mel.definitions.models import (
-    ChangeFromBaseline,
     Indicator,
-    Percentage,
-    Ratio,
     Template,
 )
 from mel.engine.periods import Calendar, assign_categorical
@@ -300,7 +297,7 @@ def prepare_measure(
     src = sources[m.dataset or ind.dataset]
     own = [d for d in disaggs if d.column in src.frame.columns]
     key = [k for k in src.template.key if k in src.frame.columns]
-    cols = [c for c in (getattr(m, "column", None), *[d.column for d in own], *key) if c]
+    cols = [c for c in (m.measured, *[d.column for d in own], *key) if c]
     prepared = prepare(
         src,
         date_column=m.date or ind.date,
@@ -310,7 +307,7 @@ def prepare_measure(
         countries=countries,
         columns=cols,
         cache=cache,
-        level=getattr(m, "level", False),
+        level=m.level,
     )
     return src, prepared, own
 
@@ -331,8 +328,8 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
             dataset = m.dataset or ind.dataset
             cols = out.setdefault(dataset, set())
             cols |= {m.date or ind.date, ind.geography, *disaggs, *filter_columns(m.where)}
-            if getattr(m, "column", None):
-                cols.add(m.column)
+            if m.measured:
+                cols.add(m.measured)
             if dataset == ind.dataset:
                 cols |= filter_columns(ind.where)
     return out
@@ -340,10 +337,7 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
 
 def measure_parts(ind: Indicator) -> list[tuple[str, object]]:
     """("value", measure) or ("numerator", m), ("denominator", m)."""
-    m = ind.measure.of if isinstance(ind.measure, ChangeFromBaseline) else ind.measure
-    if isinstance(m, Ratio | Percentage):
-        return [("numerator", m.numerator), ("denominator", m.denominator)]
-    return [("value", m)]
+    return ind.measure.parts()
 
 
 def sources_from(result) -> dict[str, SourceData]:

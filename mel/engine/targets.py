@@ -55,13 +55,8 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import (
-    ChangeFromBaseline,
-    Count,
-    CountDistinct,
     Indicator,
-    Milestone,
     StatusBand,
-    Sum,
 )
 from mel.engine.results import ALL, LOP
 
@@ -96,7 +91,7 @@ def _number(v):
 
 def additive(ind: Indicator | None) -> bool:
     """A measure whose countries' values (and targets) add up to all countries'."""
-    return ind is not None and isinstance(ind.measure, Count | CountDistinct | Sum)
+    return ind is not None and ind.measure.additive
 
 
 def derives_sum(ind: Indicator | None) -> bool:
@@ -177,7 +172,7 @@ def _to_date(ind: Indicator, country: str, T: _Targets, clock: _Clock):
     """(target to date, basis) for one indicator and country."""
     lop = T.get(ind.id, country, LOP)
     current = clock.current
-    if isinstance(ind.measure, Milestone):
+    if ind.measure.shape == "milestone":
         return lop, "LoP target"
     n, k = len(clock.full_periods), len(clock.elapsed)
     prorated = (
@@ -247,7 +242,7 @@ def attach_targets(
         target = T.get(*key) if total else None
         baseline = T.baseline(*key) if total else None
         value = row.value
-        if ind is not None and isinstance(ind.measure, ChangeFromBaseline):
+        if ind is not None and ind.measure.shape == "change":
             value, note = change(row.value, baseline, ind.measure.relative)
             changes[pos] = (value, row.value, note)
             against = 0.0
@@ -261,7 +256,7 @@ def attach_targets(
                 to_date_cache[tkey] = _to_date(ind, row.country, T, clock)
             to_date, basis = to_date_cache[tkey]
             pct_to_date, status = achievement(value, to_date, against, ind, bands)
-            if isinstance(ind.measure, Milestone) and status == OVERDUE and clock.running_project:
+            if ind.measure.shape == "milestone" and status == OVERDUE and clock.running_project:
                 status = NOT_YET
         elif (
             total
@@ -338,7 +333,7 @@ def achievement(value, target, baseline, ind: Indicator | None, bands: list[Stat
         return np.nan, NO_DATA
     if target is None:
         return np.nan, NO_TARGET
-    milestone = isinstance(target, bool) or (ind is not None and isinstance(ind.measure, Milestone))
+    milestone = isinstance(target, bool) or (ind is not None and ind.measure.shape == "milestone")
     if milestone:
         done = bool(value) if not isinstance(target, bool) or target else not bool(value)
         return (100.0 if done else 0.0), (ACHIEVED if done else OVERDUE)

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from mel.definitions.models import (
     TARGET_FORM_WORDS,
-    ChangeFromBaseline,
-    Count,
-    CountDistinct,
     Indicator,
-    Mean,
-    Median,
-    Milestone,
-    Percentage,
-    Ratio,
-    Sum,
 )
 
 CUMULATION_WORDS = {
@@ -31,35 +22,7 @@ LEVEL_WORDS = {
 
 def describe_measure(m, dataset: str, date: str) -> str:
     """The computation of a measure in words."""
-    where = f" where {m.where}" if getattr(m, "where", None) else ""
-    ds = getattr(m, "dataset", None) or dataset
-    if isinstance(m, Count):
-        return f"number of records of '{ds}'{where}"
-    if isinstance(m, CountDistinct):
-        return f"number of distinct '{m.column}' in '{ds}'{where}"
-    if isinstance(m, Sum):
-        return f"sum of '{m.column}' in '{ds}'{where}"
-    if isinstance(m, Mean):
-        return f"mean of '{m.column}' in '{ds}'{where}"
-    if isinstance(m, Median):
-        return f"median of '{m.column}' in '{ds}'{where}"
-    if isinstance(m, Ratio | Percentage):
-        factor = 100 if isinstance(m, Percentage) else m.factor
-        num = describe_measure(m.numerator, dataset, date)
-        den = describe_measure(m.denominator, dataset, date)
-        times = f" x {factor:,}" if factor != 1 else ""
-        return (
-            f"({num}) / ({den}){times}, computed from the numerator and denominator at every "
-            "level; no value when the denominator is 0"
-        )
-    if isinstance(m, Milestone):
-        return f"yes once a record of '{ds}'{where} is dated on or before the end of the period"
-    if isinstance(m, ChangeFromBaseline):
-        inner = describe_measure(m.of, dataset, date)
-        if m.relative:
-            return f"(value - baseline) / baseline x 100, where value = {inner}"
-        return f"value - baseline, where value = {inner}"
-    raise TypeError(m)
+    return m.words(dataset)
 
 
 def sheet(ind: Indicator) -> list[tuple[str, str]]:

@@ -23,12 +23,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import (
     TARGET_FORM_WORDS,
-    ChangeFromBaseline,
     Indicator,
-    Milestone,
-    Percentage,
     Project,
-    Ratio,
 )
 from mel.engine.periods import Calendar
 from mel.engine.results import ALL, LOP
@@ -67,14 +63,8 @@ def datasets_needed(indicators: list[Indicator]) -> list[str]:
 
     for ind in indicators:
         add(ind.dataset)
-        m = ind.measure
-        if isinstance(m, ChangeFromBaseline):
-            m = m.of
-        if isinstance(m, Ratio | Percentage):
-            add(m.numerator.dataset)
-            add(m.denominator.dataset)
-        else:
-            add(getattr(m, "dataset", None))
+        for _, m in ind.measure.parts():
+            add(m.dataset)
     return out
 
 
@@ -163,7 +153,7 @@ def write_targets_workbook(
     ws.add_data_validation(yes_no)
     row = header_row + 1
     for ind in indicators:
-        milestone = isinstance(ind.measure, Milestone)
+        milestone = ind.measure.shape == "milestone"
         for country in [*project.countries, ALL]:
             info = [
                 ind.id,

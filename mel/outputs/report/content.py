@@ -15,11 +15,7 @@ import pandas as pd
 from mel.definitions.models import (
     LEVELS,
     PILLARS,
-    ChangeFromBaseline,
     Indicator,
-    Milestone,
-    Percentage,
-    Ratio,
 )
 from mel.engine.results import ALL, LOP  # noqa: F401 - the report's writers read them here
 from mel.outputs.report.labels import label
@@ -109,16 +105,7 @@ def ordered(indicators: list[Indicator]) -> list[Indicator]:
 
 def kind(ind: Indicator) -> str:
     """milestone, percentage, ratio, change or number."""
-    m = ind.measure
-    if isinstance(m, Milestone):
-        return "milestone"
-    if isinstance(m, ChangeFromBaseline):
-        return "change"
-    if isinstance(m, Percentage):
-        return "percentage"
-    if isinstance(m, Ratio):
-        return "ratio"
-    return "number"
+    return ind.measure.shape
 
 
 def _missing(v: object) -> bool:
@@ -206,9 +193,8 @@ def baseline_display(ind: Indicator, v: object, lang: str) -> tuple[object, str 
     """A baseline is in the unit of what is measured (for a change indicator, of the measure
     whose change it is)."""
     if kind(ind) == "change" and not _missing(v) and not isinstance(v, bool):
-        inner = ind.measure.of  # type: ignore[union-attr]
         x = float(v)  # type: ignore[arg-type]
-        if isinstance(inner, Percentage):
+        if ind.measure.inner.shape == "percentage":
             return x / 100, "0.0%"
         return x, number_format(x)
     return target_display(ind, v, lang)
