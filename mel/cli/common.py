@@ -90,7 +90,7 @@ def handle_errors(func: F) -> F:
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the command's signature
 
 
 def debug_requested(argv: Sequence[str] | None = None) -> bool:

@@ -24,8 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PillarChoice = Enum("PillarChoice", {p: p for p in PILLARS}, type=str)  # type: ignore[misc]
-LevelChoice = Enum("LevelChoice", {lv: lv for lv in LEVELS}, type=str)  # type: ignore[misc]
+# typer's choices from the models' literals: dynamic Enums, which mypy cannot follow
+PillarChoice = Enum("PillarChoice", {p: p for p in PILLARS}, type=str)  # type: ignore[misc]  # dynamic
+LevelChoice = Enum("LevelChoice", {lv: lv for lv in LEVELS}, type=str)  # type: ignore[misc]  # dynamic
 
 CatalogOption = Annotated[
     list[Path] | None,

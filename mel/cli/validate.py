@@ -14,7 +14,8 @@ from mel.cli.common import console, handle_errors, print_account, print_findings
 from mel.definitions.models import DATE_FORMATS
 from mel.errors import EXIT_DATA
 
-DateFormatChoice = Enum("DateFormatChoice", {f: f for f in DATE_FORMATS}, type=str)  # type: ignore[misc]
+DateFormatChoice = Enum("DateFormatChoice", {f: f for f in DATE_FORMATS}, type=str)  # type: ignore[misc]  # a dynamic Enum
+ISO = DateFormatChoice("iso")
 
 
 @handle_errors
@@ -27,7 +28,7 @@ def validate(
     date_format: Annotated[
         DateFormatChoice,
         typer.Option(help="Dates besides YYYY-MM-DD in a single file.", case_sensitive=False),
-    ] = DateFormatChoice.iso,
+    ] = ISO,
     as_of: Annotated[
         str | None, typer.Option(help="Dates after this day are errors (default: today).")
     ] = None,

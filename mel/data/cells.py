@@ -73,7 +73,7 @@ class CellFindings:
             file=self.where,
             line=int(self.raw.rows[i]),
             field=self.header_of(spec.name),
-            severity=severity,  # type: ignore[arg-type]  # "error" or "warning", from the rules
+            severity=severity,  # type: ignore[arg-type]  # the rules' "error" or "warning"
             hint=hint,
             scope="cell",
             value=shown,

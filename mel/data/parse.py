@@ -233,7 +233,7 @@ def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> 
         bad_any = bad_any | frac | huge
     if bad.any():
         pos = np.flatnonzero(bad)
-        suggestions = []
+        suggestions: list[str | None] = []
         for i in pos:
             value = str(text.iloc[i])
             cleaned = value.replace(",", "").replace(" ", "")

@@ -13,6 +13,7 @@ import datetime as dt
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,10 +34,11 @@ with warnings.catch_warnings():
 @dataclass
 class _CheckMeta:
     code: str
-    message: Callable[[object], str]
+    # each called with the failing value (lambdas bind their context as default arguments)
+    message: Callable[..., str]
     severity: str = "error"
-    hint: Callable[[object], str | None] | None = None
-    suggestion: Callable[[object], str | None] | None = None
+    hint: Callable[..., str | None] | None = None
+    suggestion: Callable[..., str | None] | None = None
     columns: tuple[str, ...] = ()
 
 
@@ -158,7 +160,7 @@ def build_schema(
 
 
 def _codelist_check(spec: ColumnSpec, catalog: Catalog) -> tuple[pa.Check, _CheckMeta]:
-    cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]
+    cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]  # known: build_schema checked
     codes = set(cl.codes())
     if cl.source is not None:
         shown = None
@@ -202,7 +204,8 @@ def _codelist_check(spec: ColumnSpec, catalog: Catalog) -> tuple[pa.Check, _Chec
 
 
 def _range_check(spec: ColumnSpec) -> tuple[pa.Check, _CheckMeta]:
-    lo, hi = spec.range.min, spec.range.max  # type: ignore[union-attr]
+    assert spec.range is not None  # build_schema adds a range check only where one is declared
+    lo, hi = spec.range.min, spec.range.max
     if spec.type == "date":
         lo = pd.Timestamp(dt.date(int(lo), 1, 1)) if lo is not None else None
         hi = pd.Timestamp(dt.date(int(hi), 12, 31)) if hi is not None else None
@@ -213,7 +216,7 @@ def _range_check(spec: ColumnSpec) -> tuple[pa.Check, _CheckMeta]:
     else:
         check = pa.Check.le(hi)
 
-    def message(v: object) -> str:
+    def message(v: Any) -> str:  # a number or a date, as the column holds
         if lo is not None and v < lo:
             return f"{fmt(v)} is below the minimum {fmt(lo)}"
         return f"{fmt(v)} is above the maximum {fmt(hi)}"

@@ -99,14 +99,14 @@ def load_templates(dirs: Sequence[Path] | None = None, *, base: Path | None = No
             for ld in loaded:
                 _add_unique(codelists, ld.obj.name, ld, "code list", cat.findings)
         for f in tpl_files:
-            ld, findings = load_template_file(f, base=base)
+            tpl, findings = load_template_file(f, base=base)
             cat.findings += findings
-            if ld:
-                _add_unique(templates, ld.obj.name, ld, "template", cat.findings)
+            if tpl:
+                _add_unique(templates, tpl.obj.name, tpl, "template", cat.findings)
         cat.codelists.update(codelists)
         cat.templates.update(templates)
-    for ld in cat.templates.values():
-        cat.findings += _check_template(ld, cat)
+    for loaded_tpl in cat.templates.values():
+        cat.findings += _check_template(loaded_tpl, cat)
     return cat
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -80,10 +80,10 @@ ColumnType = Literal["string", "code", "integer", "number", "date", "boolean"]
 PeriodType = Literal["month", "quarter", "half", "year"]
 Language = Literal["en", "fr", "es"]
 DateFormat = Literal["iso", "day_first", "month_first"]
-DATE_FORMATS: tuple[str, ...] = DateFormat.__args__  # type: ignore[attr-defined]
+DATE_FORMATS: tuple[str, ...] = get_args(DateFormat)
 
-PILLARS: tuple[str, ...] = Pillar.__args__  # type: ignore[attr-defined]
-LEVELS: tuple[str, ...] = Level.__args__  # type: ignore[attr-defined]
+PILLARS: tuple[str, ...] = get_args(Pillar)
+LEVELS: tuple[str, ...] = get_args(Level)
 
 # Words users often write for a fixed value; the loader suggests the right one.
 SYNONYMS: dict[str, str] = {
@@ -136,6 +136,7 @@ class MeasureKind(Model):
     A new kind is one new class here (its ``type``, fields and these answers), its kernels in
     :mod:`mel.engine.kernels` (keyed by ``type``) and its tests."""
 
+    type: str  # each kind's own literal
     additive: ClassVar[bool] = False  # counts and sums: parts add up, countries' targets sum
     shape: ClassVar[str] = (
         "number"  # how a value reads: number, percentage, ratio, milestone, change
@@ -158,13 +159,18 @@ class MeasureKind(Model):
     def is_ratio(self) -> bool:
         return False
 
-    def parts(self) -> list[tuple[str, MeasureKind]]:
+    def parts(self) -> list[tuple[str, Simple]]:
         """("value", measure), or ("numerator", m), ("denominator", m) for a ratio."""
-        return [("value", self)]
+        raise NotImplementedError
+
+    @property
+    def times(self) -> int:
+        """What a ratio's quotient is multiplied by (1 for other kinds)."""
+        return 1
 
     def words(self, dataset: str) -> str:
         """The computation in words (reference sheets)."""
-        where = f" where {self.where}" if getattr(self, "where", None) else ""
+        where = f" where {getattr(self, 'where', None)}" if getattr(self, "where", None) else ""
         ds = getattr(self, "dataset", None) or dataset
         return self.template.format(ds=ds, column=self.measured, where=where)
 
@@ -178,6 +184,12 @@ class _MeasureBase(MeasureKind):
         description="a level dated by year (population, a stock), not events: each period "
         "takes the value of the year it ends in; needs a year (integer) date column",
     )
+
+    def parts(self) -> list[tuple[str, Simple]]:
+        return [("value", self)]
+
+
+Simple = _MeasureBase  # a measure that reads records itself (not a ratio or a change)
 
 
 class Count(_MeasureBase):
@@ -237,7 +249,7 @@ class _RatioBase(MeasureKind):
         """What the quotient is multiplied by."""
         return int(getattr(self, "factor", 1))
 
-    def parts(self) -> list[tuple[str, MeasureKind]]:
+    def parts(self) -> list[tuple[str, Simple]]:
         return [("numerator", self.numerator), ("denominator", self.denominator)]
 
     def words(self, dataset: str) -> str:
@@ -297,7 +309,7 @@ class ChangeFromBaseline(MeasureKind):
     def is_ratio(self) -> bool:
         return self.of.is_ratio
 
-    def parts(self) -> list[tuple[str, MeasureKind]]:
+    def parts(self) -> list[tuple[str, Simple]]:
         return self.of.parts()
 
     def words(self, dataset: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mel import resources
 from mel.definitions.catalog import Catalog, check_indicator, load_catalog
@@ -249,11 +250,11 @@ def load_project(path: Path) -> ProjectBundle:
             rows_n, more = load_narratives(npath)
             findings += more
             shown = display_path(npath)
-            selected = {i.id for i in indicators}
+            chosen = {i.id for i in indicators}
             for line, n in rows_n:
-                where = {"file": shown, "line": line, "scope": "cell"}
-                if n.indicator not in selected:
-                    guess = did_you_mean(n.indicator, sorted(selected))
+                where: dict[str, Any] = {"file": shown, "line": line, "scope": "cell"}
+                if n.indicator not in chosen:
+                    guess = did_you_mean(n.indicator, sorted(chosen))
                     findings.append(
                         Finding(
                             "unknown-indicator",
@@ -289,7 +290,7 @@ def _check_override(loaded, ident: str, override, ind: Indicator, catalog: Catal
     from mel import filters as flt
     from mel.definitions.loader import filter_finding
 
-    out = []
+    out: list[Finding] = []
     here = ("indicators", "overrides", ident)
     if ind.dataset not in catalog.templates:
         return out

@@ -337,7 +337,7 @@ def _alias_findings(text: str, file: str) -> list[Finding]:
     out = []
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            m = _mark(event.start_mark)
+            m = _mark(event.start_mark)  # type: ignore[arg-type]  # events always carry marks
             out.append(
                 Finding(
                     "yaml-alias",

@@ -58,8 +58,9 @@ def compute_indicator(
 
     if measure.is_ratio:
         factor = measure.times
-        num, ex1 = run(measure.numerator, ind.dataset)
-        den, ex2 = run(measure.denominator, ind.dataset)
+        (_, numerator), (_, denominator) = measure.parts()
+        num, ex1 = run(numerator, ind.dataset)
+        den, ex2 = run(denominator, ind.dataset)
         den_total = den[den["disaggregation"] == TOTAL]
         keys = ["country", "period", "period_kind", "disaggregation", "category"]
         cells = num.merge(

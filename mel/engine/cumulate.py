@@ -4,6 +4,8 @@ a level dated by year (stock), or a milestone."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,7 @@ from mel.engine.kernels import (
     all_countries,
     coded,
     first_in_finest,
+    floats,
     place_categories,
 )
 from mel.engine.periods import Calendar, Period
@@ -51,7 +54,9 @@ def measure_cells(
     core = [c for c in ("_geo", "_period", "_year", "_date", measure.measured) if c]
     rec = rec[[*dict.fromkeys([*core, *(d.column for d in disaggregations)])]]
     total_cat = pd.Categorical.from_codes(np.zeros(len(rec), dtype=np.int8), categories=[TOTAL])
-    frames = [("", False, None, rec.assign(_cat=total_cat), [TOTAL])]
+    frames: list[tuple[str, bool, list[str] | None, pd.DataFrame, list[str]]] = [
+        ("", False, None, rec.assign(_cat=total_cat), [TOTAL])
+    ]
     for column, multi, codes in disaggregations:
         own = rec[[*dict.fromkeys([*core, column])]]
         exploded, cats = place_categories(own, column, multi, codes)
@@ -182,20 +187,18 @@ def _cumulative_coded(d: pd.DataFrame, measure, calendar: Calendar, gid, total, 
 
     n = running(gid * k + slot)
     kernel = KERNELS[measure.type]
+    binned = kernel.binned
+    assert binned is not None  # _cumulative sends only binned kernels here
     if kernel.distinct:  # each value counted from the first window holding it
         codes, _ = pd.factorize(d[measure.measured].to_numpy()[inside])
         valid = codes >= 0
         width = np.int64(codes.max() + 1) if valid.any() else np.int64(1)
         pairs = pd.Series(slot[valid]).groupby(gid[valid] * width + codes[valid]).min()
         firsts = (pairs.index.to_numpy() // width) * k + pairs.to_numpy()
-        value = kernel.binned(None, firsts, running)
+        value = binned(None, firsts, running)
     else:
-        v = (
-            d[measure.measured].to_numpy(dtype="float64", na_value=np.nan)
-            if measure.measured
-            else None
-        )
-        value = kernel.binned(None if v is None else v[inside], gid * k + slot, running)
+        v = floats(d, measure.measured)
+        value = binned(None if v is None else v[inside], gid * k + slot, running)
     group, col = np.nonzero(n)
     keys = {}
     rest = group
@@ -285,7 +288,7 @@ def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> pd.Data
     out = pd.DataFrame(sorted(rows), columns=["country", "period"]).assign(covered=True)
     if cumulation != "per_period":
         # covered from the first period with data onwards
-        firsts = {}
+        firsts: dict[str, dt.date] = {}
         for p in calendar.periods:
             for g in out.loc[out["period"] == p.label, "country"]:
                 firsts.setdefault(g, p.start)

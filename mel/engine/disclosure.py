@@ -202,7 +202,7 @@ def _row_keys(
         shared = _shared_denominators(t, indicators)
     out: dict[str, list] = {"value": [None] * len(t), "numerator": [None] * len(t),
                             "denominator": [None] * len(t)}  # fmt: skip
-    sigs: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
+    sigs: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
     cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
     multi = t["multi_response"].to_numpy(dtype=bool)
     for n, (i, g, p, k, d, c) in enumerate(t[cols].itertuples(index=False, name=None)):

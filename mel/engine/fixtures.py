@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,8 @@ def _same(got: object, want: object) -> bool:
         return False
     if isinstance(want, bool) or isinstance(got, bool | np.bool_):
         return bool(got) == bool(want) and isinstance(want, bool)
-    return math.isclose(float(got), float(want), rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
+    a, b = float(cast(float, got)), float(cast(float, want))  # numbers: the rest returned above
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def _show(v: object) -> str:
@@ -102,7 +104,7 @@ def _show(v: object) -> str:
         return "no value"
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
-    x = float(v)  # type: ignore[arg-type]
+    x = float(cast(float, v))  # a number: the other kinds of value returned above
     return str(int(x)) if x.is_integer() else f"{x:.10g}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ class Kernel:
     cumulative windows). ``distinct``: the binned path counts values once per cell (the caller
     gives the cell of each value's first record). No ``binned``: groupby only (a median)."""
 
-    grouped: Callable[[pd.DataFrame, str | None, object, pd.Series], pd.Series]
+    grouped: Callable[[pd.DataFrame, str | None, Any, pd.Series], pd.Series]  # Any: a GroupBy
     binned: Callable[[np.ndarray | None, np.ndarray, Bins], np.ndarray] | None = None
     distinct: bool = False
 
@@ -119,8 +120,8 @@ def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     if kernel.distinct:
         value = _distinct_coded(records[measure.measured], gid, total)
     else:
-        v = floats(records, measure.measured)
-        value = kernel.binned(v, gid, bins)
+        assert kernel.binned is not None  # aggregate() sends only binned kernels here
+        value = kernel.binned(floats(records, measure.measured), gid, bins)
     out = {}
     rest = present
     for k, categories in zip(reversed(keys), reversed(cats), strict=True):
@@ -172,7 +173,7 @@ def place_categories(records: pd.DataFrame, column: str, multi: bool, codes: lis
         arr = values.to_numpy(dtype=object, na_value=None)
         vcodes = np.where(arr == True, 0, np.where(arr == False, 1, -1))  # noqa: E712
         labels = ["yes", "no"]
-        cats = ["yes", "no"]
+        cats: list[str] | None = ["yes", "no"]
     else:
         vcodes, uniques = pd.factorize(values)
         labels = list(pd.Series(uniques).astype("str"))

@@ -88,8 +88,10 @@ def period_from_label(
     lab: PeriodLabel = parse_period_label(label)
     if lab.kind == "lop":
         return Period(LOP, "lop", project_start, project_end)
+    assert lab.year is not None  # every label but LoP names its year
     if lab.kind == "month":
-        return period_of(dt.date(lab.year, lab.index, 1), "month", fy_start)  # type: ignore[arg-type]
+        assert lab.index is not None  # a month label names its month
+        return period_of(dt.date(lab.year, lab.index, 1), "month", fy_start)
     fiscal = fy_start != 1
     if lab.fiscal != fiscal:
         want = "FY2024-Q1" if fiscal else "2024-Q1"
@@ -98,7 +100,7 @@ def period_from_label(
             f" periods, written like {want}"
         )
     size = KIND_MONTHS[lab.kind]
-    first_year = lab.year - (1 if fiscal else 0)  # type: ignore[operator]
+    first_year = lab.year - (1 if fiscal else 0)
     y, m = _add_months(first_year, fy_start, ((lab.index or 1) - 1) * size)
     return period_of(dt.date(y, m, 1), lab.kind, fy_start)
 

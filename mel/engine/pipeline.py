@@ -103,11 +103,9 @@ def execute(spec: RunSpec, *, progress: Callable[[str], None] | None = None) -> 
     """Validate the reported project's data, compute every indicator, attach targets and
     status, and suppress small counts (unless the run is internal)."""
     bundle, project = spec.reported, spec.project
-    earlier = (
-        []
-        if spec.internal
-        else earlier_publications(spec.bundle, spec.full_calendar, spec.published)
-    )
+    earlier = []
+    if not spec.internal:
+        earlier = earlier_publications(spec.bundle, spec.full_calendar, list(spec.published))
     sources, findings = _sources(bundle, spec.as_of)
     indicators = {i.id: i for i in bundle.indicators}
     cache: dict = {}

@@ -13,6 +13,7 @@ import pandas as pd
 from mel import filters as flt
 from mel.definitions.models import (
     Indicator,
+    Simple,
     Template,
 )
 from mel.engine.periods import Calendar, assign_categorical
@@ -335,7 +336,7 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
     return out
 
 
-def measure_parts(ind: Indicator) -> list[tuple[str, object]]:
+def measure_parts(ind: Indicator) -> list[tuple[str, Simple]]:
     """("value", measure) or ("numerator", m), ("denominator", m)."""
     return ind.measure.parts()
 

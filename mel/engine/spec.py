@@ -15,18 +15,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mel.engine.periods import Calendar, months, period_from_label
 from mel.errors import DefinitionError, Finding, UsageError
 from mel.errors import unknown as unknown_name
+
+if TYPE_CHECKING:
+    from mel.definitions.project import ProjectBundle
 
 
 @dataclass(frozen=True)
 class RunSpec:
     """Everything one run needs to know before it reads a record."""
 
-    bundle: object  # mel.definitions.project.Bundle: the project as declared
-    reported: object  # the bundle as this run computes it (ending with ``period`` when given)
+    bundle: ProjectBundle  # the project as declared
+    reported: ProjectBundle  # the bundle as this run computes it (ending with ``period``)
     calendar: Calendar  # the reported project's periods
     full_calendar: Calendar  # the declared project's periods
     as_of: dt.date | None = None

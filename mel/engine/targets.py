@@ -50,11 +50,13 @@ or else the LoP baseline of the same country.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from mel.definitions.models import (
+    ChangeFromBaseline,
     Indicator,
     StatusBand,
 )
@@ -122,7 +124,9 @@ class _Targets:
                 continue
             if derives_sum(indicators.get(ind)):
                 if all(c in values for c in countries):
-                    self.value[(ind, ALL, label)] = float(sum(float(values[c]) for c in countries))
+                    # derives_sum: counts and sums, whose targets are numbers
+                    total = sum(cast(float, values[c]) for c in countries)
+                    self.value[(ind, ALL, label)] = float(total)
                     self.derived.add((ind, ALL, label))
             else:
                 self.by_country.add((ind, label))
@@ -242,10 +246,10 @@ def attach_targets(
         target = T.get(*key) if total else None
         baseline = T.baseline(*key) if total else None
         value = row.value
-        if ind is not None and ind.measure.shape == "change":
+        if ind is not None and isinstance(ind.measure, ChangeFromBaseline):
             value, note = change(row.value, baseline, ind.measure.relative)
             changes[pos] = (value, row.value, note)
-            against = 0.0
+            against: object = 0.0
         else:
             against = baseline
         pct, status = achievement(value, target, against, ind, bands)
@@ -293,12 +297,12 @@ def attach_targets(
     out["status"] = cols["status"]
     out["to_date_basis"] = cols["to_date_basis"]
     if changes:
-        pos = np.fromiter(changes, dtype=np.int64)
-        values = [changes[i] for i in pos]
+        at = np.fromiter(changes, dtype=np.int64)
+        values = [changes[i] for i in at]
         out["value"] = out["value"].astype("float64")
-        out.iloc[pos, out.columns.get_loc("numerator")] = [v[1] for v in values]
-        out.iloc[pos, out.columns.get_loc("value")] = [v[0] for v in values]
-        out.iloc[pos, out.columns.get_loc("note")] = [v[2] for v in values]
+        out.iloc[at, out.columns.get_loc("numerator")] = [v[1] for v in values]
+        out.iloc[at, out.columns.get_loc("value")] = [v[0] for v in values]
+        out.iloc[at, out.columns.get_loc("note")] = [v[2] for v in values]
     return out
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal, cast
 
 from mel.filters.nodes import (
     Arith,
@@ -94,15 +95,15 @@ def tokenize(text: str) -> Iterator[Token]:
                 raise FilterSyntaxError(f"'{tok}' is not a real date", i) from None
             yield Token("DATE", tok, i, value)
         elif kind == "number":
-            value = float(tok) if any(c in tok for c in ".eE") else int(tok)
-            yield Token("NUMBER", tok, i, value)
+            number = float(tok) if any(c in tok for c in ".eE") else int(tok)
+            yield Token("NUMBER", tok, i, number)
         elif kind == "name":
             if tok.lower() in KEYWORDS:
                 yield Token("KEYWORD", tok.lower(), i)
             else:
                 yield Token("NAME", tok, i, tok)
         else:
-            yield Token(kind.upper(), tok, i)
+            yield Token(str(kind).upper(), tok, i)
         i = m.end()
     yield Token("END", "", n)
 
@@ -260,7 +261,7 @@ class _Parser:
             terms += 1
             if terms > _MAX_DEPTH:
                 raise FilterSyntaxError("the sum has too many terms", self.tok.pos)
-            left = Arith(op, left, self.operand(), left.pos)  # type: ignore[arg-type]
+            left = Arith(cast(Literal["+", "-"], op), left, self.operand(), left.pos)
         return left
 
     def operand(self) -> Operand:
@@ -281,16 +282,16 @@ class _Parser:
             if self.tok.kind != "NUMBER":
                 raise self.unexpected("a number after '-'")
             num = self.advance()
-            return Literal_(-num.value, "number", tok.pos)  # type: ignore[operator]
+            return Literal_(-cast(float, num.value), "number", tok.pos)
         if tok.kind == "STRING":
             self.advance()
             return Literal_(str(tok.value), "string", tok.pos)
         if tok.kind == "NUMBER":
             self.advance()
-            return Literal_(tok.value, "number", tok.pos)  # type: ignore[arg-type]
+            return Literal_(cast(float, tok.value), "number", tok.pos)
         if tok.kind == "DATE":
             self.advance()
-            return Literal_(tok.value, "date", tok.pos)  # type: ignore[arg-type]
+            return Literal_(cast(dt.date, tok.value), "date", tok.pos)
         if self.is_kw("true", "false"):
             self.advance()
             return Literal_(tok.text == "true", "boolean", tok.pos)
@@ -305,7 +306,7 @@ class _Parser:
             err.hint = "write a list like ['a', 'b']"
             raise err
         self.advance()
-        values = []
+        values: list[Literal_] = []
         while True:
             if self.tok.kind == "RBRACKET" and values:
                 break

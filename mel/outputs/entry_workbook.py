@@ -130,7 +130,7 @@ def write_entry_workbook(
     for spec in tpl.columns:
         if spec.type != "code" or spec.multiple or spec.codelist in list_names:
             continue
-        cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]
+        cl = catalog.codelists[spec.codelist].obj  # type: ignore[index]  # known: checked above
         col += 1
         letter = get_column_letter(col)
         values = dropdown_values(cl)
@@ -188,20 +188,20 @@ def _validation(spec: ColumnSpec, list_names: dict[str, str]) -> DataValidation:
         dv = DataValidation(type="list", formula1="=list_yes_no", allow_blank=True)
         dv.error, dv.errorTitle = "Choose yes or no.", "Yes or no"
     elif spec.type == "date":
-        lo = int(spec.range.min) if spec.range and spec.range.min is not None else 2000
-        hi = int(spec.range.max) if spec.range and spec.range.max is not None else 2100
+        first = int(spec.range.min) if spec.range and spec.range.min is not None else 2000
+        last = int(spec.range.max) if spec.range and spec.range.max is not None else 2100
         dv = DataValidation(
             type="date",
             operator="between",
-            formula1=f"DATE({lo},1,1)",
-            formula2=f"DATE({hi},12,31)",
+            formula1=f"DATE({first},1,1)",
+            formula2=f"DATE({last},12,31)",
             allow_blank=True,
         )
         dv.error, dv.errorTitle = "Enter a date, e.g. 2024-01-31.", "Not a date"
     elif spec.type in ("integer", "number"):
         kind = "whole" if spec.type == "integer" else "decimal"
-        lo = spec.range.min if spec.range and spec.range.min is not None else -1e15
-        hi = spec.range.max if spec.range and spec.range.max is not None else 1e15
+        lo: float = spec.range.min if spec.range and spec.range.min is not None else -1e15
+        hi: float = spec.range.max if spec.range and spec.range.max is not None else 1e15
         dv = DataValidation(
             type=kind, operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}", allow_blank=True
         )

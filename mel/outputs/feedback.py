@@ -169,7 +169,7 @@ def _dataset_sheet(ws, ds, findings: list[Finding]) -> None:
         if f.line is not None and f.scope in ("cell", "row"):
             by_cell[(f.line, f.field or "")].append(f)
             rows_with_findings.add(f.line)
-    keep = range(len(raw.rows))
+    keep: range | list[int] = range(len(raw.rows))
     if len(raw.rows) > MAX_ROWS_IN_FULL:
         keep = [i for i, r in enumerate(raw.rows) if int(r) in rows_with_findings]
         set_text(

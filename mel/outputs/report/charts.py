@@ -7,8 +7,10 @@ bundled with matplotlib, fixed sizes and resolution."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -35,7 +37,7 @@ PDF_META = {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": 
 class Chart:
     name: str  # file stem
     title: str
-    figure: object
+    figure: Any  # a matplotlib Figure
 
 
 def _formatter(ind):
@@ -51,7 +53,7 @@ def _decorate(ctx: ReportContext, fig, ax, title: str, ind, value_axis: str = "y
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
-    footer = f"{ctx.project.name} - {ctx.period}"  # type: ignore[attr-defined]
+    footer = f"{ctx.project.name} - {ctx.period}"
     fig.text(0.01, 0.01, footer, fontsize=6.5, color="#666666")
     if ctx.internal:
         fig.text(
@@ -173,7 +175,7 @@ def draw_by_period(ctx: ReportContext, ind, ax) -> str:
 def draw_by_country(ctx: ReportContext, ind, ax) -> str:
     """Per country and all countries: the period's actual against its target, and the actual
     to date against the target to date (the status basis of the tables)."""
-    countries = [*ctx.project.countries, ALL]  # type: ignore[attr-defined]
+    countries = [*ctx.project.countries, ALL]
     width = 0.38
     drawn = False
     for k, (per, color, name, tcol) in enumerate(
@@ -229,7 +231,7 @@ def draw_by_category(ctx: ReportContext, ind, ax) -> str:
     return title
 
 
-def _drawers(ctx: ReportContext, ind) -> list[tuple[str, object, str, float]]:
+def _drawers(ctx: ReportContext, ind) -> list[tuple[str, Callable[..., str], str, float]]:
     """(file stem, draw function, value axis, relative height) of an indicator's charts."""
     if kind(ind) == "milestone":
         return []
@@ -296,7 +298,7 @@ def page_for(ctx: ReportContext, ind):
 
 
 def _page_footer(ctx: ReportContext, fig) -> None:
-    footer = f"{ctx.project.name} - {ctx.period}"  # type: ignore[attr-defined]
+    footer = f"{ctx.project.name} - {ctx.period}"
     fig.text(0.06, 0.02, footer, fontsize=7, color="#666666")
     edition = label("mode.internal" if ctx.internal else "mode.donor", ctx.lang)
     fig.text(
@@ -359,11 +361,11 @@ def _contents(ctx: ReportContext, entries: list[tuple[str, str, int, int]]):
     fig = plt.figure(figsize=(8.27, 11.69), dpi=DPI)
     p = ctx.project
     y = 0.95
-    for line in textwrap.wrap(f"{label('chart.book', ctx.lang)}: {p.name}", 70):  # type: ignore[attr-defined]
+    for line in textwrap.wrap(f"{label('chart.book', ctx.lang)}: {p.name}", 70):
         fig.text(0.08, y, line, fontsize=13, weight="bold")
         y -= 0.028
     facts = [
-        f"{label('donor', ctx.lang)}: {p.donor}",  # type: ignore[attr-defined]
+        f"{label('donor', ctx.lang)}: {p.donor}",
         f"{label('period', ctx.lang)}: {ctx.period} ({ctx.period_start} - {ctx.period_end})",
     ]
     for text in facts:

@@ -16,6 +16,7 @@ from mel.definitions.models import (
     LEVELS,
     PILLARS,
     Indicator,
+    Project,
 )
 from mel.engine.results import ALL, LOP  # noqa: F401 - the report's writers read them here
 from mel.outputs.report.labels import label
@@ -25,8 +26,8 @@ from mel.outputs.report.labels import label
 class ReportContext:
     """Everything the report's writers need, computed once."""
 
-    project: object  # mel.definitions.models.Project (as reported: ending with the period)
-    full_project: object  # the project as declared
+    project: Project  # as reported: ending with the period
+    full_project: Project  # the project as declared
     indicators: list[Indicator]  # in logframe order
     table: pd.DataFrame  # the engine's results
     exclusions: pd.DataFrame
@@ -95,7 +96,7 @@ class ReportContext:
         return breakdown(title or d.column.replace("_", " ").capitalize(), self.lang)
 
     def name(self, ind: Indicator) -> str:
-        tr = ind.translations.get(self.lang)  # type: ignore[call-overload]
+        tr = ind.translations.get(self.lang)  # type: ignore[call-overload]  # lang: en/fr/es
         return tr.name if tr is not None else ind.name
 
 
@@ -193,7 +194,7 @@ def baseline_display(ind: Indicator, v: object, lang: str) -> tuple[object, str 
     """A baseline is in the unit of what is measured (for a change indicator, of the measure
     whose change it is)."""
     if kind(ind) == "change" and not _missing(v) and not isinstance(v, bool):
-        x = float(v)  # type: ignore[arg-type]
+        x = float(v)  # type: ignore[arg-type]  # a number: missing and yes/no excluded above
         if ind.measure.inner.shape == "percentage":
             return x / 100, "0.0%"
         return x, number_format(x)
@@ -207,7 +208,7 @@ def target_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | 
         truthy = v if isinstance(v, bool) else str(v).lower() in ("true", "1", "1.0", "yes")
         return label("yes" if truthy else "no", lang), None
     try:
-        x = float(v)  # type: ignore[arg-type]
+        x = float(v)  # type: ignore[arg-type]  # anything else is caught below
     except (TypeError, ValueError):
         return str(v), None
     if kind(ind) == "percentage":
@@ -220,7 +221,7 @@ def target_display(ind: Indicator, v: object, lang: str) -> tuple[object, str | 
 def pct_display(v: object) -> tuple[object, str | None]:
     if _missing(v):
         return None, None
-    return float(v) / 100, "0.0%"  # type: ignore[arg-type]
+    return float(v) / 100, "0.0%"  # type: ignore[arg-type]  # a percentage from the table
 
 
 def sha256(path: Path) -> str:

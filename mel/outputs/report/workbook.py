@@ -93,7 +93,7 @@ def _banner(ctx: ReportContext, ws: Worksheet, title: str) -> None:
     set_text(ws.cell(row=1, column=1), title).font = TITLE_FONT
     edition = set_text(
         ws.cell(row=2, column=1),
-        f"{ctx.project.name} - {label('period', ctx.lang)}: {ctx.period} - "  # type: ignore[attr-defined]
+        f"{ctx.project.name} - {label('period', ctx.lang)}: {ctx.period} - "
         + label("mode.internal" if ctx.internal else "mode.donor", ctx.lang),
     )
     if ctx.internal:
@@ -101,7 +101,7 @@ def _banner(ctx: ReportContext, ws: Worksheet, title: str) -> None:
         ws.oddHeader.center.text = label("mode.internal", ctx.lang)
         ws.oddHeader.center.color = "C00000"
     ws.oddFooter.right.text = "&P / &N"
-    ws.oddFooter.left.text = f"{ctx.project.name}, {ctx.period}"  # type: ignore[attr-defined]
+    ws.oddFooter.left.text = f"{ctx.project.name}, {ctx.period}"
 
 
 def _header(ws: Worksheet, row: int, titles: list[str], widths: list[int] | None = None) -> None:
@@ -261,7 +261,7 @@ def _tracking(ctx: ReportContext, ws: Worksheet) -> None:
     ]
     _header(ws, FIRST_ROW, headers, [9, 48, 12, *[w for _, w in TRACKING]])
     r = FIRST_ROW + 1
-    last = (None, None)
+    last: tuple[str | None, str | None] = (None, None)
     for ind in ctx.indicators:
         if last[0] != ind.pillar:
             c = _put(ws, r, 1, label(f"pillar.{ind.pillar}", L))
@@ -333,7 +333,7 @@ def _iptt(ctx: ReportContext, ws: Worksheet) -> None:
             for j in range(col, col + 3):
                 ws.cell(row=top, column=j).fill = HIGHLIGHT
     r = sub + 1
-    countries = [ALL, *ctx.project.countries]  # type: ignore[attr-defined]
+    countries = [ALL, *ctx.project.countries]
     for ind in ctx.indicators:
         for country in countries:
             _put(ws, r, 1, ind.id).alignment = TOP
@@ -383,7 +383,7 @@ def _by_country(ctx: ReportContext, ws: Worksheet) -> None:
     ]
     _header(ws, FIRST_ROW, headers, [9, 40, 16, *[w for _, w in TRACKING]])
     r = FIRST_ROW + 1
-    countries = [*ctx.project.countries, ALL]  # type: ignore[attr-defined]
+    countries = [*ctx.project.countries, ALL]
     for ind in ctx.indicators:
         for country in countries:
             _put(ws, r, 1, ind.id)
@@ -464,7 +464,7 @@ def _disaggregations(ctx: ReportContext, ws: Worksheet) -> None:
     all countries and each; rows grouped (outline) so an officer can fold them."""
     _banner(ctx, ws, label("sheet.disagg", ctx.lang))
     L = ctx.lang
-    countries = list(ctx.project.countries)  # type: ignore[attr-defined]
+    countries = list(ctx.project.countries)
     headers = [
         label("h.no", L),
         label("h.indicator", L) + " / " + label("h.disaggregation", L),
@@ -536,10 +536,10 @@ def _summary(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of) -> 
     widths = [44, 13, 13, 13, 12, 16, 12, 12, 12, 12, 10, 10]
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
-    set_text(ws.cell(row=1, column=1), label("title", L) + f": {p.name}").font = TITLE_FONT  # type: ignore[attr-defined]
+    set_text(ws.cell(row=1, column=1), label("title", L) + f": {p.name}").font = TITLE_FONT
     edition = set_text(
         ws.cell(row=2, column=1),
-        f"{label('donor', L)}: {p.donor} - {label('period', L)}: {ctx.period} "  # type: ignore[attr-defined]
+        f"{label('donor', L)}: {p.donor} - {label('period', L)}: {ctx.period} "
         f"({ctx.period_start} - {ctx.period_end}) - "
         + label("mode.internal" if ctx.internal else "mode.donor", L),
     )
@@ -646,7 +646,7 @@ def _summary(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of) -> 
     ws.page_setup.fitToHeight = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_area = f"A1:L{r + 26}"
-    ws.oddFooter.left.text = f"{p.name}, {ctx.period}"  # type: ignore[attr-defined]
+    ws.oddFooter.left.text = f"{p.name}, {ctx.period}"
     if ctx.internal:
         ws.oddHeader.center.text = label("mode.internal", L)
 
@@ -700,7 +700,7 @@ def _reference_rows(ctx: ReportContext, ind) -> list[tuple[str, str]]:
     from mel.outputs.report.labels import REFERENCE_FIELDS, reference_word
 
     L = ctx.lang
-    tr = ind.translations.get(L) if L != "en" else None  # type: ignore[call-overload]
+    tr = ind.translations.get(L) if L != "en" else None
     words = {
         "Indicator": ctx.name(ind),
         "Pillar": label(f"pillar.{ind.pillar}", L),
@@ -812,14 +812,14 @@ def _data(ctx: ReportContext, ws: Worksheet) -> None:
 def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     L = ctx.lang
     p = ctx.project
-    set_text(ws.cell(row=1, column=1), label("title", L) + f": {p.name}").font = TITLE_FONT  # type: ignore[attr-defined]
+    set_text(ws.cell(row=1, column=1), label("title", L) + f": {p.name}").font = TITLE_FONT
     facts = [
-        (label("project", L), p.name),  # type: ignore[attr-defined]
-        (label("donor", L), p.donor),  # type: ignore[attr-defined]
+        (label("project", L), p.name),
+        (label("donor", L), p.donor),
         (label("period", L), ctx.period),
         (label("period_dates", L), f"{ctx.period_start} - {ctx.period_end}"),
-        (label("countries", L), ", ".join(country_name(c, L) for c in p.countries)),  # type: ignore[attr-defined]
-        (label("project_dates", L), f"{ctx.full_project.start} - {ctx.full_project.end}"),  # type: ignore[attr-defined]
+        (label("countries", L), ", ".join(country_name(c, L) for c in p.countries)),
+        (label("project_dates", L), f"{ctx.full_project.start} - {ctx.full_project.end}"),
         (label("as_of", L), str(ctx.as_of)),
         (label("mode", L), label("mode.internal" if ctx.internal else "mode.donor", L)),
     ]
@@ -846,9 +846,9 @@ def _cover(ctx: ReportContext, ws: Worksheet, sheets: list[Worksheet]) -> None:
     ws.row_dimensions[r].height = 48
     r += 2
     # the legend of every table, and how each status is judged
-    for k, text in enumerate(legend_lines(ctx)):
+    for line, text in enumerate(legend_lines(ctx)):
         c = set_text(ws.cell(row=r, column=1), text)
-        c.font = Font(bold=k == 0)
+        c.font = Font(bold=line == 0)
         c.alignment = WRAP
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
         ws.row_dimensions[r].height = 15 * (1 + len(text) // 120)
@@ -891,7 +891,7 @@ def _suppression_note(ctx: ReportContext) -> str:
     if ctx.threshold <= 1:
         return label("suppression.off", L)
     return label(
-        "suppression" if ctx.project.privacy.secondary else "suppression.primary",  # type: ignore[attr-defined]
+        "suppression" if ctx.project.privacy.secondary else "suppression.primary",
         L,
         n=ctx.threshold,
         m=ctx.threshold - 1,
