@@ -204,7 +204,7 @@ def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
     from pathlib import Path
 
     from mel.data.published import donor_tables
-    from mel.engine.disclosure import Publication
+    from mel.engine.quantities import Publication
 
     named = [Path(bundle.root) / p for p in bundle.project.privacy.published]
     tables = donor_tables(named, explicit=True) + donor_tables(

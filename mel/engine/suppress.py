@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import Count, CountDistinct, Indicator, Mean, Median, Sum
-from mel.engine.disclosure import PROTECTED, SMALL
+from mel.engine.quantities import PROTECTED, SMALL
 from mel.engine.results import ALL, LOP, TOTAL
 
 NOT_APPLICABLE = "n/a"
@@ -167,14 +167,15 @@ def suppress(
     if secondary_suppression and threshold > 1:
         hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
         if calendar is not None:
-            from mel.engine.disclosure import Publication, build, protect
+            from mel.engine.disclosure import protect
+            from mel.engine.quantities import Publication, build
 
             pubs = [Publication(t, as_of, True), *(earlier or [])]
             system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
             hide = protect(system, row_vars, hide, threshold, first)
-            from mel.engine.disclosure import _marked_small
+            from mel.engine.bounds import marked_small
 
-            small = _marked_small(system)
+            small = marked_small(system)
             marked = np.array([any(small[v] for v in vs) for vs in row_vars], dtype=bool)
             if system.left and notes is not None:
                 notes.append(

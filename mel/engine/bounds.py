@@ -1,0 +1,242 @@
+"""The attacker's linear programs: the feasible interval of each hidden quantity given every
+published one and every equation (HiGHS), component by component."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import numpy as np
+
+from mel.engine.quantities import System
+
+_SOLVER = None
+
+
+def _highs():
+    """One HiGHS instance per process, created with its banner sent nowhere."""
+    global _SOLVER
+    if _SOLVER is None:
+        import highspy
+
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        h.setOptionValue("output_flag", False)
+        _SOLVER = h
+    return _SOLVER
+
+
+def intervals(
+    system: System, hidden: np.ndarray, variables: np.ndarray, enough=None
+) -> dict[int, tuple[float, float]]:
+    """The feasible interval of each of ``variables`` (hidden ones) given every published
+    quantity and every equation; ``inf`` where unbounded. With ``enough(v, lo, hi)`` (is an
+    interval this wide protection enough?), a quantity may get a narrower interval found
+    inside its own, once that is enough: the check holds for the true one too."""
+    value = np.asarray(system.value, dtype="float64")
+    lower, upper = known_bounds(system)
+    _comp, members_of, eqs_of = _partition(system, hidden)
+    wanted = {int(v) for v in variables}
+    out: dict[int, tuple[float, float]] = {}
+    for root, members in members_of.items():
+        asked = [v for v in members if v in wanted]
+        if not asked:
+            continue
+        eqs = eqs_of.get(root, [])
+        if not eqs:  # tied to nothing: anything within its bounds
+            out.update({v: (lower[v], upper[v]) for v in asked})
+            continue
+        local, rows = _rows(system, hidden, members, eqs)
+        part = _Component(rows, lower[members], value[members], upper[members])
+
+        def settled(j: int, v: int, part=part) -> bool:
+            return enough is not None and enough(v, part.lo_seen[j], part.hi_seen[j])
+
+        out.update(part.solve_for([(local[v], v) for v in asked], settled))
+    return out
+
+
+class _Component:
+    """The linear programs of one component: hidden quantities (lower bounds, known values or
+    NaN) tied by rows (rhs, indices, coefficients)."""
+
+    def __init__(self, rows, lower: np.ndarray, known: np.ndarray, upper: np.ndarray):
+        import highspy
+
+        self.hs = highspy
+        self.h = _highs()
+        self.m = m = len(lower)
+        self.free = _unbounded_above(self.h, m, rows, upper)
+        _load(self.h, lower, rows, upper)
+        self.all_idx = np.arange(m, dtype=np.int32)
+        # every solution is a feasible point: the range each quantity took so far is inside
+        # its interval, and often already wide enough to need no linear program of its own
+        self.lo_seen = np.where(np.isfinite(known), known, np.inf)
+        self.hi_seen = np.where(np.isfinite(known), known, -np.inf)
+
+    def solve(self, cost: np.ndarray, maximise: bool) -> float:
+        hs, h = self.hs, self.h
+        h.changeColsCost(self.m, self.all_idx, cost)
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if maximise else hs.ObjSense.kMinimize)
+        h.run()
+        status = h.getModelStatus()
+        if status == hs.HighsModelStatus.kOptimal:
+            x = np.asarray(h.getSolution().col_value)
+            np.minimum(self.lo_seen, x, out=self.lo_seen)
+            np.maximum(self.hi_seen, x, out=self.hi_seen)
+            return h.getInfo().objective_function_value
+        # unbounded; or infeasible or unknown, where the published numbers allow nothing: no
+        # bound
+        return np.inf if maximise else -np.inf
+
+    def solve_for(self, asked: list[tuple[int, int]], settled) -> dict[int, tuple[float, float]]:
+        """Intervals of the (local index, variable) pairs ``asked``."""
+        # a quantity unbounded above is wide enough whatever its lower end (see protected)
+        pending = [(j, v) for j, v in asked if not self.free[j] and not settled(j, v)]
+        for maximise in (True, False, True, False):  # a few solutions serve them all at once
+            if len(pending) < 2:
+                break
+            cost = np.zeros(self.m)
+            cost[[j for j, _ in pending]] = 1.0
+            self.solve(cost, maximise)
+            pending = [(j, v) for j, v in pending if not settled(j, v)]
+        out = {}
+        for j, v in asked:
+            if self.free[j]:
+                out[v] = (min(self.lo_seen[j], 1.0), np.inf)
+                continue
+            if settled(j, v):
+                out[v] = (self.lo_seen[j], self.hi_seen[j])
+                continue
+            one = np.zeros(self.m)
+            one[j] = 1.0
+            hi = self.solve(one, True)
+            lo = self.lo_seen[j] if settled(j, v) else self.solve(one, False)
+            out[v] = (min(lo, self.lo_seen[j]), max(hi, self.hi_seen[j]))
+        return out
+
+
+def _unbounded_above(h, m: int, rows, upper: np.ndarray | None = None) -> np.ndarray:
+    """Which of a component's m hidden quantities can grow without end: those a direction
+    d >= 0 with A d = 0 can move. Each linear program maximises the sum of the directions not
+    yet found (each capped at 1); when it finds none, there are no more."""
+    import highspy
+
+    h.clearModel()
+    h.setOptionValue("output_flag", False)
+    cap = np.ones(m) if upper is None else np.where(np.isfinite(upper), 0.0, 1.0)
+    h.addVars(m, np.zeros(m), cap)  # a quantity bounded above has no direction to grow in
+    for _rhs, idx, coef in rows:
+        h.addRow(0.0, 0.0, len(idx), idx, coef)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    found = np.zeros(m, dtype=bool)
+    all_idx = np.arange(m, dtype=np.int32)
+    while not found.all():
+        h.changeColsCost(m, all_idx, (~found).astype("float64"))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        d = np.asarray(h.getSolution().col_value)
+        new = (d > 1e-9) & ~found
+        if not new.any():
+            break
+        found |= d > 1e-9
+    return found
+
+
+def components(system: System, hidden: np.ndarray) -> np.ndarray:
+    """A component number per variable: hidden variables linked by an equation share one."""
+    parent = np.arange(len(system.keys))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for eq in system.equations:
+        hv = [v for v in eq if hidden[v]]
+        for v in hv[1:]:
+            ra, rb = find(hv[0]), find(v)
+            if ra != rb:
+                parent[rb] = ra
+    return np.array([find(v) for v in range(len(parent))], dtype=np.int64)
+
+
+def _partition(system: System, hidden: np.ndarray):
+    """(component per variable, the hidden members of each component, the equations of each
+    component)."""
+    comp = components(system, hidden)
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for v in np.flatnonzero(hidden):
+        members_of[int(comp[v])].append(int(v))
+    eqs_of: dict[int, list[int]] = defaultdict(list)
+    for e, eq in enumerate(system.equations):
+        first = next((v for v in eq if hidden[v]), None)
+        if first is not None:
+            eqs_of[int(comp[first])].append(e)
+    return comp, members_of, eqs_of
+
+
+def known_bounds(system: System) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of each hidden quantity before any equation: a count (or anything
+    non-zero) is at least 1, a ratio's side at least 0; a count marked '<N' (a small count, or
+    one an earlier output marked so) is at most N-1. A small count the marks would give away
+    is shown as '[c]' instead (``unmarked``): hidden, and not said to be small."""
+    raw = np.asarray(system.value, dtype="float64")
+    value = np.nan_to_num(raw)
+    count = np.asarray(system.count_like, dtype=bool)
+    lower = np.where(count | (value >= 1), 1.0, 0.0)
+    upper = np.full(len(raw), np.inf)
+    th = system.threshold
+    if th > 1 and len(raw):
+        upper[marked_small(system)] = float(th - 1)
+    return lower, upper
+
+
+def marked_small(system: System) -> np.ndarray:
+    """The count quantities a donor reads as '<N' where hidden."""
+    raw = np.asarray(system.value, dtype="float64")
+    th = system.threshold
+    marked = np.asarray(system.count_like, dtype=bool) & (raw >= 1) & (raw <= th - 1)
+    if not system.mark_current:
+        marked[:] = False
+    if system.unmarked:
+        marked[list(system.unmarked)] = False
+    for i, mark in system.small_mark.items():
+        marked[i] = mark
+    return marked
+
+
+def _rows(system: System, hidden: np.ndarray, members: list[int], eqs: list[int]):
+    """(local index of each member, the equations as rows over the members: right-hand side
+    from the published quantities, indices, coefficients)."""
+    local = {v: j for j, v in enumerate(members)}
+    rows = []
+    for e in eqs:
+        eq = system.equations[e]
+        rhs = -sum(c * system.value[v] for v, c in eq.items() if not hidden[v])
+        idx = np.array([local[v] for v in eq if hidden[v]], dtype=np.int32)
+        coef = np.array([eq[v] for v in eq if hidden[v]], dtype="float64")
+        rows.append((rhs, idx, coef))
+    return local, rows
+
+
+def _load(h, lower: np.ndarray, rows, upper: np.ndarray | None = None) -> None:
+    """Put a component's model into the solver: members within their bounds, rows as
+    equations."""
+    import highspy
+
+    h.clearModel()
+    h.setOptionValue("output_flag", False)
+    up = np.full(len(lower), highspy.kHighsInf) if upper is None else upper.astype("float64")
+    up = np.where(np.isfinite(up), up, highspy.kHighsInf)
+    h.addVars(len(lower), lower.astype("float64"), up)
+    for rhs, idx, coef in rows:
+        h.addRow(rhs, rhs, len(idx), idx, coef)
