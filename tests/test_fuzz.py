@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from mel.data.readers import read_table
 from mel.data.validate import validate_raw
 from mel.definitions.catalog import load_templates
-from mel.definitions.loader import load_indicator_file, load_project_file, load_targets
+from mel.definitions.loader import load_indicator_file, load_project_file
+from mel.definitions.tables import load_targets
 from mel.errors import Finding, MelError
 from tests.conftest import REPO, SHEET1, with_sheet_xml
 

@@ -12,12 +12,11 @@ from mel.definitions.catalog import Catalog, check_indicator, load_catalog
 from mel.definitions.loader import (
     Loaded,
     load_indicator_file,
-    load_narratives,
     load_project_file,
-    load_targets,
     yaml_files,
 )
 from mel.definitions.models import PILLARS, Indicator, Project, Target
+from mel.definitions.tables import load_narratives, load_targets
 from mel.definitions.words import ALL
 from mel.definitions.yamlio import display_path
 from mel.errors import DefinitionError, Finding, did_you_mean, hint_for, make

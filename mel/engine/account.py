@@ -174,36 +174,9 @@ def account(
         if src is None:
             continue
         n = len(src.frame)
-        # placements through a required date column first: their reasons are the real ones
-        ordered = sorted(
-            pairs,
-            key=lambda p: not ((spec := src.template.column(p[0])) is not None and spec.required),
+        used, first, converted, national = _placed(
+            src, pairs, calendar, countries, cache, project_end
         )
-        reasons = []
-        optional = []
-        dates = None
-        converted: dict[str, dict[str, str]] = {}
-        national: set[str] = set()
-        for date, geo in ordered:
-            placed = placement(src, date, geo, calendar, countries, cache)
-            reasons.append(placed.reason)
-            if src.template.column(geo) is None:
-                national.add(geo)
-            for value, code in placed.converted.items():
-                converted.setdefault(geo, {})[value] = code
-            dates = placed.dates if dates is None else dates
-            spec = src.template.column(date)
-            optional.append(spec is None or not spec.required)
-        used = np.zeros(n, dtype=bool)
-        for r in reasons:
-            used |= r == ""
-        first = reasons[0].copy() if reasons else np.full(n, "", dtype=object)
-        if optional and optional[0]:  # read only through optional dates: blank means not yet
-            first[first == "no_date"] = NOT_DATED
-        if project_end is not None and dates is not None and project_end > calendar.end:
-            after = (dates > np.datetime64(calendar.end)) & (dates <= np.datetime64(project_end))
-            first[(first == "outside") & after] = LATER
-        first[used] = ""
         missing = [
             MissingColumn(col, role, ids)
             for col, (role, ids) in columns.get(name, {}).items()
@@ -243,6 +216,44 @@ def account(
             )
         )
     return out
+
+
+def _placed(src: SourceData, pairs, calendar: Calendar, countries, cache, project_end):
+    """(used: bool per record, first: why each unused record is left out, geography
+    conversions made, geography columns the template lacks) over every way the indicators
+    place the dataset's records (a record is used when any of them uses it)."""
+    n = len(src.frame)
+    # placements through a required date column first: their reasons are the real ones
+    ordered = sorted(
+        pairs,
+        key=lambda p: not ((spec := src.template.column(p[0])) is not None and spec.required),
+    )
+    reasons = []
+    optional = []
+    dates = None
+    converted: dict[str, dict[str, str]] = {}
+    national: set[str] = set()
+    for date, geo in ordered:
+        placed = placement(src, date, geo, calendar, countries, cache)
+        reasons.append(placed.reason)
+        if src.template.column(geo) is None:
+            national.add(geo)
+        for value, code in placed.converted.items():
+            converted.setdefault(geo, {})[value] = code
+        dates = placed.dates if dates is None else dates
+        spec = src.template.column(date)
+        optional.append(spec is None or not spec.required)
+    used = np.zeros(n, dtype=bool)
+    for r in reasons:
+        used |= r == ""
+    first = reasons[0].copy() if reasons else np.full(n, "", dtype=object)
+    if optional and optional[0]:  # read only through optional dates: blank means not yet
+        first[first == "no_date"] = NOT_DATED
+    if project_end is not None and dates is not None and project_end > calendar.end:
+        after = (dates > np.datetime64(calendar.end)) & (dates <= np.datetime64(project_end))
+        first[(first == "outside") & after] = LATER
+    first[used] = ""
+    return used, first, converted, national
 
 
 def conversions_text(converted: dict[str, str]) -> str:

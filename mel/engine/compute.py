@@ -49,7 +49,7 @@ def compute_indicator(
     main = sources[ind.dataset]
     disaggs = disaggregations_of(ind, main, catalog)
 
-    def run(m, default_dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def run(m) -> tuple[pd.DataFrame, pd.DataFrame]:
         src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs, cache)
         cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
         cells = _censored(cells, prepared, m, calendar, ind.cumulation, own, countries)
@@ -57,71 +57,85 @@ def compute_indicator(
         return cells, excl
 
     if measure.is_ratio:
-        factor = measure.times
         (_, numerator), (_, denominator) = measure.parts()
-        num, ex1 = run(numerator, ind.dataset)
-        den, ex2 = run(denominator, ind.dataset)
-        den_total = den[den["disaggregation"] == TOTAL]
-        keys = ["country", "period", "period_kind", "disaggregation", "category"]
-        cells = num.merge(
-            den[[*keys, "value", "n", "covered", "censored"]],
-            how="left",
-            on=keys,
-            suffixes=("_num", "_den"),
-        )
-        # every category shares the total denominator when the disaggregation says so (shares
-        # of a flag group, the CTDC rule), or when the denominator's dataset lacks the column
+        num, ex1 = run(numerator)
+        den, ex2 = run(denominator)
         shares = [d.column for d in ind.disaggregations if d.denominator == "total"]
-        missing_den = (cells["value_den"].isna() & ~cells["covered_den"].eq(True)) | cells[
-            "disaggregation"
-        ].isin(shares)
-        if missing_den.any():
-            fill = cells.loc[missing_den, ["country", "period"]].merge(
-                den_total[["country", "period", "value", "n"]], how="left", on=["country", "period"]
-            )
-            cells.loc[missing_den, "value_den"] = fill["value"].to_numpy()
-            cells.loc[missing_den, "n_den"] = fill["n"].to_numpy()
-        cells["numerator"] = cells["value_num"]
-        cells["denominator"] = cells["value_den"]
-        # a side summing censored values ('<5') has no exact value: nor has the ratio
-        cells["censored"] = cells["censored_num"] + cells["censored_den"].fillna(0)
-        cells.loc[cells["censored"] > 0, ["numerator", "denominator"]] = np.nan
-        cells["value_low"] = cells["value_high"] = np.nan
-        ok = cells["denominator"].fillna(0) > 0
-        cells["value"] = np.where(
-            ok, cells["numerator"] / cells["denominator"].where(ok) * factor, np.nan
-        )
-        cells["note"] = np.where(
-            cells["censored"] > 0,
-            "censored values: no exact value",
-            np.where(
-                cells["denominator"].isna() | cells["numerator"].isna(),
-                "no data",
-                np.where(cells["denominator"] == 0, "denominator is 0", ""),
-            ),
-        )
-        cells["n_records"] = cells["n_num"].fillna(0) + cells["n_den"].fillna(0)
+        cells = ratio_cells(num, den, measure.times, shares)
         excluded = _left_out_of_both(ex1, ex2)
     else:
-        cells, excluded = run(measure, ind.dataset)
-        cells["note"] = np.where(cells["value"].isna(), "no data", "")
-        ranged = (cells["censored"] > 0).to_numpy()
-        if ranged.any():
-            cells.loc[ranged, "note"] = [
-                f"range {lo:,.10g}-{hi:,.10g} ({k:,.0f} censored values)"
-                if lo == lo
-                else f"{k:,.0f} censored values: no exact value"
-                for lo, hi, k in cells.loc[
-                    ranged, ["value_low", "value_high", "censored"]
-                ].itertuples(index=False)
-            ]
-        cells["n_records"] = cells["n"]
+        cells, excluded = run(measure)
+        cells = _noted(cells)
     multi = {d.column: d.multi for d in disaggs}
     cells["multi_response"] = (
         cells["disaggregation"].map(lambda d: multi.get(d, False)).astype(bool)
     )
     cells["indicator"] = ind.id
     return cells[RESULT_COLUMNS], excluded
+
+
+def ratio_cells(
+    num: pd.DataFrame, den: pd.DataFrame, factor: int, shares: list[str]
+) -> pd.DataFrame:
+    """A ratio's cells from its numerator's and denominator's: the ratio of the two sums in
+    every cell, never an average of ratios. ``shares``: disaggregations whose categories all
+    take the total's denominator (shares of a flag group, the CTDC rule); so does a category
+    the denominator's dataset does not have."""
+    den_total = den[den["disaggregation"] == TOTAL]
+    keys = ["country", "period", "period_kind", "disaggregation", "category"]
+    cells = num.merge(
+        den[[*keys, "value", "n", "covered", "censored"]],
+        how="left",
+        on=keys,
+        suffixes=("_num", "_den"),
+    )
+    missing_den = (cells["value_den"].isna() & ~cells["covered_den"].eq(True)) | cells[
+        "disaggregation"
+    ].isin(shares)
+    if missing_den.any():
+        fill = cells.loc[missing_den, ["country", "period"]].merge(
+            den_total[["country", "period", "value", "n"]], how="left", on=["country", "period"]
+        )
+        cells.loc[missing_den, "value_den"] = fill["value"].to_numpy()
+        cells.loc[missing_den, "n_den"] = fill["n"].to_numpy()
+    cells["numerator"] = cells["value_num"]
+    cells["denominator"] = cells["value_den"]
+    # a side summing censored values ('<5') has no exact value: nor has the ratio
+    cells["censored"] = cells["censored_num"] + cells["censored_den"].fillna(0)
+    cells.loc[cells["censored"] > 0, ["numerator", "denominator"]] = np.nan
+    cells["value_low"] = cells["value_high"] = np.nan
+    ok = cells["denominator"].fillna(0) > 0
+    cells["value"] = np.where(
+        ok, cells["numerator"] / cells["denominator"].where(ok) * factor, np.nan
+    )
+    cells["note"] = np.where(
+        cells["censored"] > 0,
+        "censored values: no exact value",
+        np.where(
+            cells["denominator"].isna() | cells["numerator"].isna(),
+            "no data",
+            np.where(cells["denominator"] == 0, "denominator is 0", ""),
+        ),
+    )
+    cells["n_records"] = cells["n_num"].fillna(0) + cells["n_den"].fillna(0)
+    return cells
+
+
+def _noted(cells: pd.DataFrame) -> pd.DataFrame:
+    """A simple measure's cells with their note: no data, or the range of censored values."""
+    cells["note"] = np.where(cells["value"].isna(), "no data", "")
+    ranged = (cells["censored"] > 0).to_numpy()
+    if ranged.any():
+        cells.loc[ranged, "note"] = [
+            f"range {lo:,.10g}-{hi:,.10g} ({k:,.0f} censored values)"
+            if lo == lo
+            else f"{k:,.0f} censored values: no exact value"
+            for lo, hi, k in cells.loc[ranged, ["value_low", "value_high", "censored"]].itertuples(
+                index=False
+            )
+        ]
+    cells["n_records"] = cells["n"]
+    return cells
 
 
 def _left_out_of_both(ex1: pd.DataFrame, ex2: pd.DataFrame) -> pd.DataFrame:

@@ -68,36 +68,50 @@ def measure_cells(
         for geo_all in (False, True):
             d = all_countries(data) if geo_all else data
             geos = [ALL] if geo_all else countries
-            if measure.shape == "milestone":
+            part = _cells_of(d, measure, counted, prepared.stock, firsts, cumulation, calendar)
+            if part is None:
                 part = _milestone(d, calendar, geos, cats, countries)
-            elif prepared.stock:
-                part = _stock(d, counted, calendar)
-            elif firsts is not None:
-                # distinct values over the first record of each value in each finest cell
-                # (country, period, year, category), records counted over all of them
-                unique = d.loc[firsts]
-                if cumulation == "cumulative":
-                    values = _cumulative(unique, counted, calendar)
-                    part = _cumulative(d, Count(type="count"), calendar)
-                else:
-                    values = _per_period(unique, counted, calendar)
-                    part = _per_period(d, Count(type="count"), calendar)
-                part = part.drop(columns="value").merge(
-                    values[["country", "period", "category", "value"]],
-                    how="left",
-                    on=["country", "period", "category"],
-                )
-            elif cumulation == "cumulative":
-                part = _cumulative(d, counted, calendar)
-            else:
-                part = _per_period(d, counted, calendar)
             part = part.assign(disaggregation=column)
             grid = _grid(geos, calendar, column, cats)
             part = grid.merge(
                 part, how="left", on=["country", "period", "disaggregation", "category"]
             )
             out.append(part)
-    table = pd.concat(out, ignore_index=True)
+    return _completed(pd.concat(out, ignore_index=True), prepared, measure, calendar, cumulation)
+
+
+def _cells_of(d, measure, counted, stock: bool, firsts, cumulation: str, calendar: Calendar):
+    """The aggregated cells of one frame of records (all countries' or each country's, the
+    total or a disaggregation) in the indicator's cumulation; None for a milestone."""
+    if measure.shape == "milestone":
+        return None
+    if stock:
+        return _stock(d, counted, calendar)
+    if firsts is not None:
+        # distinct values over the first record of each value in each finest cell (country,
+        # period, year, category), records counted over all of them
+        unique = d.loc[firsts]
+        if cumulation == "cumulative":
+            values = _cumulative(unique, counted, calendar)
+            part = _cumulative(d, Count(type="count"), calendar)
+        else:
+            values = _per_period(unique, counted, calendar)
+            part = _per_period(d, Count(type="count"), calendar)
+        return part.drop(columns="value").merge(
+            values[["country", "period", "category", "value"]],
+            how="left",
+            on=["country", "period", "category"],
+        )
+    if cumulation == "cumulative":
+        return _cumulative(d, counted, calendar)
+    return _per_period(d, counted, calendar)
+
+
+def _completed(
+    table: pd.DataFrame, prepared: Prepared, measure, calendar: Calendar, cumulation: str
+) -> pd.DataFrame:
+    """Every cell's coverage, then: a latest value carried forward, 0 where a count or sum
+    has records but none counted, and numerator and denominator columns."""
     cov = _coverage(prepared.coverage, calendar, cumulation)
     table = table.merge(cov, how="left", on=["country", "period"])
     table["covered"] = table["covered"].eq(True)

@@ -16,7 +16,6 @@ import pandas as pd
 from mel.engine.compute import compute_indicator
 from mel.engine.cumulate import in_period
 from mel.engine.kernels import in_category
-from mel.engine.periods import unknown_period
 from mel.engine.prepare import disaggregations_of, measure_parts, prepare_measure, sources_from
 from mel.engine.results import ALL, LOP, REASONS, TOTAL
 from mel.engine.spec import RunSpec
@@ -62,31 +61,11 @@ def explain(
     from mel.data.validate import validate_project
 
     spec = bundle if isinstance(bundle, RunSpec) else RunSpec.build(bundle, as_of=as_of)
-    bundle, as_of = spec.reported, spec.as_of
-    project = bundle.project
-    inds = {i.id: i for i in bundle.indicators}
-    if indicator not in inds:
-        raise unknown("indicator", indicator, "computed for this project", inds)
-    ind = inds[indicator]
-    if country != ALL and country not in project.countries:
-        raise UsageError(
-            f"country '{country}' is not one of the project's countries "
-            f"({', '.join(project.countries)}, or ALL)"
-        )
-    calendar = spec.calendar
-    periods = {p.label: p for p in calendar.all_periods}
-    if period not in periods:
-        raise unknown_period(period, calendar, periods)
-    disaggs = {d.column: d for d in ind.disaggregations}
-    if disaggregation and disaggregation not in disaggs:
-        raise UsageError(
-            f"{indicator} has no disaggregation '{disaggregation}' "
-            f"(it has: {', '.join(disaggs) or 'none'})"
-        )
-    if bool(disaggregation) != bool(category):
-        raise UsageError("give --disaggregation and --category together")
+    bundle = spec.reported
+    ind = _check_cell(spec, indicator, country, period, disaggregation, category)
+    project, calendar = bundle.project, spec.calendar
     if sources is None:
-        sources = sources_from(validate_project(bundle, as_of=as_of))
+        sources = sources_from(validate_project(bundle, as_of=spec.as_of))
     cells, _ = compute_indicator(ind, sources, project, bundle.catalog, calendar=calendar)
     sel = cells[
         (cells["country"] == country)
@@ -99,8 +78,7 @@ def explain(
         raise UsageError(
             f"'{category}' is not a category of {disaggregation} (categories: {', '.join(known)})"
         )
-    cell = sel.iloc[0].to_dict()
-    p = periods[period]
+    p = calendar.find(period)
     parts: list[PartRows] = []
     excluded = []
     all_disaggs = disaggregations_of(ind, sources[ind.dataset], bundle.catalog)
@@ -114,48 +92,73 @@ def explain(
             keep &= (rec["_geo"] == country).to_numpy()
         cumulation = "cumulative" if m.shape == "milestone" else ind.cumulation
         keep &= in_period(rec, p, cumulation, calendar, stock=prepared.stock)
-        codes = {d.column: d.codes for d in all_disaggs}
         if disaggregation and disaggregation in rec.columns:
-            keep &= in_category(
-                rec,
-                disaggregation,
-                category,
-                disaggs[disaggregation].multi_response,
-                codes.get(disaggregation),
-            )
-        key = m.measured or (src.template.key[0] if src.template.key else None)
-        rows = rec.loc[keep, ["_row", *([key] if key else [])]].rename(columns={"_row": "row"})
-        if m.type == "count_distinct":
-            counted = float(rows[key].nunique())
-        elif m.type == "count":
-            counted = float(len(rows))
-        else:
-            counted = float("nan")
-        parts.append(
-            PartRows(name, src.name, src.file, key or "", rows.reset_index(drop=True), counted)
-        )
-        ex = prepared.excluded
-        mask = np.ones(len(ex), dtype=bool)
-        if country != ALL:
-            mask &= (ex["_geo"] == country).to_numpy()
-        dated = ex["_date"].notna().to_numpy()
-        in_window = (
-            (ex["_date"] >= pd.Timestamp(p.start)) & (ex["_date"] <= pd.Timestamp(p.end))
-        ).to_numpy(dtype=bool)
-        mask &= ~dated | in_window
-        excluded.append(
-            pd.DataFrame(
-                {
-                    "dataset": src.name,
-                    "file": src.file,
-                    "row": ex.loc[mask, "_row"].to_numpy(),
-                    "reason": ex.loc[mask, "_reason"].map(REASONS).to_numpy(),
-                }
-            )
-        )
+            d = next(d for d in all_disaggs if d.column == disaggregation)
+            keep &= in_category(rec, disaggregation, category, d.multi, d.codes)
+        parts.append(_part_rows(name, m, src, rec[keep]))
+        excluded.append(_left_out(prepared.excluded, src, country, p))
     excl = (
         pd.concat(excluded, ignore_index=True).drop_duplicates()
         if excluded
         else pd.DataFrame(columns=["dataset", "file", "row", "reason"])
     )
+    cell = sel.iloc[0].to_dict()
     return Explanation(indicator, country, period, disaggregation, category, cell, parts, excl)
+
+
+def _check_cell(spec: RunSpec, indicator, country, period, disaggregation, category):
+    """The indicator asked about; a usage error for any name that is not the project's."""
+    bundle = spec.reported
+    project = bundle.project
+    inds = {i.id: i for i in bundle.indicators}
+    if indicator not in inds:
+        raise unknown("indicator", indicator, "computed for this project", inds)
+    ind = inds[indicator]
+    if country != ALL and country not in project.countries:
+        raise UsageError(
+            f"country '{country}' is not one of the project's countries "
+            f"({', '.join(project.countries)}, or ALL)"
+        )
+    spec.calendar.find(period)
+    disaggs = {d.column: d for d in ind.disaggregations}
+    if disaggregation and disaggregation not in disaggs:
+        raise UsageError(
+            f"{indicator} has no disaggregation '{disaggregation}' "
+            f"(it has: {', '.join(disaggs) or 'none'})"
+        )
+    if bool(disaggregation) != bool(category):
+        raise UsageError("give --disaggregation and --category together")
+    return ind
+
+
+def _part_rows(name: str, m, src, rec: pd.DataFrame) -> PartRows:
+    """The rows one part of the value counts, by the key they count (or the dataset's key)."""
+    key = m.measured or (src.template.key[0] if src.template.key else None)
+    rows = rec[["_row", *([key] if key else [])]].rename(columns={"_row": "row"})
+    if m.type == "count_distinct":
+        counted = float(rows[key].nunique())
+    elif m.type == "count":
+        counted = float(len(rows))
+    else:
+        counted = float("nan")
+    return PartRows(name, src.name, src.file, key or "", rows.reset_index(drop=True), counted)
+
+
+def _left_out(ex: pd.DataFrame, src, country: str, p) -> pd.DataFrame:
+    """The rows a part left out in this country and period (undated ones too), with why."""
+    mask = np.ones(len(ex), dtype=bool)
+    if country != ALL:
+        mask &= (ex["_geo"] == country).to_numpy()
+    dated = ex["_date"].notna().to_numpy()
+    in_window = (
+        (ex["_date"] >= pd.Timestamp(p.start)) & (ex["_date"] <= pd.Timestamp(p.end))
+    ).to_numpy(dtype=bool)
+    mask &= ~dated | in_window
+    return pd.DataFrame(
+        {
+            "dataset": src.name,
+            "file": src.file,
+            "row": ex.loc[mask, "_row"].to_numpy(),
+            "reason": ex.loc[mask, "_reason"].map(REASONS).to_numpy(),
+        }
+    )

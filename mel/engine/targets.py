@@ -289,6 +289,12 @@ def attach_targets(
         cols["target_to_date"].append(to_date)
         cols["pct_to_date"].append(pct_to_date)
         cols["to_date_basis"].append(basis)
+    return _with_columns(out, cols, changes)
+
+
+def _with_columns(out: pd.DataFrame, cols: dict[str, list], changes: dict) -> pd.DataFrame:
+    """The result table with the target columns, typed, and each change indicator's row
+    showing the change (its measured value kept as the numerator)."""
     for c in ("target", "baseline", "target_to_date"):
         out[c] = pd.Series(cols[c], index=out.index, dtype=object)
     out["target_derived"] = pd.Series(cols["target_derived"], index=out.index, dtype=bool)
