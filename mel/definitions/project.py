@@ -97,7 +97,33 @@ def load_project(path: Path) -> ProjectBundle:
     template_dirs = [resources.templates_dir()] + [root / t for t in project.templates]
     catalog = load_catalog(None, template_dirs)
     findings += catalog.findings
-    # the project's own definitions
+    local_ids, more = _own_indicators(loaded, root, catalog)
+    findings += more
+    selected, more = _selection(loaded, catalog, local_ids, errors_so_far=findings)
+    findings += more
+    # A catalog indicator the project does not use may not fit the project's own templates
+    # (which replace the bundled ones of the same name): its problems are not the project's.
+    used = {str(catalog.indicators[i].doc.file) for i in selected}
+    unused = {str(ld.doc.file) for i, ld in catalog.indicators.items() if i not in selected} - used
+    findings = [f for f in findings if f.file is None or str(f.file) not in unused]
+    indicators, more = _with_overrides(loaded, catalog, selected)
+    findings += more + _dataset_templates(loaded, catalog)
+    targets, more = _targets(loaded, root, catalog)
+    findings += more
+    narratives, more = _narratives(loaded, root, indicators)
+    findings += more
+    bundle = ProjectBundle(root, project, catalog, indicators, targets, findings)
+    bundle.narratives = narratives
+    if bundle.errors:
+        raise DefinitionError(findings)
+    return bundle
+
+
+def _own_indicators(loaded: Loaded[Project], root: Path, catalog: Catalog):
+    """The project's own definitions (``indicators: paths``), added to the catalog and
+    checked: their ids and the findings."""
+    findings: list[Finding] = []
+    project = loaded.obj
     local_paths = [root / p for p in project.indicators.paths]
     for p, rel in zip(local_paths, project.indicators.paths, strict=True):
         if not p.exists():
@@ -132,11 +158,21 @@ def load_project(path: Path) -> ProjectBundle:
             local_ids.append(ld.obj.id)
             findings += check_indicator(ld, catalog)
 
+    return local_ids, findings
+
+
+def _selection(
+    loaded: Loaded[Project], catalog: Catalog, local_ids: list[str], errors_so_far: list[Finding]
+):
+    """The ids of the indicators the project selects (and its own), and the findings of
+    entries that match none."""
+    findings: list[Finding] = []
+    project = loaded.obj
     if project.indicators.select:
         selected, unmatched = resolve_selection(list(project.indicators.select), catalog)
     else:  # nothing selected from the catalog: the project's own indicators, if any
         selected, unmatched = list(local_ids), []
-        if not local_ids and not any(f.severity == "error" for f in findings):
+        if not local_ids and not any(f.severity == "error" for f in errors_so_far):
             findings.append(
                 loaded.finding(
                     "invalid",
@@ -168,6 +204,13 @@ def load_project(path: Path) -> ProjectBundle:
     unused = {str(ld.doc.file) for i, ld in catalog.indicators.items() if i not in selected} - used
     findings = [f for f in findings if f.file is None or str(f.file) not in unused]
 
+    return selected, findings
+
+
+def _with_overrides(loaded: Loaded[Project], catalog: Catalog, selected: list[str]):
+    """The selected indicators with the project's overrides applied, and the overrides' findings."""
+    findings: list[Finding] = []
+    project = loaded.obj
     indicators: list[Indicator] = []
     for ident in selected:
         ind = catalog.indicators[ident].obj
@@ -200,7 +243,13 @@ def load_project(path: Path) -> ProjectBundle:
                 )
             )
 
-    # datasets name templates that exist
+    return indicators, findings
+
+
+def _dataset_templates(loaded: Loaded[Project], catalog: Catalog):
+    """Findings of datasets naming a template that is not defined."""
+    findings: list[Finding] = []
+    project = loaded.obj
     for name, ref in project.datasets.items():
         tpl = ref.template or name
         if tpl not in catalog.templates:
@@ -214,7 +263,14 @@ def load_project(path: Path) -> ProjectBundle:
                     hint=hint_for(guess),
                 )
             )
-    # targets
+    return findings
+
+
+def _targets(loaded: Loaded[Project], root: Path, catalog: Catalog):
+    """The targets (from mel.yaml or the targets file), each with where it was written, and
+    their findings."""
+    findings: list[Finding] = []
+    project = loaded.obj
     targets: list[LocatedTarget] = []
     if isinstance(project.targets, str):
         tpath = root / project.targets
@@ -236,6 +292,13 @@ def load_project(path: Path) -> ProjectBundle:
             m = loaded.doc.mark(("targets", i))
             targets.append(LocatedTarget(t, loaded.doc.file, m.line if m else None))
     findings += check_targets(targets, catalog, project)
+    return targets, findings
+
+
+def _narratives(loaded: Loaded[Project], root: Path, indicators: list[Indicator]):
+    """The variance narratives by (indicator, country, period), and their findings."""
+    findings: list[Finding] = []
+    project = loaded.obj
     narratives: dict = {}
     if project.narratives:
         npath = root / project.narratives
@@ -276,11 +339,7 @@ def load_project(path: Path) -> ProjectBundle:
                 else:
                     narratives[(n.indicator, n.country, n.period)] = n.text
 
-    bundle = ProjectBundle(root, project, catalog, indicators, targets, findings)
-    bundle.narratives = narratives
-    if bundle.errors:
-        raise DefinitionError(findings)
-    return bundle
+    return narratives, findings
 
 
 def _check_override(loaded, ident: str, override, ind: Indicator, catalog: Catalog) -> list:
