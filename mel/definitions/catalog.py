@@ -256,21 +256,40 @@ def _distinct(ind: Indicator) -> bool:
 def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
     """Cross-reference checks of one indicator against the templates and code lists."""
     ind = ld.obj
-    out: list[Finding] = []
     if ind.dataset not in cat.templates:
-        out.append(_unknown_dataset(ld, ind.dataset, cat, ("dataset",)))
-        return out
+        return [_unknown_dataset(ld, ind.dataset, cat, ("dataset",))]
     tpl = cat.templates[ind.dataset].obj
+    check = _IndicatorCheck(ld, cat)
+    check.measures(ind, tpl)
+    check.disaggregations(ind, tpl)
+    check.filters(ind, tpl)
+    check.fixture(ind, tpl)
+    return check.out
+
+
+class _IndicatorCheck:
+    """The checks of one indicator's columns, measures, disaggregations, filters and fixture;
+    their findings in ``out``."""
+
+    def __init__(self, ld: Loaded[Indicator], cat: Catalog):
+        self.ld, self.cat = ld, cat
+        self.out: list[Finding] = []
 
     def column(
-        dataset: str, name: str, path: tuple, types: tuple[str, ...] | None = None, what: str = ""
+        self,
+        dataset: str,
+        name: str,
+        path: tuple,
+        types: tuple[str, ...] | None = None,
+        what: str = "",
     ) -> None:
+        ld, cat = self.ld, self.cat
         t = cat.templates[dataset].obj
         spec = t.column(name)
         if spec is None:
-            out.append(_unknown_column(ld, dataset, name, t.column_names, path))
+            self.out.append(_unknown_column(ld, dataset, name, t.column_names, path))
         elif types and spec.type not in types:
-            out.append(
+            self.out.append(
                 ld.finding(
                     "column-type",
                     f"column '{name}' is of type {spec.type}; {what} needs {' or '.join(types)}",
@@ -278,7 +297,7 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
                 )
             )
         elif spec.pii and what == "a disaggregation":
-            out.append(
+            self.out.append(
                 ld.finding(
                     "column-type",
                     f"column '{name}' holds personal data (pii)",
@@ -287,116 +306,141 @@ def check_indicator(ld: Loaded[Indicator], cat: Catalog) -> list[Finding]:
                 )
             )
 
-    column(ind.dataset, ind.date, ("date",), ("date", "integer"), "the date column")
-    if "geography" in ind.model_fields_set or tpl.column(ind.geography) is not None:
-        column(
-            ind.dataset, ind.geography, ("geography",), ("code", "string"), "the geography column"
-        )
-    # else: a dataset without a country column is computed for all countries together
-    for path, m in measures_of(ind):
-        dataset = m.dataset or ind.dataset
-        if dataset not in cat.templates:
-            out.append(_unknown_dataset(ld, dataset, cat, (*path, "dataset")))
-            continue
-        if m.date:
-            column(dataset, m.date, (*path, "date"), ("date", "integer"), "a date column")
-        elif dataset != ind.dataset:
-            column(dataset, ind.date, (*path, "dataset"), ("date", "integer"), "the date column")
-        if m.level:
-            spec = cat.templates[dataset].obj.column(m.date or ind.date)
-            if spec is not None and spec.type != "integer":
-                out.append(
-                    ld.finding(
-                        "invalid",
-                        f"'level: true' reads a value per year, but '{spec.name}' is a "
-                        f"{spec.type} column",
-                        (*path, "level"),
-                        hint="give the measure a year (integer) date column, or remove "
-                        "'level: true' to count events",
-                    )
-                )
-        if m.measured and m.type != "count_distinct":  # sums, means, medians: of numbers
-            column(dataset, m.measured, (*path, "column"), ("integer", "number"), f"'{m.type}'")
-        elif m.measured:
-            column(dataset, m.measured, (*path, "column"))
-    for i, d in enumerate(ind.disaggregations):
-        spec = tpl.column(d.column)
-        column(
-            ind.dataset,
-            d.column,
-            ("disaggregations", i, "column"),
-            ("code", "boolean", "string"),
-            "a disaggregation",
-        )
-        if spec is not None and spec.multiple and not d.multi_response:
-            out.append(
-                ld.finding(
-                    "invalid",
-                    f"column '{d.column}' holds several values per record",
-                    ("disaggregations", i),
-                    hint="add 'multi_response: true': its parts may add up to more than the total",
-                )
+    def measures(self, ind: Indicator, tpl: Template) -> None:
+        """The date and geography columns, and each measure's dataset, date and column."""
+        ld, cat = self.ld, self.cat
+        self.column(ind.dataset, ind.date, ("date",), ("date", "integer"), "the date column")
+        if "geography" in ind.model_fields_set or tpl.column(ind.geography) is not None:
+            self.column(
+                ind.dataset,
+                ind.geography,
+                ("geography",),
+                ("code", "string"),
+                "the geography column",
             )
-        if d.denominator == "total" and not ind.is_ratio:
-            out.append(
-                ld.finding(
-                    "invalid",
-                    "'denominator: total' is for ratio and percentage indicators",
-                    ("disaggregations", i, "denominator"),
-                    hint="remove it, or make the measure a percentage",
-                )
-            )
-        if spec is not None and d.multi_response and not spec.multiple and not _distinct(ind):
-            out.append(
-                ld.finding(
-                    "invalid",
-                    f"column '{d.column}' holds one value per record and the indicator counts "
-                    "records, so it is not multi-response",
-                    ("disaggregations", i, "multi_response"),
-                    hint="remove 'multi_response: true'",
-                )
-            )
-    for path, text, dataset, _ in filters_of(ind):
-        if dataset not in cat.templates:
-            continue
-        try:
-            expr = flt.parse(text)
-        except flt.FilterError:
-            continue  # reported when the file was loaded
-        for err in flt.check(expr, cat.column_infos(dataset)):
-            out.append(filter_finding(ld.doc, (*ld.path, *path), err))
-    if ind.fixture is not None:
-        for name, rows in ind.fixture.data.items():
-            if name not in cat.templates:
-                out.append(_unknown_dataset(ld, name, cat, ("fixture", "data", name)))
+        # else: a dataset without a country column is computed for all countries together
+        for path, m in measures_of(ind):
+            dataset = m.dataset or ind.dataset
+            if dataset not in cat.templates:
+                self.out.append(_unknown_dataset(ld, dataset, cat, (*path, "dataset")))
                 continue
-            names = cat.templates[name].obj.column_names
-            for r, row in enumerate(rows):
-                if not isinstance(row, dict):
-                    out.append(
+            if m.date:
+                self.column(dataset, m.date, (*path, "date"), ("date", "integer"), "a date column")
+            elif dataset != ind.dataset:
+                self.column(
+                    dataset, ind.date, (*path, "dataset"), ("date", "integer"), "the date column"
+                )
+            if m.level:
+                spec = cat.templates[dataset].obj.column(m.date or ind.date)
+                if spec is not None and spec.type != "integer":
+                    self.out.append(
                         ld.finding(
-                            "wrong-type",
-                            "a fixture row must be a mapping",
-                            ("fixture", "data", name, r),
+                            "invalid",
+                            f"'level: true' reads a value per year, but '{spec.name}' is a "
+                            f"{spec.type} column",
+                            (*path, "level"),
+                            hint="give the measure a year (integer) date column, or remove "
+                            "'level: true' to count events",
                         )
                     )
-                    continue
-                for key in row:
-                    if key not in names:
-                        out.append(
-                            _unknown_column(ld, name, key, names, ("fixture", "data", name, r, key))
-                        )
-        disagg = {d.column for d in ind.disaggregations}
-        for i, exp in enumerate(ind.fixture.expect):
-            if exp.disaggregation is not None and exp.disaggregation not in disagg:
-                out.append(
+            if m.measured and m.type != "count_distinct":  # sums, means, medians: of numbers
+                self.column(
+                    dataset, m.measured, (*path, "column"), ("integer", "number"), f"'{m.type}'"
+                )
+            elif m.measured:
+                self.column(dataset, m.measured, (*path, "column"))
+
+    def disaggregations(self, ind: Indicator, tpl: Template) -> None:
+        """Each disaggregation's column, and its multi-response and denominator settings."""
+        ld = self.ld
+        for i, d in enumerate(ind.disaggregations):
+            spec = tpl.column(d.column)
+            self.column(
+                ind.dataset,
+                d.column,
+                ("disaggregations", i, "column"),
+                ("code", "boolean", "string"),
+                "a disaggregation",
+            )
+            if spec is not None and spec.multiple and not d.multi_response:
+                self.out.append(
                     ld.finding(
                         "invalid",
-                        f"'{exp.disaggregation}' is not a disaggregation of {ind.id}",
-                        ("fixture", "expect", i, "disaggregation"),
+                        f"column '{d.column}' holds several values per record",
+                        ("disaggregations", i),
+                        hint="add 'multi_response: true': its parts may add up to more than "
+                        "the total",
                     )
                 )
-    return out
+            if d.denominator == "total" and not ind.is_ratio:
+                self.out.append(
+                    ld.finding(
+                        "invalid",
+                        "'denominator: total' is for ratio and percentage indicators",
+                        ("disaggregations", i, "denominator"),
+                        hint="remove it, or make the measure a percentage",
+                    )
+                )
+            if spec is not None and d.multi_response and not spec.multiple and not _distinct(ind):
+                self.out.append(
+                    ld.finding(
+                        "invalid",
+                        f"column '{d.column}' holds one value per record and the indicator counts "
+                        "records, so it is not multi-response",
+                        ("disaggregations", i, "multi_response"),
+                        hint="remove 'multi_response: true'",
+                    )
+                )
+
+    def filters(self, ind: Indicator, tpl: Template) -> None:
+        """Each filter's columns and values, against its dataset's template."""
+        ld, cat = self.ld, self.cat
+        for path, text, dataset, _ in filters_of(ind):
+            if dataset not in cat.templates:
+                continue
+            try:
+                expr = flt.parse(text)
+            except flt.FilterError:
+                continue  # reported when the file was loaded
+            for err in flt.check(expr, cat.column_infos(dataset)):
+                self.out.append(filter_finding(ld.doc, (*ld.path, *path), err))
+
+    def fixture(self, ind: Indicator, tpl: Template) -> None:
+        """The fixture's datasets, columns and expected disaggregations."""
+        ld, cat = self.ld, self.cat
+        if ind.fixture is not None:
+            for name, rows in ind.fixture.data.items():
+                if name not in cat.templates:
+                    self.out.append(_unknown_dataset(ld, name, cat, ("fixture", "data", name)))
+                    continue
+                names = cat.templates[name].obj.column_names
+                for r, row in enumerate(rows):
+                    if not isinstance(row, dict):
+                        self.out.append(
+                            ld.finding(
+                                "wrong-type",
+                                "a fixture row must be a mapping",
+                                ("fixture", "data", name, r),
+                            )
+                        )
+                        continue
+                    for key in row:
+                        if key not in names:
+                            self.out.append(
+                                _unknown_column(
+                                    ld, name, key, names, ("fixture", "data", name, r, key)
+                                )
+                            )
+            disagg = {d.column for d in ind.disaggregations}
+            for i, exp in enumerate(ind.fixture.expect):
+                if exp.disaggregation is not None and exp.disaggregation not in disagg:
+                    self.out.append(
+                        ld.finding(
+                            "invalid",
+                            f"'{exp.disaggregation}' is not a disaggregation of {ind.id}",
+                            ("fixture", "expect", i, "disaggregation"),
+                        )
+                    )
 
 
 def select(
