@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from mel.definitions.models import SYNONYMS
 from mel.definitions.yamlio import Document, Path_, dotted
-from mel.errors import Finding, did_you_mean, make
+from mel.errors import Finding, did_you_mean, hint_for, make
 
 
 def data_path(data: Any, loc: tuple) -> Path_:
@@ -158,26 +158,7 @@ def findings_from_validation(
         value = err.get("input")
         ctx = err.get("ctx")
         if etype == "extra_forbidden":
-            key = str(loc[-1])
-            owner = _model_at(model, loc)
-            fields = list(owner.model_fields) if owner else []
-            guess = SYNONYMS.get(key) if SYNONYMS.get(key) in fields else did_you_mean(key, fields)
-            hint = (
-                f"did you mean '{guess}'?"
-                if guess
-                else ("allowed keys: " + ", ".join(fields) if fields else None)
-            )
-            out.append(
-                doc.finding(
-                    "unknown-key",
-                    make("unknown-key", key=key),
-                    path,
-                    prefer_key=True,
-                    hint=hint,
-                    scope="key",
-                    suggestion=guess,
-                )
-            )
+            out.append(_unknown_key(doc, model, loc, path))
         elif etype == "missing":
             key = str(loc[-1])
             parent = path[:-1] if path and path[-1] == key else path
@@ -192,26 +173,7 @@ def findings_from_validation(
                 )
             )
         elif etype in ("literal_error", "enum", "union_tag_invalid"):
-            allowed = _allowed(ctx)
-            shown = value
-            if etype == "union_tag_invalid":
-                shown = (ctx or {}).get("tag", value)
-                path = (*path, "type") if path[-1:] != ("type",) else path
-            guess = SYNONYMS.get(str(shown)) if SYNONYMS.get(str(shown)) in allowed else None
-            guess = guess or did_you_mean(str(shown), allowed)
-            hint = f"did you mean '{guess}'?" if guess else None
-            if isinstance(shown, str) and re.fullmatch(r"[-+]?0\d+", shown):
-                hint = f"a number with a leading zero is read as text: write {int(shown)}"
-            out.append(
-                doc.finding(
-                    "bad-value",
-                    f"'{shown}' is not allowed here; expected one of: " + ", ".join(allowed),
-                    path,
-                    hint=hint,
-                    value=str(shown),
-                    suggestion=guess,
-                )
-            )
+            out.append(_bad_value(doc, etype, value, ctx, path))
         elif etype == "union_tag_not_found":
             out.append(
                 doc.finding(
@@ -242,6 +204,50 @@ def findings_from_validation(
             ):
                 msg = "must not be empty"
             out.append(doc.finding("invalid", msg, path, value=_short(value)))
+    return _with_type_errors(out, type_errors)
+
+
+def _unknown_key(doc: Document, model: type[BaseModel], loc: tuple, path: Path_) -> Finding:
+    key = str(loc[-1])
+    owner = _model_at(model, loc)
+    fields = list(owner.model_fields) if owner else []
+    guess = SYNONYMS.get(key) if SYNONYMS.get(key) in fields else did_you_mean(key, fields)
+    otherwise = "allowed keys: " + ", ".join(fields) if fields else None
+    return doc.finding(
+        "unknown-key",
+        make("unknown-key", key=key),
+        path,
+        prefer_key=True,
+        hint=hint_for(guess, otherwise),
+        scope="key",
+        suggestion=guess,
+    )
+
+
+def _bad_value(doc: Document, etype: str, value: Any, ctx: Any, path: Path_) -> Finding:
+    """A value outside a list of allowed ones (a literal, an enum, a measure's type)."""
+    allowed = _allowed(ctx)
+    shown = value
+    if etype == "union_tag_invalid":
+        shown = (ctx or {}).get("tag", value)
+        path = (*path, "type") if path[-1:] != ("type",) else path
+    guess = SYNONYMS.get(str(shown)) if SYNONYMS.get(str(shown)) in allowed else None
+    guess = guess or did_you_mean(str(shown), allowed)
+    hint = hint_for(guess)
+    if isinstance(shown, str) and re.fullmatch(r"[-+]?0\d+", shown):
+        hint = f"a number with a leading zero is read as text: write {int(shown)}"
+    return doc.finding(
+        "bad-value",
+        f"'{shown}' is not allowed here; expected one of: " + ", ".join(allowed),
+        path,
+        hint=hint,
+        value=str(shown),
+        suggestion=guess,
+    )
+
+
+def _with_type_errors(out: list[Finding], type_errors: dict) -> list[Finding]:
+    """The wrong-type placeholders filled in: every type a union allows, in one finding."""
     for i, f in enumerate(out):
         if f.code == "wrong-type" and not f.message:
             path = next(p for p in type_errors if dotted(p) == f.path)

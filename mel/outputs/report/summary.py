@@ -99,8 +99,22 @@ def summary_sheet(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of
     set_text(ws.cell(row=3, column=1), suppression_note(ctx)).alignment = WRAP
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=9)
     ws.row_dimensions[3].height = 42
-    # 1. indicators by status to date, per pillar
-    r = 5
+    r = _by_status(ctx, ws, 5)
+    r, heads = _headline_table(ctx, ws, r + 3)
+    _headline_charts(ctx, ws, data_ws, rows_of, heads, r)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:L{r + 26}"
+    ws.oddFooter.left.text = f"{p.name}, {ctx.period}"
+    if ctx.internal:
+        ws.oddHeader.center.text = label("mode.internal", L)
+
+
+def _by_status(ctx: ReportContext, ws: Worksheet, r: int) -> int:
+    """The count of indicators by status to date, per pillar, from row ``r``; the last row."""
+    L = ctx.lang
     set_text(ws.cell(row=r, column=1), label("summary.by_status", L)).font = Font(bold=True)
     r += 1
     bands = [b.status for b in ctx.bands]
@@ -139,8 +153,13 @@ def summary_sheet(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of
         put(ws, r, len(columns) + 2, sum(by_word.values()), "0").font = Font(bold=True)
     set_text(ws.cell(row=r + 1, column=1), label("summary.basis", L, bands=bands_text(ctx)))
     ws.cell(row=r + 1, column=1).font = Font(italic=True, size=9)
-    # 2. headline figures
-    r += 3
+    return r
+
+
+def _headline_table(ctx: ReportContext, ws: Worksheet, r: int):
+    """The headline figures and the legend of markers from row ``r``: (the row after them,
+    the headline indicators)."""
+    L = ctx.lang
     set_text(ws.cell(row=r, column=1), label("summary.headline", L)).font = Font(bold=True)
     r += 1
     table_header(
@@ -177,12 +196,15 @@ def summary_sheet(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of
     c.alignment = WRAP
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=9)
     ws.row_dimensions[r].height = 24
-    # 3. small charts of the headline indicators by period (native, from By period)
+    return r + 2, heads
+
+
+def _headline_charts(ctx: ReportContext, ws: Worksheet, data_ws, rows_of, heads, r: int) -> None:
+    """Small native charts of the headline indicators by period (their data on By period)."""
     n_periods = len(ctx.periods)
     cats = Reference(
         data_ws, min_col=4, max_col=3 + n_periods, min_row=FIRST_ROW, max_row=FIRST_ROW
     )
-    r += 2
     for k, ind in enumerate(heads):
         chart = _native_chart(ctx, ind, data_ws, rows_of[ind.id], n_periods, cats)
         chart.title = None  # the cell above names it: a title would crowd out the bars
@@ -192,14 +214,6 @@ def summary_sheet(ctx: ReportContext, ws: Worksheet, data_ws: Worksheet, rows_of
         c = set_text(ws.cell(row=top, column=1 if k % 2 == 0 else 5), f"{ind.id}: {ctx.name(ind)}")
         c.font = Font(bold=True, size=9)
         ws.add_chart(chart, f"{col}{top + 1}")
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:L{r + 26}"
-    ws.oddFooter.left.text = f"{p.name}, {ctx.period}"
-    if ctx.internal:
-        ws.oddHeader.center.text = label("mode.internal", L)
 
 
 def _native_chart(ctx: ReportContext, ind, data_ws, row: int, n_periods: int, cats) -> BarChart:
