@@ -105,3 +105,37 @@ def with_sheet_xml(workbook: bytes, change) -> bytes:
             body = src.read(item.filename)
             z.writestr(item, change(body) if item.filename == SHEET1 else body)
     return out.getvalue()
+
+
+def shared(tmp_path_factory, key: str, make) -> Path:
+    """A folder made once for the whole test run, across pytest-xdist's workers: the first
+    worker to ask makes it (``make(folder)``, under a file lock), the others wait for it and
+    read it. A module fixture is otherwise made again by every worker that runs one of the
+    module's tests. Tests only read what is in it."""
+    import fcntl
+    import shutil
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / f"shared-{key}"
+    with open(root / f"shared-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"shared-{key}.made"  # beside it: the folder holds only what make wrote
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            done.write_text("")
+    return folder
+
+
+def shared_value(tmp_path_factory, key: str, make):
+    """:func:`shared` for a Python value (a results table, a tuple): made once, pickled."""
+    import pickle
+
+    def write(folder: Path) -> None:
+        (folder / "value.pickle").write_bytes(pickle.dumps(make()))
+
+    folder = shared(tmp_path_factory, key, write)
+    return pickle.loads((folder / "value.pickle").read_bytes())  # noqa: S301 - this run's own

@@ -16,7 +16,7 @@ from mel.definitions.models import PILLARS
 from mel.definitions.project import load_project
 from mel.engine.fixtures import run_fixture
 from mel.engine.pipeline import run
-from tests.conftest import REPO
+from tests.conftest import REPO, shared_value
 
 CATALOG = load_catalog()
 IDS = list(CATALOG.indicators)
@@ -107,10 +107,13 @@ UNSUPPORTED = {
 
 
 @pytest.fixture(scope="module")
-def whole_catalog_on_example():
-    bundle = load_project(REPO / "examples" / "counter-trafficking")
-    bundle.indicators = [ld.obj for ld in bundle.catalog.indicators.values()]
-    return run(bundle, internal=True)
+def whole_catalog_on_example(tmp_path_factory):
+    def make():
+        bundle = load_project(REPO / "examples" / "counter-trafficking")
+        bundle.indicators = [ld.obj for ld in bundle.catalog.indicators.values()]
+        return run(bundle, internal=True)
+
+    return shared_value(tmp_path_factory, "whole-catalog", make)
 
 
 def _has_data(cells: pd.DataFrame) -> bool:

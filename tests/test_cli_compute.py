@@ -9,17 +9,20 @@ import pandas as pd
 import pytest
 
 from mel.definitions.project import load_project
-from tests.conftest import REPO, run_mel
+from tests.conftest import REPO, run_mel, shared_value
 
 EXAMPLE = "examples/counter-trafficking"
 
 
 @pytest.fixture(scope="module")
 def csv_result(tmp_path_factory):
-    out = tmp_path_factory.mktemp("c") / "results.csv"
-    result = run_mel("compute", EXAMPLE, "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    return result, pd.read_csv(out, keep_default_na=False)
+    def make():
+        out = tmp_path_factory.mktemp("c") / "results.csv"
+        result = run_mel("compute", EXAMPLE, "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        return result, pd.read_csv(out, keep_default_na=False)
+
+    return shared_value(tmp_path_factory, "compute-csv", make)
 
 
 def test_compute_writes_the_tidy_table(csv_result):

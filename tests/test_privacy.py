@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from mel.definitions.catalog import load_templates
-from tests.conftest import REPO
+from tests.conftest import REPO, shared
 
 CLEAN = REPO / "tests" / "data" / "clean"
 THRESHOLD = 5
@@ -34,46 +34,53 @@ COUNT_INDICATORS = {"PROT-01", "PROT-02"}
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
-    """The clean project with distinctive personal data, reported and computed in every way."""
-    from typer.testing import CliRunner
+    """The clean project with distinctive personal data, reported and computed in every way
+    (made once for the run: every worker reads the same files)."""
 
-    from mel.cli.app import app
+    def make(tmp: Path) -> None:
+        from typer.testing import CliRunner
 
-    tmp = tmp_path_factory.mktemp("privacy")
-    project = tmp / "project"
-    shutil.copytree(CLEAN, project)
-    cases = pd.read_csv(project / "cases.csv", dtype=str, keep_default_na=False)
-    cases["full_name"] = [f"Zyxwv Qlamb{i:03d}" for i in range(len(cases))]
-    cases["phone"] = [f"+2499{i:08d}7" for i in range(len(cases))]
-    cases.loc[1, "phone"] = "call Zyxwv Qlamb999 on 0912"  # wrong format: a finding
-    cases.loc[2, "office"] = "Zyxwv Qlamb998"  # a name where an office belongs
-    cases.to_csv(project / "cases.csv", index=False)
-    pii = _pii_values(project)
-    assert len(pii) >= 60
-    runner = CliRunner()
-    out = tmp / "out"
-    runs = [
-        ["report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15", "-o", str(out / "r")],
-        ["report", str(project), "-p", "2024-Q3", "--as-of", "2026-01-15", "-o", str(out / "r"),
-         "--lang", "fr"],
-        *(
-            ["compute", str(project), "--as-of", "2026-01-15", "-o", str(out / f"c.{fmt}")]
-            for fmt in ("csv", "parquet", "json")
-        ),
-    ]  # fmt: skip
-    internal = [
-        ["report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15", "-o", str(tmp / "i"),
-         "--internal"],
-        ["compute", str(project), "--as-of", "2026-01-15", "-o", str(tmp / "i" / "c.csv"),
-         "--internal"],
-    ]  # fmt: skip
-    chart_text = tmp / "chart-text.txt"
-    with pytest.MonkeyPatch.context() as mp:
-        _record_chart_text(mp, chart_text)
-        for args in runs + internal:
-            r = runner.invoke(app, args)
-            assert r.exit_code == 0, r.output
-    assert "Test programme" in chart_text.read_text(encoding="utf-8")  # the record works
+        from mel.cli.app import app
+
+        project = tmp / "project"
+        shutil.copytree(CLEAN, project)
+        cases = pd.read_csv(project / "cases.csv", dtype=str, keep_default_na=False)
+        cases["full_name"] = [f"Zyxwv Qlamb{i:03d}" for i in range(len(cases))]
+        cases["phone"] = [f"+2499{i:08d}7" for i in range(len(cases))]
+        cases.loc[1, "phone"] = "call Zyxwv Qlamb999 on 0912"  # wrong format: a finding
+        cases.loc[2, "office"] = "Zyxwv Qlamb998"  # a name where an office belongs
+        cases.to_csv(project / "cases.csv", index=False)
+        pii = _pii_values(project)
+        assert len(pii) >= 60
+        runner = CliRunner()
+        out = tmp / "out"
+        runs = [
+            ["report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15",
+             "-o", str(out / "r")],
+            ["report", str(project), "-p", "2024-Q3", "--as-of", "2026-01-15", "-o", str(out / "r"),
+             "--lang", "fr"],
+            *(
+                ["compute", str(project), "--as-of", "2026-01-15", "-o", str(out / f"c.{fmt}")]
+                for fmt in ("csv", "parquet", "json")
+            ),
+        ]  # fmt: skip
+        internal = [
+            ["report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15", "-o", str(tmp / "i"),
+             "--internal"],
+            ["compute", str(project), "--as-of", "2026-01-15", "-o", str(tmp / "i" / "c.csv"),
+             "--internal"],
+        ]  # fmt: skip
+        chart_text = tmp / "chart-text.txt"
+        with pytest.MonkeyPatch.context() as mp:
+            _record_chart_text(mp, chart_text)
+            for args in runs + internal:
+                r = runner.invoke(app, args)
+                assert r.exit_code == 0, r.output
+        assert "Test programme" in chart_text.read_text(encoding="utf-8")  # the record works
+
+    tmp = shared(tmp_path_factory, "privacy", make)
+    pii = _pii_values(tmp / "project")
+    out, chart_text = tmp / "out", tmp / "chart-text.txt"
     donor_files = [*sorted(p for p in out.rglob("*") if p.is_file()), chart_text]
     internal_files = sorted(p for p in (tmp / "i").rglob("*") if p.is_file())
     return pii, donor_files, internal_files

@@ -20,7 +20,7 @@ from mel.outputs.report import context
 from mel.outputs.report.charts import charts_for
 from mel.outputs.report.content import kind
 from mel.outputs.report.labels import label
-from tests.conftest import REPO
+from tests.conftest import REPO, shared, shared_value
 
 EXAMPLE = REPO / "examples" / "counter-trafficking"
 PERIOD = "FY2025-Q4"
@@ -50,23 +50,32 @@ def _report(cli, out: Path, *extra: str, project: Path = EXAMPLE, period: str = 
 
 @pytest.fixture(scope="module")
 def donor(tmp_path_factory):
-    from typer.testing import CliRunner
+    """The example's donor report, made once for the run (every worker reads the same)."""
 
-    from mel.cli.app import app
+    def make(out: Path) -> None:
+        from typer.testing import CliRunner
 
-    out = tmp_path_factory.mktemp("donor")
-    result = CliRunner().invoke(
-        app, ["report", str(EXAMPLE), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF]
-    )
-    assert result.exit_code == 0, result.output
+        from mel.cli.app import app
+
+        result = CliRunner().invoke(
+            app, ["report", str(EXAMPLE), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF]
+        )
+        assert result.exit_code == 0, result.output
+
+    out = shared(tmp_path_factory, f"donor-{PERIOD}", make)
+    assert (out / f"report-{PERIOD}.xlsx").is_file()
     return out
 
 
 @pytest.fixture(scope="module")
-def engine():
+def engine(tmp_path_factory):
     """The engine's own results for the same period, computed here without the report."""
-    bundle = load_project(EXAMPLE)
-    return run(bundle, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD).table
+
+    def make():
+        bundle = load_project(EXAMPLE)
+        return run(bundle, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD).table
+
+    return shared_value(tmp_path_factory, f"engine-{PERIOD}", make)
 
 
 def _wb(folder: Path) -> openpyxl.Workbook:
