@@ -48,7 +48,7 @@ def _formatter(ind):
 
 def _decorate(ctx: ReportContext, fig, ax, title: str, ind, value_axis: str = "y") -> None:
     lines = [w for part in title.split("\n") for w in textwrap.wrap(part, 95)]
-    ax.set_title("\n".join(lines), fontsize=9.5, loc="left")
+    ax.set_title("\n".join(lines), fontsize=9.5, loc="left", y=1.0)  # no autoposition: faster
     (ax.yaxis if value_axis == "y" else ax.xaxis).set_major_formatter(_formatter(ind))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
@@ -287,7 +287,7 @@ def page_for(ctx: ReportContext, ind):
         if axis == "x":  # category names on the left need room
             box = ax.get_position()
             ax.set_position((0.32, box.y0, 0.95 - 0.32, box.height))
-        ax.set_title(sub, fontsize=9, loc="left")
+        ax.set_title(sub, fontsize=9, loc="left", y=1.0)  # (nothing is above the axes)
         (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_formatter(ind))
         ax.spines[["top", "right"]].set_visible(False)
         if axis == "y":
