@@ -104,3 +104,16 @@ def test_cli(tmp_path):
     value = int(result.stdout.split("value: ")[1].split()[0].replace(",", ""))
     assert rows.loc[rows["part"] == "value", "key"].nunique() == value
     assert np.issubdtype(rows["row"].dtype, np.integer)
+
+
+@pytest.mark.parametrize(
+    ("country", "period"), [("SDN", "FY2025-Q3"), ("TZA", "FY2024"), ("ALL", "LoP")]
+)
+def test_a_level_dated_by_year_lists_the_rows_of_its_year(bundle, sources, country, period):
+    """CTX-01's denominator is the population, a level dated by year: each period takes the
+    value of the year it ends in. `mel explain` lists those rows (it listed none before it asked
+    the engine's own time rule), and they add up to the reported denominator."""
+    e = explain(bundle, "CTX-01", country=country, period=period, sources=sources)
+    den = next(p for p in e.parts if p.part == "denominator")
+    assert len(den.rows) >= 1
+    assert den.rows[den.key].astype(float).sum() == pytest.approx(e.cell["denominator"])
