@@ -151,22 +151,39 @@ def _unbounded_above(h, m: int, rows, upper: np.ndarray | None = None) -> np.nda
 
 
 def components(system: System, hidden: np.ndarray) -> np.ndarray:
-    """A component number per variable: hidden variables linked by an equation share one."""
-    parent = np.arange(len(system.keys))
+    """A component number per variable: hidden variables linked by an equation share one (the
+    smallest variable index among them); any other variable is its own. Found with numpy:
+    each equation links its hidden variables to its first hidden one, and labels take the
+    smallest of their neighbours' and jump to their label's label until none changes."""
+    labels = np.arange(len(system.keys), dtype=np.int64)
+    eq_of, flat = _incidence(system)
+    hit = hidden[flat] if len(flat) else np.zeros(0, dtype=bool)
+    eqs, members = eq_of[hit], flat[hit]
+    if not len(members):
+        return labels
+    starts = np.flatnonzero(np.r_[True, eqs[1:] != eqs[:-1]])  # entries keep each equation's order
+    first = np.repeat(members[starts], np.diff(np.r_[starts, len(members)]))
+    while True:
+        before = labels.copy()
+        low = np.minimum(labels[first], labels[members])
+        np.minimum.at(labels, first, low)
+        np.minimum.at(labels, members, low)
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            return labels
 
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
 
-    for eq in system.equations:
-        hv = [v for v in eq if hidden[v]]
-        for v in hv[1:]:
-            ra, rb = find(hv[0]), find(v)
-            if ra != rb:
-                parent[rb] = ra
-    return np.array([find(v) for v in range(len(parent))], dtype=np.int64)
+def _incidence(system: System) -> tuple[np.ndarray, np.ndarray]:
+    """(equation of each entry, variable of each entry) of every equation, in order; built once
+    per system (equations are only added while the system is built)."""
+    cached = getattr(system, "_incidence", None)
+    if cached is not None and cached[0] == len(system.equations):
+        return cached[1], cached[2]
+    sizes = [len(eq) for eq in system.equations]
+    eq_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    flat = np.fromiter((v for eq in system.equations for v in eq), dtype=np.int64, count=sum(sizes))
+    system._incidence = (len(system.equations), eq_of, flat)  # type: ignore[attr-defined]  # a cache
+    return eq_of, flat
 
 
 def _partition(system: System, hidden: np.ndarray):
