@@ -44,8 +44,8 @@ def part(module: str) -> str:
     return pieces[1] if len(pieces) > 1 else "__init__"
 
 
-def name_of(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
+def name_of(path: Path, root: Path = ROOT) -> str:
+    rel = path.relative_to(root).with_suffix("")
     pieces = list(rel.parts)
     if pieces[-1] == "__init__":
         pieces = pieces[:-1]
@@ -67,14 +67,14 @@ def imports(path: Path) -> list[tuple[int, str]]:
     return out
 
 
-def upward_imports(paths: list[Path]) -> list[str]:
+def upward_imports(paths: list[Path], root: Path = ROOT) -> list[str]:
     found = []
     for path in paths:
-        here = part(name_of(path))
+        here = part(name_of(path, root))
         for line, target in imports(path):
             there = part(target)
             if FLOORS.get(there, 0) > FLOORS[here]:
-                found.append(f"{path.relative_to(ROOT)}:{line}: {here} imports {target}")
+                found.append(f"{path.relative_to(root)}:{line}: {here} imports {target}")
     return found
 
 
@@ -88,17 +88,17 @@ def test_no_layer_imports_a_higher_one():
 
 
 def test_the_layer_check_can_fail(tmp_path):
-    """An engine module importing the outputs (or the CLI) is caught, at any depth."""
-    bad = PACKAGE / "engine" / "_planted_for_test.py"
-    try:
-        bad.write_text(
-            "from mel.engine.results import ALL\n\n\ndef f():\n"
-            "    from mel.outputs.report import context\n    import mel.cli.app\n"
-        )
-        found = upward_imports([bad])
-        assert len(found) == 2 and "engine imports mel.outputs.report" in found[0], found
-    finally:
-        bad.unlink()
+    """An engine module importing the outputs (or the CLI) is caught, at any depth. (Planted
+    in a copy of the package's layout, never in mel/ itself, where another xdist worker could
+    be reading every module.)"""
+    bad = tmp_path / "mel" / "engine" / "_planted_for_test.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "from mel.engine.results import ALL\n\n\ndef f():\n"
+        "    from mel.outputs.report import context\n    import mel.cli.app\n"
+    )
+    found = upward_imports([bad], root=tmp_path)
+    assert len(found) == 2 and "engine imports mel.outputs.report" in found[0], found
 
 
 def _reasons() -> dict[str, str]:
