@@ -22,7 +22,7 @@ import numpy as np
 
 from mel.definitions.models import Indicator
 from mel.engine.periods import Calendar
-from mel.engine.prepare import SourceData, measure_parts, placement
+from mel.engine.prepare import SourceData, placement
 from mel.engine.results import REASONS
 from mel.filters import columns_of, parse
 
@@ -130,7 +130,7 @@ def _reads(indicators: Iterable[Indicator]):
             ids.append(ind)
 
     for ind in indicators:
-        for _, m in measure_parts(ind):
+        for _, m in ind.measure.parts():
             dataset = m.dataset or ind.dataset
             date = m.date or ind.date
             placements.setdefault(dataset, {})[(date, ind.geography)] = None

@@ -16,7 +16,7 @@ import pandas as pd
 from mel.engine.compute import compute_indicator
 from mel.engine.cumulate import in_period
 from mel.engine.kernels import in_category
-from mel.engine.prepare import disaggregations_of, measure_parts, prepare_measure, sources_from
+from mel.engine.prepare import disaggregations_of, prepare_measure, sources_from
 from mel.engine.results import ALL, LOP, REASONS, TOTAL
 from mel.engine.spec import RunSpec
 from mel.errors import UsageError, unknown
@@ -82,7 +82,7 @@ def explain(
     parts: list[PartRows] = []
     excluded = []
     all_disaggs = disaggregations_of(ind, sources[ind.dataset], bundle.catalog)
-    for name, m in measure_parts(ind):
+    for name, m in ind.measure.parts():
         src, prepared, _ = prepare_measure(
             ind, m, sources, calendar, list(project.countries), all_disaggs
         )

@@ -13,7 +13,6 @@ import pandas as pd
 from mel import filters as flt
 from mel.definitions.models import (
     Indicator,
-    Simple,
     Template,
 )
 from mel.engine.periods import Calendar, assign_categorical
@@ -325,7 +324,7 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
 
     for ind in indicators:
         disaggs = {d.column for d in ind.disaggregations}
-        for _, m in measure_parts(ind):
+        for _, m in ind.measure.parts():
             dataset = m.dataset or ind.dataset
             cols = out.setdefault(dataset, set())
             cols |= {m.date or ind.date, ind.geography, *disaggs, *filter_columns(m.where)}
@@ -334,11 +333,6 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
             if dataset == ind.dataset:
                 cols |= filter_columns(ind.where)
     return out
-
-
-def measure_parts(ind: Indicator) -> list[tuple[str, Simple]]:
-    """("value", measure) or ("numerator", m), ("denominator", m)."""
-    return ind.measure.parts()
 
 
 def sources_from(result) -> dict[str, SourceData]:
