@@ -21,8 +21,8 @@ trap 'rm -rf "$OUT"' EXIT
   $MEL compute examples/counter-trafficking -o "$OUT/compute.csv"
   $MEL compute examples/counter-trafficking -o "$OUT/compute_int.csv" --internal --period FY2025
   $MEL explain examples/counter-trafficking PROT-01 --country SDN --period FY2025-Q3 \
-    > "$OUT/explain.txt" || true
-  $MEL validate examples/counter-trafficking-messy > "$OUT/validate_messy.txt" || true
+    > "$OUT/explain.txt" 2>&1 || true
+  $MEL validate examples/counter-trafficking-messy > "$OUT/validate_messy.txt" 2>&1 || true
   $MEL validate examples/counter-trafficking-messy --report "$OUT/feedback.xlsx" || true
 } > /dev/null 2>&1
 cd "$OUT" && find . -type f | sort | xargs sha256sum
