@@ -185,3 +185,23 @@ def test_a_count_earlier_outputs_give_away_is_said(cli, project, tmp_path):
     # without that earlier output, nothing to say
     r = cli("compute", str(project), "-o", str(tmp_path / "alone.csv"), "--as-of", str(AS_OF))
     assert "cannot be fully protected" not in r.stderr
+
+
+def test_another_projects_results_beside_the_output_are_not_this_projects(cli, project, tmp_path):
+    """A results file of another project (another calendar: 2024-Q4, not FY2025-Q1) in the
+    output folder is not an earlier publication of this one: it is passed over, not a crash;
+    named in privacy.published it is refused with the file and the period."""
+    out = tmp_path / "shared-folder"
+    clean = REPO / "tests" / "data" / "clean"
+    r = cli("compute", str(clean), "-o", str(out / "other.csv"), "--as-of", str(AS_OF))
+    assert r.exit_code in (0, 1), r.output
+    r = cli("compute", str(project), "-o", str(out / "r.csv"), "--as-of", str(AS_OF))
+    assert r.exit_code in (0, 1), r.output
+    assert "internal error" not in r.output
+    p = tmp_path / "p"
+    shutil.copytree(project, p)
+    with (p / "mel.yaml").open("a") as fh:
+        fh.write(f"  published: [{out / 'other.csv'}]\n")
+    r = cli("compute", str(p), "-o", str(tmp_path / "r2.csv"), "--as-of", str(AS_OF))
+    assert r.exit_code == 2, r.output
+    assert "other.csv" in r.stderr and "is not a period of this project" in r.stderr

@@ -207,17 +207,27 @@ def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
     from mel.engine.quantities import Publication
 
     named = [Path(bundle.root) / p for p in bundle.project.privacy.published]
-    tables = donor_tables(named, explicit=True) + donor_tables(
-        [Path(p) for p in extra if Path(p).exists()], explicit=False
-    )
+    tables = [(*t, True) for t in donor_tables(named, explicit=True)] + [
+        (*t, False)
+        for t in donor_tables([Path(p) for p in extra if Path(p).exists()], explicit=False)
+    ]
     seen: set = set()
     out = []
     base = {p.label: p for p in calendar.periods}
-    for path, table in tables:
+    labels = {p.label for p in calendar.all_periods}
+    for path, table, explicit in tables:
         real = Path(path).resolve()
         if real in seen:
             continue
         seen.add(real)
+        foreign = sorted(set(table["period"].astype(str)) - labels)
+        if foreign:  # another project's results (another calendar) beside the output
+            if explicit:
+                raise UsageError(
+                    f"privacy.published names {path}, whose period '{foreign[0]}' is not a "
+                    "period of this project: name only this project's earlier results files"
+                )
+            continue
         ends = [base[x].end for x in table["period"].unique() if x in base]
         as_of = min(max(ends), calendar.end) if ends else calendar.end
         out.append(Publication(table, as_of, False))
