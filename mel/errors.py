@@ -68,6 +68,9 @@ _register("unknown-code", "Unknown code", "'{value}' is not a code of the code l
 _register("unknown-indicator", "Unknown indicator", "indicator '{name}' is not defined")
 _register("duplicate-id", "Duplicate id", "{kind} '{name}' is defined twice (also at {other})")
 _register("column-type", "Column has the wrong type", "{message}")
+_register("unmapped-column", "Column not in the form", "{message}")
+_register("edited", "Edited submissions", "{message}")
+_register("pull-failed", "Pull failed", "{message}")
 # --- filters -------------------------------------------------------------------------------------
 _register("filter-syntax", "Filter syntax error", "{message}")
 _register("filter-type", "Filter type error", "{message}")

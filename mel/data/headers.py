@@ -32,6 +32,8 @@ def match_header(
         by_key.setdefault(_norm(c.name), c.name)
         if c.label:
             by_key.setdefault(_norm(c.label), c.name)
+        for h in c.headers:
+            by_key.setdefault(_norm(h), c.name)
     where = where_of(raw)
     found: dict[str, int] = {}
     findings: list[Finding] = []

@@ -27,6 +27,7 @@ TRUE_WORDS = {"true", "yes", "y", "1", "t", "oui", "sí", "si"}
 FALSE_WORDS = {"false", "no", "n", "0", "f", "non"}
 MULTI_SPLIT = re.compile(r"\s*[;|]\s*")
 MULTI_SEPARATOR = ";"
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d")
 
 _DATE_FORMATS: dict[str, list[str]] = {
     "day_first": ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
@@ -153,7 +154,7 @@ def _parse_column(
     if spec.type in ("integer", "number"):
         return _numbers(text, missing, spec, issues)
     if spec.type == "date":
-        return _dates(text, missing, date_format, issues)
+        return _dates(text, missing, date_format, issues, timestamp=spec.timestamp)
     if spec.type == "boolean":
         return _booleans(text, missing, issues)
     assert codelist is not None
@@ -259,9 +260,18 @@ def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> 
     return Parsed(values, bad_any, issues, bounds)
 
 
-def _dates(text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues) -> Parsed:
+def _dates(
+    text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues, timestamp: bool = False
+) -> Parsed:
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     todo = iso.isna().to_numpy() & ~missing
+    if timestamp and todo.any():  # 2024-03-01T09:15:02.000+03:00: the date as written
+        sub = text[todo]
+        stamped = sub.str.match(_STAMP)
+        whole = pd.to_datetime(sub[stamped], format="ISO8601", errors="coerce", utc=True)
+        day = pd.to_datetime(sub[stamped].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        iso.loc[day.index] = day.where(whole.notna())
+        todo = iso.isna().to_numpy() & ~missing
     if todo.any():
         # ISO date-times (from Excel cells holding a time) keep their date, with a warning
         sub = text[todo]

@@ -286,9 +286,7 @@ def validate_project(
             if target is not None and fk.to in target.columns_in_file and len(target.frame):
                 references[fk.column] = (fk.dataset, fk.to, target.frame[fk.to])
         try:
-            raw = read_table(
-                bundle.root / ref.path, sheet=ref.sheet, header_row=ref.header_row, dataset=name
-            )
+            raw = read_dataset(bundle, name, tpl)
         except DataError as exc:
             findings += [_with_dataset(f, name) for f in exc.findings]
             continue
@@ -318,6 +316,26 @@ def validate_project(
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def read_dataset(bundle, name: str, tpl: Template) -> RawTable:
+    """A project's dataset as a table of text: a plain file, or a form's export (with its
+    form, repeat group, column map or constants from mel.yaml)."""
+    from mel.data.exports import read_export
+    from mel.data.formdata import dataset_table
+
+    ref = bundle.project.datasets[name]
+    path = bundle.root / ref.path
+    if is_form_data(ref, path):
+        form = bundle.forms.get(name)
+        return dataset_table(read_export(path), name, ref, tpl, form)
+    return read_table(path, sheet=ref.sheet, header_row=ref.header_row, dataset=name)
+
+
+def is_form_data(ref, path: Path) -> bool:
+    """Whether a dataset is read as a form's export."""
+    special = path.suffix.lower() in (".zip", ".json") or path.is_dir()
+    return bool(ref.form or ref.repeat or ref.source or ref.columns or ref.values or special)
 
 
 def _with_dataset(f: Finding, name: str) -> Finding:

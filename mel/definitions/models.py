@@ -562,6 +562,11 @@ class CodeListFile(Model):
 # --- dataset templates ---------------------------------------------------------------------------
 
 
+def _provided_shorthand(v: Any) -> Any:
+    """``case_id: _id`` or ``registration_date: [registration_date, start]``: the column(s)."""
+    return {"column": v} if isinstance(v, (str, list)) else v
+
+
 class Range(Model):
     min: float | int | None = None
     max: float | int | None = None
@@ -586,6 +591,15 @@ class ColumnSpec(Model):
     )
     missing_values: list[Text] = Field(default_factory=list)
     example: Text | None = None
+    headers: list[NonEmpty] = Field(
+        default_factory=list,
+        description="other names files write this column under (a form's spelling of it)",
+    )
+    timestamp: bool = Field(
+        False,
+        description="a date column whose cells may hold a time of day as well (a form's "
+        "start, _submission_time): the date as written is used, without a warning",
+    )
     thousands: Literal[",", ".", " ", "'"] | None = Field(
         None,
         description="the thousands separator of a number column written as published "
@@ -612,6 +626,8 @@ class ColumnSpec(Model):
             raise ValueError(f"column '{self.name}' has a codelist, so its type must be 'code'")
         if self.multiple and self.type != "code":
             raise ValueError(f"only code columns may hold several values ('{self.name}')")
+        if self.timestamp and self.type != "date":
+            raise ValueError(f"'timestamp' is for date columns ('{self.name}')")
         if self.range is not None and self.type not in ("integer", "number", "date"):
             raise ValueError(f"a range needs a number or date column ('{self.name}')")
         if self.pattern is not None:
@@ -637,6 +653,34 @@ class ForeignKey(Model):
     to: ColumnName
 
 
+class Provided(Model):
+    """How one column of the provided template is read from this template's records."""
+
+    column: Annotated[list[ColumnName], BeforeValidator(_one_or_many)] = Field(
+        min_length=1,
+        description="this template's column(s); with several, the first one with a value in "
+        "the record (a form's registration date, else its start)",
+    )
+    values: dict[Text, Text] = Field(
+        default_factory=dict,
+        description="this column's codes -> the provided column's codes (a code left out "
+        "keeps its spelling, and must be a code of the provided column)",
+    )
+    years_to: ColumnName | None = Field(
+        None,
+        description="the whole years from this date column to the date column named here "
+        "(an age at registration from a birth date)",
+    )
+
+
+class Provides(Model):
+    """A template whose records can stand for another's: a standard's field names (HTCDS)
+    read by indicators written for mel's own template."""
+
+    template: Name
+    columns: dict[ColumnName, Annotated[Provided, BeforeValidator(_provided_shorthand)]]
+
+
 class Template(Model):
     name: Name
     title: NonEmpty
@@ -646,6 +690,7 @@ class Template(Model):
     columns: list[ColumnSpec] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    provides: Provides | None = None
 
     def column(self, name: str) -> ColumnSpec | None:
         for c in self.columns:
@@ -695,8 +740,42 @@ class Narrative(Model):
 # --- project -------------------------------------------------------------------------------------
 
 
+class KoboSource(Model):
+    """A KoboToolbox server's form, pulled by ``mel pull`` into dated snapshot files."""
+
+    kobo: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] = Field(
+        description="the server, e.g. https://kf.kobotoolbox.org"
+    )
+    asset: Identifier = Field(description="the form's asset uid (in its URL on the server)")
+    token_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = Field(
+        description="the environment variable holding the API token (never the token itself)"
+    )
+    page_size: int = Field(30000, ge=1, le=30000, description="records per page (at most 30,000)")
+    timeout: float = Field(60, gt=0, description="seconds to wait for a page")
+
+
 class DatasetRef(Model):
-    path: NonEmpty
+    path: NonEmpty = Field(
+        description="the data file; for a dataset with a 'source', the folder its snapshots "
+        "are pulled into (the newest is read)"
+    )
+    form: NonEmpty | None = Field(
+        None,
+        description="the XLSForm the data was collected with (KoboToolbox, ODK): the file is "
+        "read as that form's export",
+    )
+    repeat: ColumnName | None = Field(
+        None, description="the form's repeat group whose rows are this dataset's records"
+    )
+    columns: dict[ColumnName, NonEmpty] = Field(
+        default_factory=dict,
+        description="template column -> the form field (or header) it is read from",
+    )
+    values: dict[ColumnName, Text] = Field(
+        default_factory=dict,
+        description="template column -> one value for every record (a column the file lacks)",
+    )
+    source: KoboSource | None = None
     template: Name | None = Field(None, description="template name; defaults to the dataset name")
     sheet: str | None = Field(None, description="sheet name, for Excel files")
     header_row: int = Field(1, ge=1)

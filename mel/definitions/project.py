@@ -9,6 +9,7 @@ from typing import Any
 
 from mel import resources
 from mel.definitions.catalog import Catalog, check_indicator, load_catalog
+from mel.definitions.forms import dataset_forms, newest_snapshot
 from mel.definitions.loader import (
     Loaded,
     load_indicator_file,
@@ -40,15 +41,23 @@ class ProjectBundle:
     targets: list[LocatedTarget] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     narratives: dict = field(default_factory=dict)  # (indicator, country, period) -> text
+    forms: dict = field(default_factory=dict)  # dataset -> the XLSForm it was collected with
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
     def input_paths(self) -> list[Path]:
-        """Every file the project reads: mel.yaml, its datasets and its targets file."""
+        """Every file the project reads: mel.yaml, its datasets (a pulled dataset's newest
+        snapshot), their forms and its targets file."""
         paths = [self.root / "mel.yaml"]
-        paths += [self.root / ref.path for ref in self.project.datasets.values()]
+        for ref in self.project.datasets.values():
+            path = self.root / ref.path
+            if path.is_dir():
+                path = newest_snapshot(path) or path
+            paths.append(path)
+            if ref.form:
+                paths.append(self.root / ref.form)
         if isinstance(self.project.targets, str):
             paths.append(self.root / self.project.targets)
         if self.project.narratives:
@@ -112,8 +121,11 @@ def load_project(path: Path) -> ProjectBundle:
     findings += more
     narratives, more = _narratives(loaded, root, indicators)
     findings += more
+    forms, more = dataset_forms(loaded, root, catalog)
+    findings += more
     bundle = ProjectBundle(root, project, catalog, indicators, targets, findings)
     bundle.narratives = narratives
+    bundle.forms = forms
     if bundle.errors:
         raise DefinitionError(findings)
     return bundle
