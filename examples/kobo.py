@@ -268,6 +268,62 @@ def records(cases: pd.DataFrame, services: pd.DataFrame) -> list[dict]:
     return out
 
 
+def write_odk_zip(cases: pd.DataFrame, services: pd.DataFrame, path: Path) -> None:
+    """An ODK Central export (CSV zip): casework.csv and casework-services.csv, groups in
+    headers separated by '-', multi-select answers space-separated, repeat rows linked by
+    KEY / PARENT_KEY."""
+    import io
+    import zipfile
+
+    main_rows, rep_rows = [], []
+    keys = {}
+    for i, case in enumerate(cases.to_dict("records"), start=1):
+        key = f"uuid:{uuid.UUID(int=i + 1)}"
+        keys[case["case_id"]] = key
+        row = {
+            "SubmissionDate": f"{case['registration_date']}T10:00:00.000Z",
+            "start": f"{case['registration_date']}T09:00:00.000+03:00",
+        }
+        for g, name, qtype, _ in CASE_QUESTIONS:
+            v = case[name]
+            row[f"{g}-{name}"] = " ".join(v.split(";")) if qtype == "select_multiple" else v
+        row.update(
+            {
+                "meta-instanceID": key,
+                "KEY": key,
+                "SubmitterID": "7",
+                "SubmitterName": "officer",
+                "Status": "",
+                "ReviewState": "",
+                "Edits": "0",
+            }
+        )
+        main_rows.append(row)
+    counts: dict[str, int] = {}
+    for s in services.to_dict("records"):
+        parent = keys[s["case_id"]]
+        counts[parent] = counts.get(parent, 0) + 1
+        rep_rows.append(
+            {n: s[n] for n, _, _ in SERVICE_QUESTIONS}
+            | {"PARENT_KEY": parent, "KEY": f"{parent}/services[{counts[parent]}]"}
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, rows in (("casework.csv", main_rows), ("casework-services.csv", rep_rows)):
+            buf = io.StringIO()
+            pd.DataFrame(rows).to_csv(buf, index=False)
+            zf.writestr(name, buf.getvalue())
+
+
+def read_form_choices(path: Path) -> dict[str, dict[str, str]]:
+    """The form's choice lists: list -> {name: label}."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    out: dict[str, dict[str, str]] = {}
+    for lst, name, label in list(wb["choices"].iter_rows(values_only=True))[1:]:
+        out.setdefault(lst, {})[name] = label
+    return out
+
+
 def project_yaml(export: str = "data/casework.xlsx", source: dict | None = None) -> str:
     text = (EXAMPLE / "mel.yaml").read_text(encoding="utf-8")
     cases = {"path": export, "form": "forms/casework.xlsx"}
@@ -287,16 +343,22 @@ def project_yaml(export: str = "data/casework.xlsx", source: dict | None = None)
     return "".join(out)
 
 
-def write_project(out: Path) -> Path:
-    """The example project with its cases and assistance as a KoboToolbox export."""
+def write_project(out: Path, *, export: bool = True, cases: int | None = None) -> Path:
+    """The example project with its cases and assistance as a KoboToolbox export (without
+    ``export``: the form and mel.yaml only; ``cases``: the first cases only)."""
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(EXAMPLE, out)
     (out / "data" / "cases.csv").unlink()
     (out / "data" / "assistance.csv").unlink()
-    cases, services = load_example()
+    limit = cases
+    cases_, services = load_example()
+    if limit is not None:
+        cases_ = cases_.iloc[:limit]
+        services = services[services["case_id"].isin(cases_["case_id"])]
     write_form(out / "forms" / "casework.xlsx")
-    write_export(cases, services, out / "data" / "casework.xlsx")
+    if export:
+        write_export(cases_, services, out / "data" / "casework.xlsx")
     (out / "mel.yaml").write_text(project_yaml(), encoding="utf-8")
     return out
 

@@ -12,6 +12,7 @@ from mel.cli.common import STATE, debug_requested
 from mel.cli.compute import compute
 from mel.cli.explain import explain
 from mel.cli.init import init
+from mel.cli.pull import pull
 from mel.cli.report import report
 from mel.cli.template import template
 from mel.cli.validate import validate
@@ -34,6 +35,7 @@ app.command("compute")(compute)
 app.command("explain")(explain)
 app.command("report")(report)
 app.command("init")(init)
+app.command("pull")(pull)
 
 
 def _version(value: bool) -> None:

@@ -43,12 +43,13 @@ class FormTables:
     findings: list[Finding] = field(default_factory=list)
 
 
-def read_export(path: Path, *, shown: str | None = None) -> FormTables:
-    """Every table of a form's export; raises DataError naming the file."""
+def read_export(path: Path, *, shown: str | None = None, pulled: bool = False) -> FormTables:
+    """Every table of a form's export (``pulled``: the folder of a server's snapshots);
+    raises DataError naming the file."""
     path = Path(path)
     shown = shown or display_path(path)
-    if path.is_dir():
-        snap = newest_snapshot(path)
+    if path.is_dir() or (pulled and not path.exists()):
+        snap = newest_snapshot(path) if path.is_dir() else None
         if snap is None:
             raise _fail(
                 shown,
@@ -154,18 +155,21 @@ def _snapshot(path: Path, shown: str) -> FormTables:
 
 def latest_versions(records: list, shown: str) -> tuple[list[dict], list[Finding]]:
     """The records with one version of each submission (by ``_id``): a submission edited on
-    the server and sent again keeps its ``_id``; its last version is the one read."""
-    last: dict = {}
-    order: list = []
+    the server keeps its ``_id``; the version no other one replaces (``meta/deprecatedID``)
+    is read, else the last one sent."""
+    versions: dict = {}
     for rec in records:
-        if not isinstance(rec, dict):
-            continue
-        key = rec.get("_id", id(rec))
-        if key not in last:
-            order.append(key)
-        last[key] = rec
+        if isinstance(rec, dict):
+            versions.setdefault(rec.get("_id", id(rec)), []).append(rec)
+    kept = []
+    for group in versions.values():
+        if len(group) > 1:
+            replaced = {r.get("meta/deprecatedID") for r in group} - {None}
+            current = [r for r in group if r.get("meta/instanceID") not in replaced]
+            group = current or group
+        kept.append(group[-1])
     findings = []
-    edited = len([r for r in records if isinstance(r, dict)]) - len(order)
+    edited = sum(len(g) > 1 for g in versions.values())
     if edited:
         findings.append(
             Finding(
@@ -177,7 +181,7 @@ def latest_versions(records: list, shown: str) -> tuple[list[dict], list[Finding
                 scope="dataset",
             )
         )
-    return [last[k] for k in order], findings
+    return kept, findings
 
 
 def _flatten(rec: dict, index: int, parent: str, repeats: dict[str, list[dict]], up=None) -> dict:

@@ -236,7 +236,7 @@ def _split(text: str, labels: dict[str, str]) -> str:
 def _from_choices(table: RawTable, split: list[tuple[int, str]]) -> pd.Series:
     """The chosen names of each row from its 0/1 columns ('' when none is filled)."""
     n = len(table.data)
-    chosen = [[] for _ in range(n)]
+    chosen: list[list[str]] = [[] for _ in range(n)]
     for i, choice in split:
         col = table.data[str(i)].str.strip().str.casefold()
         for r in np.flatnonzero(col.isin(_TRUE).to_numpy()):

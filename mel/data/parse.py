@@ -260,17 +260,22 @@ def _numbers(text: pd.Series, missing: np.ndarray, spec: ColumnSpec, issues) -> 
     return Parsed(values, bad_any, issues, bounds)
 
 
+def _stamped_dates(sub: pd.Series, iso: pd.Series) -> None:
+    """Date-times as forms write them (2024-03-01T09:15:02.000+03:00) placed on the date
+    as written (the local date, whatever the offset), into ``iso``."""
+    stamped = sub.str.match(_STAMP)
+    whole = pd.to_datetime(sub[stamped], format="ISO8601", errors="coerce", utc=True)
+    day = pd.to_datetime(sub[stamped].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    iso.loc[day.index] = day.where(whole.notna())
+
+
 def _dates(
     text: pd.Series, missing: np.ndarray, date_format: DateFormat, issues, timestamp: bool = False
 ) -> Parsed:
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     todo = iso.isna().to_numpy() & ~missing
-    if timestamp and todo.any():  # 2024-03-01T09:15:02.000+03:00: the date as written
-        sub = text[todo]
-        stamped = sub.str.match(_STAMP)
-        whole = pd.to_datetime(sub[stamped], format="ISO8601", errors="coerce", utc=True)
-        day = pd.to_datetime(sub[stamped].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        iso.loc[day.index] = day.where(whole.notna())
+    if timestamp and todo.any():
+        _stamped_dates(text[todo], iso)
         todo = iso.isna().to_numpy() & ~missing
     if todo.any():
         # ISO date-times (from Excel cells holding a time) keep their date, with a warning

@@ -328,7 +328,7 @@ def read_dataset(bundle, name: str, tpl: Template) -> RawTable:
     path = bundle.root / ref.path
     if is_form_data(ref, path):
         form = bundle.forms.get(name)
-        return dataset_table(read_export(path), name, ref, tpl, form)
+        return dataset_table(read_export(path, pulled=ref.source is not None), name, ref, tpl, form)
     return read_table(path, sheet=ref.sheet, header_row=ref.header_row, dataset=name)
 
 

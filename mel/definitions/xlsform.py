@@ -225,11 +225,11 @@ def _questions(shown, survey, lists, findings: list[Finding]):
             continue
         if not qtype or qtype in _NOT_DATA or not name:
             continue
-        base, _, list_name = _cell(cols, cells, "type").partition(" ")
+        base, _, listed = _cell(cols, cells, "type").partition(" ")
         base = base.strip()
         if base not in (SELECT_ONE, SELECT_MULTIPLE):
-            base, list_name = qtype.split(" ")[0], ""
-        list_name = list_name.strip() or None
+            base, listed = qtype.split(" ")[0], ""
+        list_name = listed.strip() or None
         if list_name and list_name not in lists and base in (SELECT_ONE, SELECT_MULTIPLE):
             findings.append(
                 Finding(
