@@ -17,6 +17,7 @@ callers turn them into findings naming the file.
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -76,6 +77,13 @@ UNSAFE_HINT = "ask whoever sent it for a fresh export from Excel or LibreOffice"
 UNSAFE_XML_MESSAGE = (
     "it declares XML entities, which Excel and LibreOffice never write (an 'XML bomb' or an "
     "attempt to read other files)"
+)
+
+
+# Excel's data-validation extension (drop-down lists in data-entry kits) is not read, and is
+# not needed to read the values: openpyxl's warning about it would only alarm the user
+warnings.filterwarnings(
+    "ignore", message="Data Validation extension is not supported", category=UserWarning
 )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mel import __version__
-from mel.cli import indicators
+from mel.cli import codelists, indicators
 from mel.cli.common import STATE, debug_requested
 from mel.cli.compute import compute
 from mel.cli.explain import explain
@@ -29,6 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(indicators.app)
+app.add_typer(codelists.app)
 app.command("validate")(validate)
 app.command("template")(template)
 app.command("compute")(compute)

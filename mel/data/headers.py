@@ -114,6 +114,16 @@ def match_header(
                 if close
                 else f"add a column '{c.name}' ({c.label or c.name})",
             )
+    core = [c.name for c in missing if c.core and not c.required]
+    if core:
+        header(
+            "missing-column",
+            f"{len(core)} core field(s) of '{tpl.name}' are missing from the file: "
+            + ", ".join(core),
+            core[0],
+            severity="warning",
+            hint="add them as columns (cells may stay empty), or the questions to the form",
+        )
     return found, findings
 
 

@@ -456,7 +456,8 @@ def _codes(
     for u in uniques:
         u = str(u)
         if spec.multiple:
-            parts = [p for p in MULTI_SPLIT.split(u) if p]
+            whole = _map_code(u, exact, folded)[0]  # one label holding ';' (an ISIC section)
+            parts = [u] if whole is not None else [p for p in MULTI_SPLIT.split(u) if p]
             out = []
             for p in parts:
                 code, how = _map_code(p, exact, folded)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ import pandas as pd
 
 from mel.data.cells import CellFindings
 from mel.data.headers import match_header, where_of
+from mel.data.layout import kit_layout
 from mel.data.memory import compact, release_memory, without_cells
 from mel.data.parse import CellIssue, parse_column
 from mel.data.readers import RawTable, read_table
@@ -54,6 +55,16 @@ class Dataset:
     findings: list[Finding] = field(default_factory=list)
     # column -> (low, high) bounds of censored cells ('<5'), NaN elsewhere
     censored: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # a template that provides another (HTCDS -> cases): (that template, its columns derived
+    # from this frame, the columns the file gives sources for)
+    provided: tuple[Template, pd.DataFrame, frozenset[str]] | None = None
+
+    @property
+    def view(self) -> tuple[Template, pd.DataFrame, frozenset[str]]:
+        """What indicators read: the provided template's records, or this one's."""
+        if self.provided is not None:
+            return self.provided
+        return self.template, self.frame, frozenset(self.columns_in_file)
 
     @functools.cached_property
     def invalid(self) -> np.ndarray:
@@ -119,6 +130,7 @@ def validate_raw(
     is parsed (the raw table is then of no further use): the text and the typed frame of a
     large file are not held whole together."""
     references = references or {}
+    raw = kit_layout(raw, tpl)
     where = where_of(raw)
     found, findings = match_header(raw, tpl, name)
     n = len(raw.data)
@@ -283,8 +295,11 @@ def validate_project(
             target = datasets.get(fk.dataset)
             # a referenced file without that column or without rows has its own finding; every
             # reference to it failing as well would bury it
-            if target is not None and fk.to in target.columns_in_file and len(target.frame):
-                references[fk.column] = (fk.dataset, fk.to, target.frame[fk.to])
+            if target is None:
+                continue
+            _, frame, present = target.view
+            if fk.to in present and len(frame):
+                references[fk.column] = (fk.dataset, fk.to, frame[fk.to])
         try:
             raw = read_dataset(bundle, name, tpl)
         except DataError as exc:
@@ -303,6 +318,8 @@ def validate_project(
         if not keep_raw:
             ds.raw = without_cells(raw)
             del raw
+        if tpl.provides is not None and tpl.provides.template in catalog.templates:
+            ds.provided = _provided(ds, tpl, catalog)
         if keep_columns is not None:
             referenced = {
                 fk.to
@@ -310,12 +327,34 @@ def validate_project(
                 for fk in catalog.templates[other].obj.foreign_keys
                 if fk.dataset == name
             }
-            ds.frame = compact(ds.frame, keep_columns.get(name, set()) | referenced)
+            keep = keep_columns.get(name, set()) | referenced
+            if ds.provided is not None:
+                ptpl, pframe, present = ds.provided
+                ds.provided = (ptpl, compact(pframe, keep), present)
+                ds.frame = compact(ds.frame, set())
+            else:
+                ds.frame = compact(ds.frame, keep)
         if not keep_raw or keep_columns is not None:
             release_memory()
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def _provided(ds: Dataset, tpl: Template, catalog: Catalog):
+    """The records of a template that provides another, as that template's columns."""
+    from mel.data.provide import present_columns, provide
+
+    assert tpl.provides is not None
+    ptpl = catalog.templates[tpl.provides.template].obj
+    codes = {
+        c.name: catalog.codelists[c.codelist].obj.codes()
+        for c in ptpl.columns
+        if c.codelist in catalog.codelists
+    }
+    frame, findings = provide(ds.frame, tpl, ptpl, codes)
+    ds.findings += [replace(f, file=ds.file, dataset=ds.name) for f in findings]
+    return ptpl, frame, present_columns(tpl, set(ds.columns_in_file))
 
 
 def read_dataset(bundle, name: str, tpl: Template) -> RawTable:

@@ -26,6 +26,7 @@ from mel.definitions.loader import (
     yaml_files,
 )
 from mel.definitions.models import CodeList, Indicator, Template
+from mel.definitions.provides import check_provides
 from mel.errors import DefinitionError, Finding, did_you_mean, hint_for, make
 
 CODELIST_FOLDER = "codelists"
@@ -106,7 +107,7 @@ def load_templates(dirs: Sequence[Path] | None = None, *, base: Path | None = No
         cat.codelists.update(codelists)
         cat.templates.update(templates)
     for loaded_tpl in cat.templates.values():
-        cat.findings += _check_template(loaded_tpl, cat)
+        cat.findings += _check_template(loaded_tpl, cat) + check_provides(loaded_tpl, cat)
     return cat
 
 

@@ -56,3 +56,11 @@ def check_country(value: str) -> str | None:
     guess = suggest_country(value)
     hint = f" (did you mean {guess}?)" if guess else ""
     return f"'{value}' is not an ISO 3166 alpha-3 country code{hint}"
+
+
+def alpha2_to_alpha3(code: str) -> str | None:
+    """The alpha-3 code of an ISO 3166 alpha-2 code (``SD`` -> SDN), or None."""
+    import pycountry
+
+    c = pycountry.countries.get(alpha_2=str(code).strip().upper())
+    return c.alpha_3 if c else None

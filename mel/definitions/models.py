@@ -595,6 +595,11 @@ class ColumnSpec(Model):
         default_factory=list,
         description="other names files write this column under (a form's spelling of it)",
     )
+    core: bool = Field(
+        False,
+        description="a field the standard expects in every file: a file without it gets a "
+        "warning (an empty value is allowed)",
+    )
     timestamp: bool = Field(
         False,
         description="a date column whose cells may hold a time of day as well (a form's "
@@ -663,13 +668,21 @@ class Provided(Model):
     )
     values: dict[Text, Text] = Field(
         default_factory=dict,
-        description="this column's codes -> the provided column's codes (a code left out "
-        "keeps its spelling, and must be a code of the provided column)",
+        description="this column's codes -> the provided column's codes ('' for unknown); a "
+        "code left out keeps its spelling",
     )
     years_to: ColumnName | None = Field(
         None,
-        description="the whole years from this date column to the date column named here "
-        "(an age at registration from a birth date)",
+        description="whole years from this date column to the provided date column named "
+        "here (an age at registration from a birth date)",
+    )
+    bands: dict[Text, Annotated[list[float | int], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict,
+        description="code -> [lowest, highest] (both included) of a number: the code of the "
+        "band the number falls in (an age group from an age)",
+    )
+    alpha3: bool = Field(
+        False, description="ISO 3166 alpha-2 country codes read as alpha-3 (the first of several)"
     )
 
 

@@ -124,7 +124,7 @@ def _cell(cols: dict[str, int], cells: list[str], name: str) -> str:
 
 def read_form(path: Path) -> Form:
     """The form at ``path``; raises DefinitionError naming the file, sheet and row."""
-    import openpyxl
+    from mel.xlsx import BadWorkbook, UnsafeWorkbook, open_workbook
 
     path = Path(path)
     shown = display_path(path)
@@ -133,8 +133,8 @@ def read_form(path: Path) -> Form:
             [Finding("file-missing", f"{shown} does not exist", file=shown, scope="file")]
         )
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a zip that is not a workbook, a locked file
+        wb = open_workbook(path)
+    except (BadWorkbook, UnsafeWorkbook, OSError) as exc:  # not a workbook, a locked file
         raise DefinitionError(
             [
                 Finding(

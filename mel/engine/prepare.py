@@ -336,18 +336,20 @@ def columns_read(indicators: Iterable[Indicator]) -> dict[str, set[str]]:
 
 
 def sources_from(result) -> dict[str, SourceData]:
-    """The engine's view of a :class:`mel.data.validate.ValidationResult`."""
-    return {
-        name: SourceData(
+    """The engine's view of a :class:`mel.data.validate.ValidationResult` (a dataset whose
+    template provides another is seen as that one)."""
+    out = {}
+    for name, ds in result.datasets.items():
+        template, frame, present = ds.view
+        out[name] = SourceData(
             name,
-            ds.template,
-            ds.frame,
+            template,
+            frame,
             ds.rows,
             ds.file,
             ds.invalid,
-            frozenset(ds.columns_in_file),
+            present,
             ds.duplicate,
-            ds.censored,
+            ds.censored if ds.provided is None else {},
         )
-        for name, ds in result.datasets.items()
-    }
+    return out
