@@ -40,7 +40,8 @@ EXPLOITATION = {"forced_labour": "ForcedLabour", "sexual": "SexualExploitation",
                 "ChildLabour", "forced_marriage": "ForcedMarriage", "servitude": "Servitude",
                 "forced_military": "ForcedMilitaryByNonStateActors", "organ_removal":
                 "OrganRemoval", "begging": "ForcedBegging", "forced_adoption": "ForcedAdoption",
-                "surrogacy": "Surrogacy", "other": "Other", "forced_criminality": "Other"}  # fmt: skip
+                "surrogacy": "Surrogacy", "other": "Other",
+                "forced_criminality": "Other"}  # fmt: skip
 CONTROL = {"physical_threats": "PhysicalThreats", "threats_law_enforcement":
            "ThreatsLawEnforcement", "threats_family": "ThreatensChildrenFamily", "debt_bondage":
            "DebtBondage", "false_promises": "FalsePromises", "physical_abuse": "PhysicalAbuse",

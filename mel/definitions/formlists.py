@@ -117,7 +117,10 @@ def codelists_from_form(
             got = _one(form, list_name, choices, prefix, default)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             got = Unmapped(list_name, str(exc).splitlines()[-1].strip())
-        (made if isinstance(got, Made) else unmapped).append(got)  # type: ignore[arg-type]  # reason: the branch picks the list that matches got's type
+        if isinstance(got, Made):
+            made.append(got)
+        else:
+            unmapped.append(got)
     return made, unmapped
 
 
