@@ -1,7 +1,7 @@
 """The example's cases as data collected with the published HTCDS case form.
 
 The Human Trafficking Case Data Standard (HTCDS 2.0) by IOM, CC BY 4.0: its XLSForm and Excel
-kit are in ``../shared/reference/htcds/``. From the example's registrations in one country
+kit are in ``examples/htcds/``. From the example's registrations in one country
 (one form per country, as offices deploy it), this writes:
 
 * ``data/htcds.xlsx``: a KoboToolbox export of the HTCDS XLSForm (XML values and headers,
@@ -11,7 +11,7 @@ kit are in ``../shared/reference/htcds/``. From the example's registrations in o
   given once under ``values:``;
 * ``kit(...)``: the same records typed into the HTCDS Excel kit (labels, one value per cell).
 
-    python examples/htcds.py OUT_FOLDER [--reference ../shared/reference/htcds]
+    python examples/htcds.py OUT_FOLDER
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE / "counter-trafficking"
-REFERENCE = HERE.parent.parent / "shared" / "reference" / "htcds"
+REFERENCE = HERE / "htcds"  # the form and the kit, as IOM publishes them (CC BY 4.0)
 FORM, KIT = "htcds_xlsform.xlsx", "htcds_excel_single_select_v2.0.xlsx"
 
 # mel's codes -> the HTCDS choice names (the reverse of the htcds_cases template's map, written

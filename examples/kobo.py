@@ -315,6 +315,45 @@ def write_odk_zip(cases: pd.DataFrame, services: pd.DataFrame, path: Path) -> No
             zf.writestr(name, buf.getvalue())
 
 
+def central_values(cases: pd.DataFrame, services: pd.DataFrame) -> list[dict]:
+    """The submissions as ODK Central's OData feed sends them (``$expand=*``): groups as
+    nested objects, unanswered questions null, the repeat group a list of its rows."""
+    by_case: dict[str, list[dict]] = {}
+    for s in services.to_dict("records"):
+        row = {"__id": f"svc-{s['service_id']}"}
+        for n, qtype, _ in SERVICE_QUESTIONS:
+            v = s[n]
+            row[n] = (float(v) if qtype == "decimal" else v) if v != "" else None
+        by_case.setdefault(s["case_id"], []).append(row)
+    out = []
+    for i, case in enumerate(cases.to_dict("records"), start=1):
+        key = f"uuid:{uuid.UUID(int=i + 1)}"
+        value: dict = {
+            "__id": key,
+            "__system": {
+                "submissionDate": f"{case['registration_date']}T10:00:00.000Z",
+                "submitterId": "7",
+                "submitterName": "officer",
+                "edits": 0,
+                "reviewState": None,
+                "formVersion": "2024-1",
+            },
+            "meta": {"instanceID": key},
+            "start": f"{case['registration_date']}T09:00:00.000+03:00",
+        }
+        for g, name, qtype, _ in CASE_QUESTIONS:
+            v = case[name]
+            if qtype == "select_multiple":
+                v = " ".join(v.split(";"))
+            elif qtype == "integer" and v:
+                v = int(v)
+            value.setdefault(g, {})[name] = v if v != "" else None
+        value["services"] = by_case.get(case["case_id"], [])
+        value["services@odata.navigationLink"] = f"Submissions('{key}')/services"
+        out.append(value)
+    return out
+
+
 def read_form_choices(path: Path) -> dict[str, dict[str, str]]:
     """The form's choice lists: list -> {name: label}."""
     wb = openpyxl.load_workbook(path, read_only=True)

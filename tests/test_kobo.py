@@ -315,7 +315,7 @@ def test_pull_30001_records_in_two_pages_with_edits_gives_the_csv_cells(tmp_path
 
 
 FAULTS = [
-    (None, {"token": "wrong"}, "refused the token in MEL_KOBO_TOKEN (HTTP 401"),
+    (None, {"token": "wrong"}, "refused the credentials in MEL_KOBO_TOKEN (HTTP 401"),
     (None, {"asset": "nosuchform"}, "has no form 'nosuchform' (HTTP 404"),
     ("timeout", {"timeout": 0.5}, "did not answer within 0.5 s"),
     ("garbage", {}, "page 2 of form '" + ASSET + "' is not JSON"),
@@ -394,3 +394,65 @@ def test_snapshot_is_what_the_server_sent(tmp_path, monkeypatch, cli):
     snap = next((project / "snapshots" / "casework").glob("*.json"))
     data = json.loads(snap.read_text())
     assert data["results"] == records and data["count"] == 5
+
+
+# --- ODK Central ---------------------------------------------------------------------------------
+
+
+def _central_project(tmp_path: Path, url: str, **source) -> Path:
+    from tests.odk_server import FORM, PROJECT
+
+    project = kobo.write_project(tmp_path / "central", export=False)
+    src = {"odk": url, "project": PROJECT, "form": FORM, "email_env": "MEL_ODK_EMAIL",
+           "password_env": "MEL_ODK_PASSWORD", **source}  # fmt: skip
+    (project / "mel.yaml").write_text(kobo.project_yaml("snapshots/central", src))
+    return project
+
+
+def test_pull_from_odk_central_gives_the_csv_cells(tmp_path, monkeypatch, cli, csv_table):
+    from tests.odk_server import EMAIL, PASSWORD, SESSION, CentralServer
+
+    cases, services = kobo.load_example()
+    with CentralServer(kobo.central_values(cases, services)) as server:
+        project = _central_project(tmp_path, server.url, page_size=1500)
+        monkeypatch.setenv("MEL_ODK_EMAIL", EMAIL)
+        monkeypatch.setenv("MEL_ODK_PASSWORD", PASSWORD)
+        result = cli("pull", str(project))
+        assert result.exit_code == 0, result.output
+        methods = [m for m, _ in server.requests]
+    assert methods == ["POST", "GET", "GET", "GET", "DELETE"]  # signed in, 3 pages, signed out
+    assert "cases, assistance: 4,000 records" in result.stdout
+    table, res = _table(project)
+    _same(table, csv_table)
+    assert {a.dataset: a.read for a in res.account}["assistance"] == 16328
+    for f in project.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            assert PASSWORD.encode() not in data and SESSION.encode() not in data, f
+    assert PASSWORD not in result.output and SESSION not in result.output
+
+
+@pytest.mark.parametrize(
+    ("password", "fault", "says"),
+    [
+        (
+            "not-the-password",
+            None,
+            "refused the credentials in MEL_ODK_EMAIL and MEL_ODK_PASSWORD (HTTP 401, the sign-in)",
+        ),
+        (None, "short", "the server counted 7 records and sent 3"),
+    ],
+)
+def test_a_failed_central_pull_writes_nothing(tmp_path, monkeypatch, cli, password, fault, says):
+    from tests.odk_server import EMAIL, PASSWORD, SESSION, CentralServer
+
+    cases, services = kobo.load_example()
+    with CentralServer(kobo.central_values(cases.iloc[:7], services.iloc[:0]), fault) as server:
+        project = _central_project(tmp_path, server.url, page_size=3)
+        monkeypatch.setenv("MEL_ODK_EMAIL", EMAIL)
+        monkeypatch.setenv("MEL_ODK_PASSWORD", password or PASSWORD)
+        result = cli("pull", str(project))
+    assert result.exit_code == 1 and says in result.stderr, result.output
+    assert not (project / "snapshots").exists()
+    for secret in (PASSWORD, SESSION, "not-the-password"):
+        assert secret not in result.output

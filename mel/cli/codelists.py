@@ -38,7 +38,7 @@ def from_form(
 
     Every choice list becomes a code list, or is listed with the reason it cannot.
 
-    Example: mel codelists from-form forms/casework.xlsx -o templates/codelists --prefix cw_
+    Example: mel codelists from-form examples/htcds/htcds_xlsform.xlsx -o my-lists --prefix h_
     """
     from mel.definitions.formlists import codelists_from_form
     from mel.definitions.xlsform import read_form

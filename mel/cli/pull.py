@@ -17,6 +17,13 @@ def pull(
         list[str] | None,
         typer.Option("--dataset", "-d", help="Pull only this dataset's form (repeatable)."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say what would be pulled, and whether each token is set; fetch nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Fetch the datasets whose 'source:' is a KoboToolbox server into a dated snapshot.
 
@@ -24,12 +31,16 @@ def pull(
     A failed pull writes nothing: the previous snapshot stays as it was. Exits 1 when a
     pull fails.
 
-    Example: MEL_KOBO_TOKEN=... mel pull examples/counter-trafficking
+    Example: mel pull examples/kobo-server --dry-run
     """
-    from mel.data.pull import pull_project
+    from mel.data.pull import plan, pull_project
     from mel.definitions.project import load_project
 
     bundle = load_project(project)
+    if dry_run:
+        for line in plan(bundle, only=dataset):
+            typer.echo(line)
+        return
     say = err_console()
     for p in pull_project(bundle, only=dataset, progress=lambda m: say.print(f"  {m}")):
         names = ", ".join(p.datasets)

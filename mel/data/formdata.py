@@ -129,8 +129,8 @@ def dataset_table(
             columns[c.name] = series
     known = resolver.names | {c.name for c in tpl.columns} | set(ref.columns.values())
     for i, (h, f) in enumerate(zip(table.header, fields, strict=True)):
-        first = re.split(r"[/\-]", h, maxsplit=1)[0]
-        meta = h.startswith("_") or h in _ODK_META or first in ("meta", "formhub")
+        parts = re.split(r"[/\-]", h)
+        meta = parts[-1].startswith("_") or h in _ODK_META or parts[0] in ("meta", "formhub")
         if f.name in known or meta or h in columns:
             continue  # a form field the template does not read, or export metadata
         columns.setdefault(h, table.data[str(i)])

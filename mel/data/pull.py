@@ -28,7 +28,7 @@ from pathlib import Path
 
 from mel.data.exports import SNAPSHOT_FORMAT, latest_versions, load_snapshot
 from mel.definitions.forms import SNAPSHOT_SUFFIX, newest_snapshot
-from mel.definitions.models import KoboSource
+from mel.definitions.models import KoboSource, OdkSource
 from mel.definitions.yamlio import display_path
 from mel.errors import DataError, Finding, UsageError
 
@@ -49,83 +49,89 @@ class Pulled:
     unchanged_since: str | None = None
 
 
-def _fail(source: KoboSource, message: str, hint: str | None = None, token: str = "") -> PullError:
-    if token:
-        message = message.replace(token, "***")
+Source = KoboSource | OdkSource
+
+
+def _fail(source: Source, message: str, hint: str | None = None, secrets=()) -> PullError:
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
     return PullError(
         Finding(
-            "pull-failed", message, file=source.kobo, hint=hint, scope="dataset", severity="error"
+            "pull-failed", message, file=source.server, hint=hint, scope="dataset", severity="error"
         )
     )
 
 
-def _token(source: KoboSource, datasets: list[str]) -> str:
-    token = os.environ.get(source.token_env, "").strip()
-    if not token:
+def _secret(name: str, what: str, datasets: list[str], hint: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
         raise UsageError(
             Finding(
                 "pull-failed",
-                f"the environment variable {source.token_env} (the API token of "
-                f"{', '.join(datasets)}) is not set",
+                f"the environment variable {name} ({what} for {', '.join(datasets)}) is not set",
                 scope="dataset",
-                hint=f"set it first, e.g. export {source.token_env}=... (your token is on the "
-                "server's Account settings > Security page)",
+                hint=f"set it first, e.g. export {name}=... ({hint})",
             )
         )
-    return token
+    return value
 
 
-def _page_url(source: KoboSource, start: int) -> str:
-    base = source.kobo.rstrip("/")
-    asset = urllib.parse.quote(source.asset, safe="")
-    query = urllib.parse.urlencode(
-        {"format": "json", "start": start, "limit": min(source.page_size, MAX_PAGE)}
+def request(
+    source: Source,
+    url: str,
+    where: str,
+    headers: dict[str, str],
+    *,
+    page: int = 1,
+    body: bytes | None = None,
+    method: str | None = None,
+    secrets=(),
+) -> bytes:
+    """One HTTP request; every failure a PullError saying what happened (never a secret)."""
+    req = urllib.request.Request(  # noqa: S310 - http(s) only: mel.yaml's model checks it
+        url, data=body, headers={"Accept": "application/json", **headers}, method=method
     )
-    return f"{base}/api/v2/assets/{asset}/data/?{query}"
-
-
-def _get(source: KoboSource, url: str, token: str, page: int) -> bytes:
-    request = urllib.request.Request(  # noqa: S310 - http(s) only: mel.yaml's model checks it
-        url, headers={"Authorization": f"Token {token}", "Accept": "application/json"}
-    )
-    where = f"page {page} of form '{source.asset}'"
     try:
-        with urllib.request.urlopen(request, timeout=source.timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=source.timeout) as response:  # noqa: S310
             return response.read()
     except urllib.error.HTTPError as exc:
-        raise _http_error(source, exc.code, where, token, page) from None
+        raise _http_error(source, exc.code, where, page, secrets) from None
     except TimeoutError:
-        raise _fail(
-            source,
-            f"{source.kobo} did not answer within {source.timeout:g} s ({where})",
-            "try again later, or raise 'timeout' under the dataset's source in mel.yaml",
-        ) from None
+        raise _no_answer(source, where) from None
     except (http.client.IncompleteRead, ConnectionError, http.client.HTTPException) as exc:
         raise _fail(
             source,
             f"the download of {where} was interrupted ({type(exc).__name__})",
             "try again; the previous snapshot is unchanged",
-            token,
+            secrets,
         ) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-            raise _fail(
-                source, f"{source.kobo} did not answer within {source.timeout:g} s ({where})"
-            ) from None
+            raise _no_answer(source, where) from None
         raise _fail(
             source,
-            f"cannot reach {source.kobo}: {exc.reason}",
+            f"cannot reach {source.server}: {exc.reason}",
             "check the server's address in mel.yaml and the network",
-            token,
+            secrets,
         ) from None
 
 
-def _http_error(source: KoboSource, code: int, where: str, token: str, page: int) -> PullError:
+def _no_answer(source: Source, where: str) -> PullError:
+    return _fail(
+        source,
+        f"{source.server} did not answer within {source.timeout:g} s ({where})",
+        "try again later, or raise 'timeout' under the dataset's source in mel.yaml",
+    )
+
+
+def _http_error(source: Source, code: int, where: str, page: int, secrets) -> PullError:
     if code in (401, 403):
+        names = " and ".join(source.secrets)
         return _fail(
             source,
-            f"{source.kobo} refused the token in {source.token_env} (HTTP {code}, {where})",
-            "check that the token is current and its account may view the form's submissions",
+            f"{source.server} refused the credentials in {names} (HTTP {code}, {where})",
+            "check that they are current and their account may view the form's submissions",
         )
     if code == 404 and page > 1:
         return _fail(
@@ -136,45 +142,46 @@ def _http_error(source: KoboSource, code: int, where: str, token: str, page: int
     if code == 404:
         return _fail(
             source,
-            f"{source.kobo} has no form '{source.asset}' (HTTP 404, {where})",
-            "check 'asset' in mel.yaml: the form's uid is in its address on the server",
+            f"{source.server} has no {source.what} (HTTP 404, {where})",
+            "check the form under 'source:' in mel.yaml: its id is in its address on the server",
         )
-    return _fail(source, f"{source.kobo} answered HTTP {code} ({where})", "try again later", token)
+    return _fail(
+        source, f"{source.server} answered HTTP {code} ({where})", "try again later", secrets
+    )
 
 
-def _page(source: KoboSource, raw: bytes, page: int, token: str) -> tuple[int, list]:
+def parse_page(source: Source, raw: bytes, where: str, count_key: str, results_key: str, secrets):
+    """(the number of records the server counts, this page's records)."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _fail(
             source,
-            f"page {page} of form '{source.asset}' is not JSON ({getattr(exc, 'msg', exc)})",
+            f"{where} is not JSON ({getattr(exc, 'msg', exc)})",
             "the server may be failing; try again later",
-            token,
+            secrets,
         ) from None
     if (
         not isinstance(data, dict)
-        or not isinstance(data.get("results"), list)
-        or not isinstance(data.get("count"), int)
+        or not isinstance(data.get(results_key), list)
+        or not isinstance(data.get(count_key), int)
     ):
         raise _fail(
             source,
-            f"page {page} of form '{source.asset}' is not a KoboToolbox data page (no 'count' "
-            "and 'results')",
-            "check that 'kobo' in mel.yaml is the server's address (e.g. "
-            "https://kf.kobotoolbox.org)",
+            f"{where} is not a data page (no '{count_key}' and '{results_key}')",
+            "check the server's address under 'source:' in mel.yaml",
         )
-    return data["count"], data["results"]
+    return data[count_key], data[results_key]
 
 
-def fetch(source: KoboSource, token: str, progress: Callable[[str], None] | None = None) -> list:
-    """Every record of the form, page by page; raises PullError when any page fails."""
+def paged(source: Source, get_page: Callable[[int, int], tuple[int, list]], progress=None) -> list:
+    """Every record, page by page (``get_page(page number, records so far)``), checked
+    against the server's count."""
     records: list = []
     count: int | None = None
     page = 1
     while count is None or len(records) < count:
-        raw = _get(source, _page_url(source, len(records)), token, page)
-        n, results = _page(source, raw, page, token)
+        n, results = get_page(page, len(records))
         if count is not None and n != count:
             raise _fail(
                 source,
@@ -186,7 +193,7 @@ def fetch(source: KoboSource, token: str, progress: Callable[[str], None] | None
             raise _fail(
                 source,
                 f"the server counted {count:,} records and sent {len(records):,} (page "
-                f"{page} of form '{source.asset}' was empty)",
+                f"{page} of {source.what} was empty)",
                 "pull again; if it persists, the server is failing",
             )
         records += results
@@ -202,13 +209,53 @@ def fetch(source: KoboSource, token: str, progress: Callable[[str], None] | None
     return records
 
 
+# --- KoboToolbox ---------------------------------------------------------------------------------
+
+
+def kobo_fetch(source: KoboSource, datasets: list[str], progress=None) -> list:
+    token = _secret(
+        source.token_env,
+        "the API token",
+        datasets,
+        "your token is on the server's Account settings > Security page",
+    )
+    base = source.kobo.rstrip("/")
+    asset = urllib.parse.quote(source.asset, safe="")
+
+    def get_page(page: int, start: int) -> tuple[int, list]:
+        query = urllib.parse.urlencode(
+            {"format": "json", "start": start, "limit": min(source.page_size, MAX_PAGE)}
+        )
+        where = f"page {page} of {source.what}"
+        raw = request(
+            source,
+            f"{base}/api/v2/assets/{asset}/data/?{query}",
+            where,
+            {"Authorization": f"Token {token}"},
+            page=page,
+            secrets=(token,),
+        )
+        return parse_page(source, raw, where, "count", "results", (token,))
+
+    return paged(source, get_page, progress)
+
+
+def fetch(source: Source, datasets: list[str], progress=None) -> list:
+    """Every record of the source's form, as the snapshot keeps them."""
+    if isinstance(source, OdkSource):
+        from mel.data.central import central_fetch
+
+        return central_fetch(source, datasets, progress)
+    return kobo_fetch(source, datasets, progress)
+
+
 def _digest(records: list) -> str:
     return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
 
 
 def pull_source(
     root: Path,
-    source: KoboSource,
+    source: Source,
     folder: str,
     datasets: list[str],
     *,
@@ -217,9 +264,8 @@ def pull_source(
 ) -> Pulled:
     """Fetch one server form into a new snapshot under ``root/folder``; nothing is written
     when the pull fails or the data has not changed since the newest snapshot."""
-    token = _token(source, datasets)
-    records = fetch(source, token, progress)
-    kept, _ = latest_versions(records, source.kobo)
+    records = fetch(source, datasets, progress)
+    kept, _ = latest_versions(records, source.server)
     target = root / folder
     digest = _digest(kept)
     previous = newest_snapshot(target) if target.is_dir() else None
@@ -234,7 +280,7 @@ def pull_source(
     name = f"{now.strftime('%Y%m%dT%H%M%SZ')}{SNAPSHOT_SUFFIX}"
     body = {
         "format": SNAPSHOT_FORMAT,
-        "server": source.kobo,
+        "server": source.server,
         "asset": source.asset,
         "pulled": now.isoformat(timespec="seconds"),
         "count": len(kept),
@@ -262,29 +308,58 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def pull_project(
-    bundle, *, only: list[str] | None = None, progress: Callable[[str], None] | None = None
-) -> list[Pulled]:
-    """Pull every server form the project's datasets name (or those of ``only``), one pull
-    per form and snapshot folder."""
-    groups: dict[tuple, list[str]] = {}
-    sources: dict[tuple, KoboSource] = {}
+def _groups(bundle, only: list[str] | None) -> dict[tuple, tuple[Source, list[str]]]:
+    """(server, form, folder) -> (its source, the datasets read from it)."""
+    groups: dict[tuple, tuple[Source, list[str]]] = {}
     for name, ref in bundle.project.datasets.items():
         if ref.source is None or (only and name not in only):
             continue
-        key = (ref.source.kobo, ref.source.asset, ref.path)
-        groups.setdefault(key, []).append(name)
-        sources[key] = ref.source
+        key = (ref.source.server, ref.source.asset, ref.path)
+        groups.setdefault(key, (ref.source, []))[1].append(name)
     if not groups:
         raise UsageError(
             "no dataset of this project names a server to pull from"
             + (f" among {', '.join(only)}" if only else "")
             + ": give a dataset a 'source:' (kobo, asset, token_env) in mel.yaml"
         )
+    return groups
+
+
+def plan(bundle, *, only: list[str] | None = None) -> list[str]:
+    """What ``mel pull`` would fetch, and whether each token variable is set (never its value)."""
+    lines = []
+    for (server, _asset, folder), (source, names) in _groups(bundle, only).items():
+        target = bundle.root / folder
+        newest = newest_snapshot(target) if target.is_dir() else None
+        ready = ", ".join(
+            f"{v}: {'set' if os.environ.get(v, '').strip() else 'NOT SET'}" for v in source.secrets
+        )
+        lines.append(
+            f"{', '.join(names)}: {source.what} on {server} -> {folder}/ ({ready}; newest "
+            f"snapshot: {newest.name if newest else 'none yet'})"
+        )
+    return lines
+
+
+def pull_project(
+    bundle, *, only: list[str] | None = None, progress: Callable[[str], None] | None = None
+) -> list[Pulled]:
+    """Pull every server form the project's datasets name (or those of ``only``), one pull
+    per form and snapshot folder."""
     return [
-        pull_source(bundle.root, sources[key], key[2], names, progress=progress)
-        for key, names in groups.items()
+        pull_source(bundle.root, source, key[2], names, progress=progress)
+        for key, (source, names) in _groups(bundle, only).items()
     ]
 
 
-__all__ = ["PullError", "Pulled", "fetch", "pull_project", "pull_source"]
+__all__ = [
+    "PullError",
+    "Pulled",
+    "fetch",
+    "paged",
+    "parse_page",
+    "plan",
+    "pull_project",
+    "pull_source",
+    "request",
+]

@@ -15,8 +15,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -766,6 +768,63 @@ class KoboSource(Model):
     page_size: int = Field(30000, ge=1, le=30000, description="records per page (at most 30,000)")
     timeout: float = Field(60, gt=0, description="seconds to wait for a page")
 
+    @property
+    def server(self) -> str:
+        return self.kobo
+
+    @property
+    def what(self) -> str:
+        return f"form '{self.asset}'"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.token_env,)
+
+
+_EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class OdkSource(Model):
+    """An ODK Central server's form, pulled by ``mel pull`` (its OData feed) into snapshots."""
+
+    odk: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] = Field(
+        description="the Central server, e.g. https://central.example.org"
+    )
+    project: int = Field(ge=1, description="the project's number (in its address on Central)")
+    form: Identifier = Field(description="the form's id (xmlFormId)")
+    email_env: _EnvName = Field(description="the environment variable holding the user's email")
+    password_env: _EnvName = Field(
+        description="the environment variable holding the password (never the password itself)"
+    )
+    page_size: int = Field(10000, ge=1, le=100000, description="records per page")
+    timeout: float = Field(60, gt=0, description="seconds to wait for a page")
+
+    @property
+    def server(self) -> str:
+        return self.odk
+
+    @property
+    def asset(self) -> str:
+        return f"{self.project}/{self.form}"
+
+    @property
+    def what(self) -> str:
+        return f"form '{self.form}' of project {self.project}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.email_env, self.password_env)
+
+
+def _server_kind(v: Any) -> str:
+    return "odk" if isinstance(v, dict) and "odk" in v else "kobo"
+
+
+Source = Annotated[
+    Annotated[KoboSource, Tag("kobo")] | Annotated[OdkSource, Tag("odk")],
+    Discriminator(_server_kind),
+]
+
 
 class DatasetRef(Model):
     path: NonEmpty = Field(
@@ -788,7 +847,9 @@ class DatasetRef(Model):
         default_factory=dict,
         description="template column -> one value for every record (a column the file lacks)",
     )
-    source: KoboSource | None = None
+    source: Source | None = Field(
+        None, description="a KoboToolbox or ODK Central server to pull the records from"
+    )
     template: Name | None = Field(None, description="template name; defaults to the dataset name")
     sheet: str | None = Field(None, description="sheet name, for Excel files")
     header_row: int = Field(1, ge=1)
