@@ -20,10 +20,15 @@ import argparse
 import datetime as dt
 import shutil
 import uuid
+import warnings
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+
+# the kit's drop-down lists use an Excel extension openpyxl does not keep; the values are all
+# this needs
+warnings.filterwarnings("ignore", message="Data Validation extension", category=UserWarning)
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE / "counter-trafficking"

@@ -160,6 +160,40 @@ def test_an_export_with_labels_is_read_back_to_names(tmp_path):
         assert got[col].fillna("").astype(str).tolist() == want[col].tolist()
 
 
+def test_a_kobo_csv_export_with_label_headers(tmp_path):
+    """KoboToolbox's CSV export (';' separated), headers and values as labels: read back to
+    the form's names, row numbers as the file shows them."""
+    project = kobo.write_project(tmp_path / "kobo", cases=120, export=False)
+    cases, _ = kobo.load_example()
+    form = kobo.read_form_choices(project / "forms" / "casework.xlsx")
+    rows = []
+    for c in cases.iloc[:120].to_dict("records"):
+        row = {}
+        for g, name, _qtype, lst in kobo.CASE_QUESTIONS:
+            label = f"{g.replace('_', ' ').title()}/{name.replace('_', ' ').capitalize()}"
+            v = c[name]
+            if lst and v and lst not in ("country", "age_band"):
+                v = " ".join(form[lst].get(x, x) for x in v.split(";"))
+            row[label] = v
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "_uuid", [f"u{i}" for i in range(len(frame))])
+    frame.to_csv(project / "data" / "casework.csv", sep=";", index=False)
+    text = (project / "mel.yaml").read_text()
+    old = '"path": "data/casework.xlsx", "form"'
+    text = text.replace(old, old.replace(".xlsx", ".csv"))
+    text = "\n".join(line for line in text.splitlines() if "assistance:" not in line) + "\n"
+    (project / "mel.yaml").write_text(text)
+    ds = _cases(project)
+    assert [f for f in ds.findings if f.severity == "error"] == []
+    want = cases.iloc[:120].reset_index(drop=True)
+    for col in ("case_id", "sex", "trafficking_status", "exploitation", "means_of_control"):
+        got = ds.frame[col].fillna("").astype(str).tolist()
+        expected = want[col].replace("Unknown", "")  # a missing value of the template
+        assert [set(v.split(";")) for v in got] == [set(v.split(";")) for v in expected], col
+    assert ds.rows[0] == 2 and ds.file.endswith("casework.csv")
+
+
 def test_odk_central_zip_gives_the_cells_of_the_csv_files(tmp_path, csv_table):
     project = kobo.write_project(tmp_path / "odk")
     cases, services = kobo.load_example()
@@ -394,6 +428,9 @@ def test_snapshot_is_what_the_server_sent(tmp_path, monkeypatch, cli):
     snap = next((project / "snapshots" / "casework").glob("*.json"))
     data = json.loads(snap.read_text())
     assert data["results"] == records and data["count"] == 5
+    # the report's manifest hashes the snapshot read, and the form
+    inputs = load_project(project).input_paths()
+    assert snap.resolve() in inputs and (project / "forms" / "casework.xlsx").resolve() in inputs
 
 
 # --- ODK Central ---------------------------------------------------------------------------------

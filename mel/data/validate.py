@@ -373,7 +373,7 @@ def read_dataset(bundle, name: str, tpl: Template) -> RawTable:
 
 def is_form_data(ref, path: Path) -> bool:
     """Whether a dataset is read as a form's export."""
-    special = path.suffix.lower() in (".zip", ".json") or path.is_dir()
+    special = path.suffix.lower() in (".zip", ".json")
     return bool(ref.form or ref.repeat or ref.source or ref.columns or ref.values or special)
 
 
