@@ -247,3 +247,33 @@ def test_form_start_times_are_read_as_their_local_date():
     ]
     assert len(issues) == 1 and list(issues[0].positions) == [3]  # the impossible day only
     assert yaml  # (the code lists above are YAML)
+
+
+def test_no_personal_data_of_htcds_records_reaches_the_report(tmp_path, cli):
+    """Names, phones and birth dates of the HTCDS records are read (validated) but never
+    written: every file of the donor report is searched for them."""
+    import zipfile
+
+    project = htcds.write_project(tmp_path / "htcds", reference=REFERENCE)
+    out = tmp_path / "report"
+    result = cli(
+        "report", str(project), "--period", "FY2025-Q4", "-o", str(out), "--as-of", "2026-01-15"
+    )
+    assert result.exit_code == 0, result.output
+    cases = pd.read_csv(EXAMPLE / "data" / "cases.csv", dtype=str, keep_default_na=False)
+    cases = cases[cases["country"] == "SDN"]
+    records = htcds.htcds_records(cases)
+    secrets = {p for p in records["prs_MobilePhone"] if p} | {
+        f"{a} {b}"
+        for a, b in zip(records["prs_First_Name"], records["prs_Second_Name"], strict=True)
+    }
+    texts = []
+    for f in out.rglob("*"):
+        if f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as z:
+                texts += [z.read(n).decode("utf-8", "ignore") for n in z.namelist()]
+        elif f.is_file() and f.suffix in (".csv", ".json", ".txt", ".md"):
+            texts.append(f.read_text(encoding="utf-8", errors="ignore"))
+    assert len(texts) > 5
+    found = [s for s in secrets for t in texts if s in t]
+    assert found == []

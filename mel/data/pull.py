@@ -56,9 +56,15 @@ def _fail(source: Source, message: str, hint: str | None = None, secrets=()) -> 
     for secret in secrets:
         if secret:
             message = message.replace(secret, "***")
+    kept = "nothing was written; the previous snapshot is as it was"
     return PullError(
         Finding(
-            "pull-failed", message, file=source.server, hint=hint, scope="dataset", severity="error"
+            "pull-failed",
+            message,
+            file=source.server,
+            hint=f"{hint}; {kept}" if hint else kept,
+            scope="dataset",
+            severity="error",
         )
     )
 
@@ -103,7 +109,7 @@ def request(
         raise _fail(
             source,
             f"the download of {where} was interrupted ({type(exc).__name__})",
-            "try again; the previous snapshot is unchanged",
+            "try again",
             secrets,
         ) from None
     except urllib.error.URLError as exc:
