@@ -80,13 +80,6 @@ UNSAFE_XML_MESSAGE = (
 )
 
 
-# Excel's data-validation extension (drop-down lists in data-entry kits) is not read, and is
-# not needed to read the values: openpyxl's warning about it would only alarm the user
-warnings.filterwarnings(
-    "ignore", message="Data Validation extension is not supported", category=UserWarning
-)
-
-
 def open_workbook(path: Path, *, read_only: bool = True):
     """openpyxl's workbook of ``path`` (values, not formulas), after the safety checks."""
     from openpyxl import load_workbook
@@ -132,7 +125,11 @@ def sheet_rows(ws, *, min_row: int = 1) -> list[tuple]:
         # ('A1' over a full sheet) that Excel and pandas ignore: read every row and column
         ws.reset_dimensions()
     try:
-        return list(ws.iter_rows(min_row=min_row, values_only=True))
+        with warnings.catch_warnings():
+            # Excel's data-validation extension (a kit's drop-down lists) is not needed to
+            # read the values: openpyxl's warning about dropping it would only alarm the user
+            warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)
+            return list(ws.iter_rows(min_row=min_row, values_only=True))
     except MemoryError:
         raise
     except Exception as exc:

@@ -94,7 +94,9 @@ def _sheet_rows(wb, name: str, file: str, findings: list[Finding], required: boo
                 )
             )
         return None
-    rows = ws.iter_rows(values_only=True)
+    from mel.xlsx import sheet_rows
+
+    rows = iter(sheet_rows(ws))
     header = next(rows, None) or ()
     cols = {_text(h).casefold(): i for i, h in enumerate(header) if _text(h)}
     out = []
