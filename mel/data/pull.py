@@ -293,7 +293,8 @@ def pull_source(
         "sha256": digest,
         "results": kept,
     }
-    _write_atomic(target / name, json.dumps(body, ensure_ascii=False, indent=0).encode("utf-8"))
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    _write_atomic(target / name, text.encode("utf-8"))
     return Pulled(datasets, folder, display_path(target / name), len(records), len(kept))
 
 
