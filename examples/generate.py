@@ -969,6 +969,9 @@ datasets:
 targets: targets.csv
 privacy:
   threshold: 5
+iati:                        # for 'mel export iati' (illustrative identifiers)
+  identifier: XM-EXAMPLE-CT-2023-001
+  reporting_org: {{ref: XM-EXAMPLE-IMPL, type: "21", name: Example implementing organisation}}
 """
 
 

@@ -71,6 +71,7 @@ _register("column-type", "Column has the wrong type", "{message}")
 _register("unmapped-column", "Column not in the form", "{message}")
 _register("edited", "Edited submissions", "{message}")
 _register("pull-failed", "Pull failed", "{message}")
+_register("iati-rule", "IATI results rule broken", "{message}")
 # --- filters -------------------------------------------------------------------------------------
 _register("filter-syntax", "Filter syntax error", "{message}")
 _register("filter-type", "Filter type error", "{message}")

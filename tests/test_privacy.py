@@ -52,6 +52,11 @@ def outputs(tmp_path_factory):
         cases.to_csv(project / "cases.csv", index=False)
         pii = _pii_values(project)
         assert len(pii) >= 60
+        with open(project / "mel.yaml", "a", encoding="utf-8") as fh:  # for mel export iati
+            fh.write(
+                "iati: {identifier: XM-TEST-1, reporting_org: {ref: XM-TEST, type: '21', "
+                "name: Test organisation}}\n"
+            )
         runner = CliRunner()
         out = tmp / "out"
         runs = [
@@ -63,6 +68,8 @@ def outputs(tmp_path_factory):
                 ["compute", str(project), "--as-of", "2026-01-15", "-o", str(out / f"c.{fmt}")]
                 for fmt in ("csv", "parquet", "json")
             ),
+            ["export", "iati", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15",
+             "-o", str(out / "r" / "results-2024-Q4.xml")],
         ]  # fmt: skip
         internal = [
             ["report", str(project), "-p", "2024-Q4", "--as-of", "2026-01-15", "-o", str(tmp / "i"),
@@ -143,7 +150,7 @@ def test_no_personal_data_in_any_output(outputs):
     pii, donor_files, internal_files = outputs
     files = donor_files + internal_files
     kinds = {p.suffix for p in files}
-    assert {".xlsx", ".pdf", ".png", ".csv", ".parquet", ".json", ".txt"} <= kinds
+    assert {".xlsx", ".pdf", ".png", ".csv", ".parquet", ".json", ".txt", ".xml"} <= kinds
     for path in files:
         blob = "\n".join(_texts(path))
         for value in pii:
@@ -172,6 +179,18 @@ def test_no_small_count_in_donor_outputs(outputs):
             for column in ("value", "numerator", "denominator"):
                 v = pd.to_numeric(counts[column], errors="coerce")
                 assert not ((v >= 1) & (v < THRESHOLD)).any(), (path.name, column)
+            checked += 1
+        if path.suffix == ".xml":  # mel export iati: every actual of a count indicator
+            from defusedxml import ElementTree as ET
+
+            values = [
+                float(v.get("value"))
+                for ind in ET.parse(path).getroot().iter("indicator")
+                if {r.get("code") for r in ind.findall("reference")} & set(COUNT_INDICATORS)
+                for v in ind.iter("actual")
+                if v.get("value") is not None
+            ]
+            assert values and not [v for v in values if 1 <= v < THRESHOLD], path.name
             checked += 1
         if path.suffix == ".xlsx":
             import openpyxl

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mel import __version__
-from mel.cli import codelists, indicators
+from mel.cli import codelists, export, indicators
 from mel.cli.common import STATE, debug_requested
 from mel.cli.compute import compute
 from mel.cli.explain import explain
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(indicators.app)
 app.add_typer(codelists.app)
+app.add_typer(export.app)
 app.command("validate")(validate)
 app.command("template")(template)
 app.command("compute")(compute)

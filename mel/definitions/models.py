@@ -816,6 +816,38 @@ class OdkSource(Model):
         return (self.email_env, self.password_env)
 
 
+def _result_types() -> dict[Level, str]:
+    return {"impact": "3", "objective": "2", "result": "1", "process": "1"}
+
+
+class IatiOrg(Model):
+    ref: NonEmpty = Field(description="the organisation's IATI identifier, e.g. XM-DAC-47066")
+    type: Text = Field(description="IATI OrganisationType code, e.g. 40 (multilateral), 21 (NGO)")
+    name: NonEmpty
+
+
+class Iati(Model):
+    """What an IATI 2.03 activity file needs beyond the project itself."""
+
+    identifier: NonEmpty = Field(description="the activity's iati-identifier")
+    reporting_org: IatiOrg
+    title: NonEmpty | None = Field(None, description="default: the project's name")
+    description: NonEmpty | None = None
+    activity_status: Text = Field("2", description="IATI ActivityStatus code (2 = implementation)")
+    result_types: dict[Level, Text] = Field(
+        default_factory=_result_types,
+        description="IATI ResultType code of each logframe level (1 output, 2 outcome, 3 impact)",
+    )
+    vocabularies: dict[NonEmpty, Text] = Field(
+        default_factory=lambda: {
+            "US Government standard foreign-assistance indicators": "3",
+            "SDG indicator 16.2.2 (custodian UNODC)": "9",
+        },
+        description="reference source -> IATI IndicatorVocabulary code; other indicators are "
+        "referenced by their mel id under 99 (the reporting organisation's own)",
+    )
+
+
 def _server_kind(v: Any) -> str:
     return "odk" if isinstance(v, dict) and "odk" in v else "kobo"
 
@@ -947,6 +979,7 @@ class Project(Model):
     quality: Quality = Field(default_factory=Quality)
     status_bands: list[StatusBand] = Field(default_factory=_default_bands, min_length=1)
     language: Language = "en"
+    iati: Iati | None = None
 
     @field_validator("countries")
     @classmethod

@@ -660,6 +660,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "Column not in the form": ("Colonne absente du formulaire", "Columna ausente del formulario"),
     "Edited submissions": ("Soumissions modifiées", "Envíos modificados"),
     "Pull failed": ("Échec du téléchargement", "Descarga fallida"),
+    "IATI results rule broken": (
+        "Règle IATI des résultats enfreinte",
+        "Regla IATI de resultados incumplida",
+    ),
     "Unknown indicator": ("Indicateur inconnu", "Indicador desconocido"),
     "Duplicate id": ("Identifiant en double", "Identificador duplicado"),
     "Column has the wrong type": ("Colonne du mauvais type", "Columna de tipo incorrecto"),
