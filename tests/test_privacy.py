@@ -150,7 +150,7 @@ def test_no_personal_data_in_any_output(outputs):
     pii, donor_files, internal_files = outputs
     files = donor_files + internal_files
     kinds = {p.suffix for p in files}
-    assert {".xlsx", ".pdf", ".png", ".csv", ".parquet", ".json", ".txt", ".xml"} <= kinds
+    assert {".xlsx", ".pdf", ".png", ".csv", ".parquet", ".json", ".txt", ".xml", ".html"} <= kinds
     for path in files:
         blob = "\n".join(_texts(path))
         for value in pii:
@@ -159,6 +159,14 @@ def test_no_personal_data_in_any_output(outputs):
         # the name typed where an office belongs is reported by validation, never with its
         # value (the Data quality sheet counts findings and gives row numbers)
         assert "Qlamb" not in blob, path.name
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def test_no_small_count_in_donor_outputs(outputs):
@@ -179,6 +187,14 @@ def test_no_small_count_in_donor_outputs(outputs):
             for column in ("value", "numerator", "denominator"):
                 v = pd.to_numeric(counts[column], errors="coerce")
                 assert not ((v >= 1) & (v < THRESHOLD)).any(), (path.name, column)
+            checked += 1
+        if path.suffix == ".html":  # the web report: every actual's cell names its indicator
+            cells = re.findall(
+                r'<td class="num actual" data-indicator="([^"]+)" data-value="([^"]*)"',
+                path.read_text(encoding="utf-8"),
+            )
+            values = [float(v) for i, v in cells if i in COUNT_INDICATORS and _number(v)]
+            assert values and not [v for v in values if 1 <= v < THRESHOLD], path.name
             checked += 1
         if path.suffix == ".xml":  # mel export iati: every actual of a count indicator
             from defusedxml import ElementTree as ET

@@ -83,6 +83,7 @@ def report(
     edition = "INTERNAL edition (all values shown)" if internal else "donor edition"
     out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
+    out.print(f"  {files.web} (web page: opens offline)", highlight=False)
     out.print(
         f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'})",
         highlight=False,

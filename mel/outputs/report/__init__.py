@@ -4,7 +4,8 @@
 
 * ``report-<period>.xlsx``: the workbook (see :mod:`mel.outputs.report.workbook`);
 * ``charts-<period>.pdf`` and ``charts/*.png``: the charts (:mod:`mel.outputs.report.charts`);
-* ``results-<period>.csv`` and ``.parquet``: the tidy result table.
+* ``results-<period>.csv`` and ``.parquet``: the tidy result table;
+* ``report-<period>.html``: the report as one web page (:mod:`mel.outputs.report.web`).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class ReportFiles:
     chart_book: Path
     charts: list[Path]
     tidy: list[Path]
+    web: Path | None = None
 
     @property
     def all(self) -> list[Path]:
-        return [self.workbook, self.chart_book, *self.charts, *self.tidy]
+        return [self.workbook, self.chart_book, *self.charts, *self.tidy] + (
+            [self.web] if self.web else []
+        )
 
 
 def report_context(spec, results, *, accepted: bool = False) -> ReportContext:
@@ -280,6 +284,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         "pdf": f"charts-{stem}.pdf",
         "csv": f"results-{stem}.csv",
         "parquet": f"results-{stem}.parquet",
+        "html": f"report-{stem}.html",
     }
     for name in names.values():
         refuse_inputs(out_dir / name, inputs)
@@ -311,6 +316,9 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
             pngs = future.result()
             pool.shutdown()
             pool = None
+        from mel.outputs.report.web import web_report
+
+        files["html"].write_text(web_report(ctx), encoding="utf-8")
         tidy = labelled(ctx)
         write_table(tidy, files["csv"], "csv")
         write_table(tidy, files["parquet"], "parquet")
@@ -330,6 +338,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         final["pdf"],
         [moved[p] for p in pngs if p.suffix == ".png"],
         [final["csv"], final["parquet"]],
+        final["html"],
     )
 
 

@@ -59,30 +59,45 @@ TRACKING = [  # (header key, width) of the tracking columns after No., Indicator
 ]
 
 
-def _tracking_values(ctx: ReportContext, ws, r: int, first: int, ind, country: str) -> None:
-    """The tracking columns of one indicator and country, from column ``first``."""
+def tracking_values(ctx: ReportContext, ind, country: str) -> list[tuple[object, str | None]]:
+    """The 13 tracking columns of one indicator and country, as (value, number format): what
+    the workbook's tracking sheets and the web report both show."""
     L = ctx.lang
     p = ctx.cell(ind.id, country)
     lop = ctx.cell(ind.id, country, LOP)
     th = ctx.threshold
-    j = first
-    put(ws, r, j, *baseline_display(ind, lop["baseline"] if lop is not None else None, L))
-    target_cell(ws, r, j + 1, ind, lop, "target", L)
-    target_cell(ws, r, j + 2, ind, p, "target", L)
-    put(ws, r, j + 3, *display(ind, p, L, th))
+    out: list[tuple[object, str | None]] = [
+        baseline_display(ind, lop["baseline"] if lop is not None else None, L),
+        target_display(ind, lop["target"] if lop is not None else None, L),
+        target_display(ind, p["target"] if p is not None else None, L),
+        display(ind, p, L, th),
+    ]
     ratio = kind(ind) in ("percentage", "ratio")
-    for k, col in ((4, "numerator"), (5, "denominator")):
+    for col in ("numerator", "denominator"):
         v = p[col] if ratio and p is not None and not bool(p["suppressed"]) else None
-        put(ws, r, j + k, None if v is None or v != v else float(v), "#,##0")
-    put(ws, r, j + 6, *(pct_display(p["pct_of_target"]) if p is not None else (None, None)))
-    put(ws, r, j + 7, status_word(p, "status", L))
-    put(ws, r, j + 8, *target_display(ind, lop["target_to_date"] if lop is not None else None, L))
-    put(ws, r, j + 9, *display(ind, lop, L, th))
-    put(ws, r, j + 10, *(pct_display(lop["pct_to_date"]) if lop is not None else (None, None)))
-    put(ws, r, j + 11, status_word(lop, "status", L))
-    put(ws, r, j + 12, basis_text(lop["to_date_basis"] if lop is not None else None, L))
+        out.append((None if v is None or v != v else float(v), "#,##0"))
+    out.append(pct_display(p["pct_of_target"]) if p is not None else (None, None))
+    out.append((status_word(p, "status", L), None))
+    out.append(target_display(ind, lop["target_to_date"] if lop is not None else None, L))
+    out.append(display(ind, lop, L, th))
+    out.append(pct_display(lop["pct_to_date"]) if lop is not None else (None, None))
+    out.append((status_word(lop, "status", L), None))
+    out.append((basis_text(lop["to_date_basis"] if lop is not None else None, L), None))
+    return out
+
+
+def _tracking_values(ctx: ReportContext, ws, r: int, first: int, ind, country: str) -> None:
+    """The tracking columns of one indicator and country, from column ``first``."""
+    values = tracking_values(ctx, ind, country)
+    lop = ctx.cell(ind.id, country, LOP)
+    p = ctx.cell(ind.id, country)
+    for k, (v, fmt) in enumerate(values):
+        c = put(ws, r, first + k, v, fmt)
+        row = lop if k == 1 else p if k == 2 else None
+        if row is not None and bool(row.get("target_derived", False)):
+            c.font = Font(italic=True)
     for k in range(13):
-        c = ws.cell(row=r, column=j + k)
+        c = ws.cell(row=r, column=first + k)
         text = isinstance(c.value, str)
         c.alignment = Alignment(
             wrap_text=text and k in (7, 11, 12),
