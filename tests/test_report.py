@@ -87,6 +87,7 @@ def test_files_and_sheets(donor):
     assert names == sorted(
         [
             f"report-{PERIOD}.xlsx",
+            f"report-{PERIOD}.html",
             f"charts-{PERIOD}.pdf",
             f"results-{PERIOD}.csv",
             f"results-{PERIOD}.parquet",

@@ -143,8 +143,20 @@ def _tracking(ctx: ReportContext) -> str:
             values = tracking_values(ctx, ind, c)
             lop = ctx.cell(ind.id, c, LOP)
             st = "" if lop is None or lop["status"] != lop["status"] else str(lop["status"] or "")
+            p = ctx.cell(ind.id, c)
+            derived = {
+                k
+                for k, row in ((1, lop), (2, p))
+                if row is not None and bool(row["target_derived"])
+            }
             cells = "".join(
-                _cell(v, f, L, "num" if k not in (7, 11, 12) else "", ind.id if k in (3, 9) else "")
+                _cell(
+                    v,
+                    f,
+                    L,
+                    ("num" if k not in (7, 11, 12) else "") + (" derived" if k in derived else ""),
+                    ind.id if k in (3, 9) else "",
+                )
                 for k, (v, f) in enumerate(values)
             )
             body.append(
@@ -264,11 +276,17 @@ def _disaggregations(ctx: ReportContext) -> str:
 
 def _readme(ctx: ReportContext) -> str:
     L = ctx.lang
-    facts = "".join(
-        f"<tr><th scope=row>{_e(k)}</th><td>{_e(v)}</td></tr>"
-        for k, v in ctx.manifest
-        if not k.startswith(("definition ", "input "))
-    )
+    project = ctx.project
+    about = [
+        (label("countries", L), ", ".join(country_name(c, L) for c in project.countries)),
+        (label("project_dates", L), f"{ctx.full_project.start} - {ctx.full_project.end}"),
+        (label("period", L), ctx.period),
+        (label("period_dates", L), f"{ctx.period_start} - {ctx.period_end}"),
+        (label("as_of", L), str(ctx.as_of)),
+        (label("mode", L), label("mode.internal" if ctx.internal else "mode.donor", L)),
+    ]
+    about += [(k, v) for k, v in ctx.manifest if not k.startswith(("definition ", "input "))]
+    facts = "".join(f"<tr><th scope=row>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in about)
     legend = "".join(f"<li>{_e(t)}</li>" for t in legend_lines(ctx)[1:])
     return (
         f"<section id=readme><h2>{_e(label('sheet.readme', L))}</h2>"
@@ -294,6 +312,11 @@ table.data{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
 table.data th,table.data td{border:1px solid #c8d1dc;padding:3px 6px;vertical-align:top}
 table.data thead th{background:#dde7f1}
 td.num{text-align:right;white-space:nowrap}
+td.derived{font-style:italic}
+tbody th{text-align:left;font-weight:normal}
+#tracking-table td:first-child{white-space:nowrap}
+#tracking-table td:nth-child(2){min-width:18em}
+#disaggregations table{display:inline-table;margin-right:18px;vertical-align:top}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .scroll{overflow-x:auto}
 .filters{display:flex;gap:14px;flex-wrap:wrap;align-items:center;margin:8px 0}
