@@ -966,12 +966,12 @@ datasets:
            PROS-01, PROS-02, PROS-04, PROS-06,
            PART-01, PART-02, PART-03,
            CTX-01, CTX-03]
-targets: targets.csv
-privacy:
-  threshold: 5
 iati:                        # for 'mel export iati' (illustrative identifiers)
   identifier: XM-EXAMPLE-CT-2023-001
   reporting_org: {{ref: XM-EXAMPLE-IMPL, type: "21", name: Example implementing organisation}}
+targets: targets.csv
+privacy:
+  threshold: 5
 """
 
 

@@ -238,7 +238,7 @@ def test_each_planted_breach_is_refused_with_its_rule(activity, rule):
     assert f"[rule: {rule}]" in found[0].message and "result " in found[0].message
 
 
-def test_a_breach_from_mel_yaml_is_refused_and_nothing_written(tmp_path):
+def test_a_code_breach_in_mel_yaml_is_refused_before_any_record_is_read(tmp_path):
     project = tmp_path / "p"
     shutil.copytree(EXAMPLE, project)
     text = (project / "mel.yaml").read_text()
@@ -247,10 +247,11 @@ def test_a_breach_from_mel_yaml_is_refused_and_nothing_written(tmp_path):
             "  identifier: XM-EXAMPLE", "  result_types: {result: '7'}\n  identifier: XM-EXAMPLE"
         )
     )
+    (project / "data" / "cases.csv").write_text("not read")
     out = tmp_path / "o" / "results.xml"
     result = _export([str(project), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF])
     assert result.exit_code == 2, result.output
-    assert "[rule: result-type-code]" in result.stderr and "result type '7'" in result.stderr
+    assert "[rule: result-type-code]" in result.stderr and "mel.yaml:" in result.stderr
     assert not out.exists() and "Traceback" not in result.output
 
 

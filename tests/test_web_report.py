@@ -150,11 +150,11 @@ def test_the_edition_and_language_are_marked(donor, tmp_path, cli):  # noqa: F81
     text = (donor / f"report-{PERIOD}.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in text and "Donor edition: small counts suppressed" in text
     out = tmp_path / "fr"
-    from tests.test_report import AS_OF, EXAMPLE
+    from tests.conftest import REPO
 
-    result = cli("report", str(EXAMPLE), "--period", "FY2023-Q3", "-o", str(out), "--as-of",
-                 AS_OF, "--internal", "--lang", "fr")  # fmt: skip
+    result = cli("report", str(REPO / "tests" / "data" / "clean"), "--period", "2024-Q3", "-o",
+                 str(out), "--as-of", "2026-01-15", "--internal", "--lang", "fr")  # fmt: skip
     assert result.exit_code == 0, result.output
-    fr = (out / "report-FY2023-Q3.html").read_text(encoding="utf-8")
+    fr = (out / "report-2024-Q3.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in fr and "INTERNE" in fr and "Pays" in fr
     assert "Donor edition" not in fr

@@ -41,12 +41,13 @@ def iati(
     from mel.definitions.project import load_project
     from mel.engine.pipeline import execute
     from mel.engine.spec import RunSpec
-    from mel.outputs.iati import write_iati
+    from mel.outputs.iati import require_iati, write_iati
     from mel.outputs.report import report_context
     from mel.outputs.tidy import refuse_inputs
 
     bundle = load_project(project)
     refuse_inputs(output, bundle.input_paths())
+    require_iati(bundle.project)  # before any record is read
     spec = RunSpec.build(
         bundle,
         period=period,

@@ -826,8 +826,33 @@ class IatiOrg(Model):
     name: NonEmpty
 
 
+IATI_RESULT_TYPES = ("1", "2", "3", "9")  # output, outcome, impact, other
+IATI_VOCABULARIES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "99")
+
+
 class Iati(Model):
     """What an IATI 2.03 activity file needs beyond the project itself."""
+
+    @field_validator("result_types")
+    @classmethod
+    def _check_result_types(cls, v: dict) -> dict:
+        bad = {k: c for k, c in v.items() if c not in IATI_RESULT_TYPES}
+        if bad:
+            raise ValueError(
+                f"{bad} is not an IATI ResultType code ({', '.join(IATI_RESULT_TYPES)}) "
+                "[rule: result-type-code]"
+            )
+        return v
+
+    @field_validator("vocabularies")
+    @classmethod
+    def _check_vocabularies(cls, v: dict) -> dict:
+        bad = {k: c for k, c in v.items() if c not in IATI_VOCABULARIES}
+        if bad:
+            raise ValueError(
+                f"{bad} is not an IATI IndicatorVocabulary code (1-9, 99) [rule: vocabulary-code]"
+            )
+        return v
 
     identifier: NonEmpty = Field(description="the activity's iati-identifier")
     reporting_org: IatiOrg

@@ -16,14 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from mel.definitions.countries import alpha3_codes
+from mel.definitions.models import IATI_RESULT_TYPES, IATI_VOCABULARIES
 from mel.definitions.words import ALL, LOP, TOTAL
 from mel.errors import DefinitionError, Finding
 from mel.outputs.report.content import ReportContext
 from mel.outputs.tidy import atomic_write
 
-RESULT_TYPES = {"1", "2", "3", "9"}  # output, outcome, impact, other
+RESULT_TYPES = set(IATI_RESULT_TYPES)
 MEASURES = {"1", "2", "3", "4", "5"}  # unit, percentage, nominal, ordinal, qualitative
-VOCABULARIES = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "99"}
+VOCABULARIES = set(IATI_VOCABULARIES)
 QUALITATIVE = "5"
 
 
@@ -109,11 +110,9 @@ def _missing(v: object) -> bool:
 # --- building ------------------------------------------------------------------------------------
 
 
-def build(ctx: ReportContext) -> Activity:
-    """The activity of a donor report's content."""
-    project = ctx.full_project
-    iati = project.iati
-    if iati is None:
+def require_iati(project):
+    """The project's ``iati:`` section; a definition error saying what to add without one."""
+    if project.iati is None:
         raise DefinitionError(
             Finding(
                 "missing-key",
@@ -125,6 +124,13 @@ def build(ctx: ReportContext) -> Activity:
                 "name: ...}} (see docs/report.md, IATI)",
             )
         )
+    return project.iati
+
+
+def build(ctx: ReportContext) -> Activity:
+    """The activity of a donor report's content."""
+    project = ctx.full_project
+    iati = require_iati(project)
     from mel.outputs.report.labels import country_name
 
     codes2 = _alpha2()
