@@ -35,7 +35,7 @@ def iati(
     country (location) and category (dimension); hidden values are left out. Refused, with
     each rule named, when the results would break an IATI validator rule.
 
-    Example: mel export iati examples/counter-trafficking --period FY2025-Q4 -o results.xml
+    Example: mel export iati examples/counter-trafficking --period FY2023-Q4 -o results.xml
     """
     from mel.cli.common import parse_date_option
     from mel.definitions.project import load_project
