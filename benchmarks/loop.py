@@ -73,6 +73,10 @@ def phases(project: Path, out: Path) -> dict[str, float]:
     lap("workbook: save")
     charts.write_charts(ctx, out / "charts", out / "c.pdf")
     lap("charts (PNG and PDF)")
+    from mel.outputs.report.web import web_report
+
+    (out / "r.html").write_text(web_report(ctx), encoding="utf-8")
+    lap("web page")
     tidy = labelled(ctx)
     write_table(tidy, out / "r.csv", "csv")
     write_table(tidy, out / "r.parquet", "parquet")

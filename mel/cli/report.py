@@ -1,4 +1,4 @@
-"""`mel report`: the donor report (workbook, charts, tidy files) for one reporting period."""
+"""`mel report`: the donor report (workbook, web page, charts, tidy files) for one period."""
 
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ def report(
 ) -> None:
     """Write the donor report for a period: an Excel workbook (tracking table, by country, by
     period, disaggregations, reference sheets, data quality, tidy data, charts), a PDF chart
-    book with PNG charts, and the results as CSV and Parquet. Small counts are suppressed
-    unless --internal.
+    book with PNG charts, the same report as one web page that opens offline (HTML), and the
+    results as CSV and Parquet. Small counts are suppressed unless --internal.
 
     Example: mel report examples/counter-trafficking --period FY2025-Q4 -o out/report
     """
