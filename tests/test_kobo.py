@@ -511,3 +511,21 @@ def test_a_failed_central_pull_writes_nothing(tmp_path, monkeypatch, cli, passwo
     assert not (project / "snapshots").exists()
     for secret in (PASSWORD, SESSION, "not-the-password"):
         assert secret not in result.output
+
+
+def test_an_export_named_without_its_form_says_to_name_the_form(tmp_path):
+    project = kobo.write_project(tmp_path / "kobo", cases=50)
+    text = (
+        (project / "mel.yaml")
+        .read_text()
+        .replace(
+            '"path": "data/casework.xlsx", "form": "forms/casework.xlsx"}',
+            '"path": "data/casework.xlsx", "sheet": "Case registration"}',
+            1,
+        )
+    )
+    (project / "mel.yaml").write_text(text)
+    findings = _cases(project).findings
+    missing = next(f for f in findings if f.code == "missing-column" and f.field == "case_id")
+    assert "'registration/case_id' looks like a KoboToolbox or ODK export" in missing.hint
+    assert "form:" in missing.hint

@@ -102,17 +102,27 @@ def match_header(
             suggestion=target,
             hint=f"did you mean '{target}'?" if target else None,
         )
+    grouped = _grouped_headers(unknown, missing)
     for c in missing:
         if c.required:
             close = _closest_header(c, [h for _, h in unknown])
+            hint = (
+                f"if '{close}' is '{c.name}', rename that header to '{c.name}'"
+                if close
+                else f"add a column '{c.name}' ({c.label or c.name})"
+            )
+            if c.name in grouped:
+                hint = (
+                    f"'{grouped[c.name]}' looks like a KoboToolbox or ODK export's header (the "
+                    "question inside its group): name the form with 'form:' for this dataset "
+                    "in mel.yaml, and mel reads the export as it is"
+                )
             header(
                 "missing-column",
                 f"required column '{c.name}' is missing"
                 + (f"; the closest header in the file is '{close}'" if close else ""),
                 c.name,
-                hint=f"if '{close}' is '{c.name}', rename that header to '{c.name}'"
-                if close
-                else f"add a column '{c.name}' ({c.label or c.name})",
+                hint=hint,
             )
     core = [c.name for c in missing if c.core and not c.required]
     if core:
@@ -125,6 +135,18 @@ def match_header(
             hint="add them as columns (cells may stay empty), or the questions to the form",
         )
     return found, findings
+
+
+def _grouped_headers(unknown: list[tuple[int, str]], missing) -> dict[str, str]:
+    """Missing column -> a header naming it inside a group path (``registration/case_id``,
+    ODK's ``registration-case_id``): a form's export read without its form."""
+    names = {c.name for c in missing}
+    out: dict[str, str] = {}
+    for _pos, head in unknown:
+        last = re.split(r"[/\-]", head)[-1]
+        if last in names and last != head:
+            out.setdefault(last, head)
+    return out
 
 
 def _closest_header(column, headers: list[str]) -> str | None:
