@@ -13,15 +13,6 @@ import pandas as pd
 from mel.definitions.models import Provided, Template
 from mel.errors import Finding
 
-_DTYPES = {
-    "string": "str",
-    "code": "str",
-    "integer": "Int64",
-    "number": "Float64",
-    "date": "datetime64[ns]",
-    "boolean": "boolean",
-}
-
 
 def _first(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Each record's value of the first column that has one."""
@@ -76,6 +67,8 @@ def provide(frame: pd.DataFrame, tpl: Template, provided: Template, codes) -> tu
     """(the provided template's columns derived from ``frame``, the provided columns whose
     sources the file has, findings). ``codes`` maps a provided column to its code list's
     codes (or None)."""
+    from mel.data.validate import _DTYPES  # the typed frame's dtypes, declared once there
+
     assert tpl.provides is not None
     rules = tpl.provides.columns
     out: dict[str, pd.Series] = {}
