@@ -8,10 +8,13 @@
 #
 # Writes: the donor report FY2025-Q4 and an internal French FY2025-Q2 report (--as-of pinned),
 # mel compute donor and internal (--period FY2025), mel explain of one cell, mel validate of the
-# messy example and its feedback workbook. Uses .venv/bin/mel of the repository it is run from.
+# messy example and its feedback workbook; the donor report of the example programme generated
+# with 30 cases in 2 countries (where the disclosure check hides the most). Uses .venv/bin/mel
+# and .venv/bin/python of the repository it is run from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEL=${MEL:-.venv/bin/mel}
+PY=${PY:-.venv/bin/python}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 {
@@ -24,5 +27,8 @@ trap 'rm -rf "$OUT"' EXIT
     > "$OUT/explain.txt" 2>&1 || true
   $MEL validate examples/counter-trafficking-messy > "$OUT/validate_messy.txt" 2>&1 || true
   $MEL validate examples/counter-trafficking-messy --report "$OUT/feedback.xlsx" || true
+  $PY examples/generate.py --out "$OUT/small-project" --cases 30 --countries SDN,TZA --no-messy
+  $MEL report "$OUT/small-project" --period FY2025-Q4 --as-of 2026-01-15 -o "$OUT/small"
+  rm -rf "$OUT/small-project"
 } > /dev/null 2>&1
 cd "$OUT" && find . -type f | sort | xargs sha256sum

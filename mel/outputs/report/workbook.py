@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
-from pandas import NA as _NA  # pandas' missing-value marker, skipped on the tidy sheet
 
 from mel.engine.account import conversions_text
 from mel.errors import ERROR_TYPES
@@ -25,6 +24,7 @@ from mel.outputs.excel import (
     fit_row_height,
     print_setup,
     set_text,
+    stream_rows,
     write_header,
 )
 from mel.outputs.report.content import (
@@ -217,11 +217,8 @@ def _data(ctx: ReportContext, ws: Worksheet) -> None:
     t = labelled(ctx)
     cols = list(t.columns)
     table_header(ws, FIRST_ROW, cols, [14 if c in ("indicator", "country") else 13 for c in cols])
-    for i, row in enumerate(t.itertuples(index=False), start=FIRST_ROW + 1):
-        for j, v in enumerate(row, start=1):
-            if v is None or (isinstance(v, float) and v != v) or v is _NA:
-                continue
-            set_text(ws.cell(row=i, column=j), v.item() if hasattr(v, "item") else v)
+    # thousands of plain rows: written straight into the sheet's XML when saved (no cell objects)
+    stream_rows(ws, FIRST_ROW + 1, t.itertuples(index=False, name=None))
     finish(ws, FIRST_ROW, FIRST_ROW + len(t), len(cols), f"B{FIRST_ROW + 1}")
     # thousands of rows for machines: printing the workbook prints this sheet's note only
     ws.print_area = "A1:H3"
