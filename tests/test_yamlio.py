@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mel.definitions.yamlio import load_file, load_text
@@ -153,3 +155,56 @@ def test_string_offsets_map_into_the_file():
     assert (m.line, m.column) == (1, 14)
     m = doc.string_offset_mark(("q",), 6)
     assert (m.line, m.column) == (2, 11)  # one more for the opening quote
+
+
+def _tree(text: str, loader) -> object:
+    import yaml
+
+    from mel.definitions import yamlio
+
+    node = yaml.compose(text, Loader=loader)
+    if node is None:
+        return None
+    builder = yamlio._Builder("f")
+    data = builder.build(node, (), None)
+    return data, builder.info, [(f.code, f.line, f.column, f.message) for f in builder.findings]
+
+
+def test_libyaml_and_pyyaml_give_the_same_values_and_places_for_every_yaml_file_here():
+    """mel parses with libyaml where it can: on every YAML file of the repository (catalog,
+    templates, code lists, examples, the broken definitions of the tests) the values, the
+    place and style of every value and the findings are those of PyYAML's own parser."""
+    import yaml
+
+    if getattr(yaml, "CSafeLoader", None) is None:  # pragma: no cover - PyYAML without libyaml
+        pytest.fail("PyYAML was built without libyaml: mel's YAML loading is slow here")
+    root = Path(__file__).resolve().parents[1]
+    compared = 0
+    places = ("indicators", "templates", "examples", "tests")
+    for path in sorted(p for place in places for p in (root / place).rglob("*.yaml")):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        try:
+            slow = _tree(text, yaml.SafeLoader)
+        except yaml.YAMLError:
+            continue  # an invalid file is reported by PyYAML's parser (yamlio._compose)
+        assert _tree(text, yaml.CSafeLoader) == slow, path
+        compared += 1
+    assert compared > 100
+
+
+@pytest.mark.parametrize("depth", [99, 101, 400])
+def test_deep_nesting_is_reported_as_before(depth):
+    """libyaml composes what PyYAML's recursion cannot: a file nesting deeper than mel accepts
+    is still reported by the same finding, at the same place."""
+    text = "a: " + "[" * depth + "1" + "]" * depth + "\n"
+    doc, findings = load_text(text, "deep.yaml")
+    nested = [f for f in findings if "nesting is too deep" in f.message]
+    if depth <= 100:
+        assert doc is not None and not nested
+    else:
+        assert nested and nested[0].line == 1

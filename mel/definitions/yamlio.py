@@ -115,7 +115,7 @@ def _mark(m: yaml.Mark) -> Mark:
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     text = node.value
-    if node.style is not None:  # quoted or block scalars are always text
+    if node.style:  # quoted or block scalars are always text (libyaml: '' for plain ones)
         return text
     if text in _NULL:
         return None
@@ -171,7 +171,7 @@ class _Builder:
                 hint="remove the tag; quote the value if it should be text",
             )
         if isinstance(node, yaml.ScalarNode):
-            self.info[path] = ValueInfo(start, key_mark, node.style, node.value)
+            self.info[path] = ValueInfo(start, key_mark, node.style or None, node.value)
             return node.value if explicit_tag else _scalar(node)
         self.info[path] = ValueInfo(start, key_mark, None, None)
         if isinstance(node, yaml.SequenceNode):
@@ -186,7 +186,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error("yaml-key-type", make("yaml-key-type", kind="a list or mapping"), kmark)
                 continue
-            if key_node.tag == "tag:yaml.org,2002:merge" and key_node.style is None:
+            if key_node.tag == "tag:yaml.org,2002:merge" and not key_node.style:
                 self.error(
                     "yaml-alias",
                     "YAML merge keys (<<) are not supported",
@@ -213,9 +213,9 @@ class _Builder:
         """A tag written in the file (``!!python/object``, ``!foo``), as opposed to one resolved."""
         tag = node.tag or ""
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and not tag.startswith("tag:yaml.org,2002:"):
+            if not node.style and not tag.startswith("tag:yaml.org,2002:"):
                 return tag
-            if node.style is not None and tag != "tag:yaml.org,2002:str":
+            if node.style and tag != "tag:yaml.org,2002:str":
                 return tag
             return None
         if tag in _STANDARD_TAGS:
@@ -288,7 +288,7 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
             )
         ]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_finding(file, exc, text)]
     except yaml.YAMLError as exc:  # e.g. reader errors for control characters
@@ -312,6 +312,45 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
     data = builder.build(node, (), None)
     findings = _alias_findings(text, file) + builder.findings
     return Document(file, data, builder.info), findings
+
+
+_FAST = getattr(yaml, "CSafeLoader", None)  # libyaml's parser, when PyYAML was built with it
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The file's node tree: parsed with libyaml (about six times faster), or with PyYAML's own
+    parser where libyaml is missing, finds the file invalid, or nests it deeper than mel
+    accepts, so that every problem is reported in PyYAML's words, as before. The two give the
+    same tree for a valid file (tests/test_yamlio.py compares them on every YAML file here)."""
+    if _FAST is not None:
+        try:
+            node = yaml.compose(text, Loader=_FAST)
+        except Exception:  # noqa: BLE001 - reported by the parser below, in its words
+            pass
+        else:
+            if node is None or _depth(node) <= _MAX_NESTING:
+                return node
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _depth(node: yaml.Node) -> int:
+    """How deep lists and mappings nest in a node tree (each node visited once: an alias makes
+    the tree a graph, and a billion laughs would otherwise be walked a billion times)."""
+    deepest = 0
+    stack = [(node, 0)]
+    seen: set[int] = set()
+    while stack:
+        n, d = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        deepest = max(deepest, d)
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend((c, d + 1) for c in n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend((v, d + 1) for k, v in n.value)
+            stack.extend((k, d + 1) for k, v in n.value)
+    return deepest
 
 
 def _deepest_line(text: str) -> int:

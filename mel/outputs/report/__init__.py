@@ -183,6 +183,9 @@ def labelled(ctx: ReportContext):
     return out
 
 
+CHART_WORKERS = 2  # processes drawing charts beside the one building the workbook
+
+
 def _chart_pool():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -190,7 +193,7 @@ def _chart_pool():
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
     return ProcessPoolExecutor(
-        max_workers=1,
+        max_workers=CHART_WORKERS,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
@@ -304,16 +307,27 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     pool = None
     try:
         files = {k: staging / n for k, n in names.items()}
-        # the charts are drawn in a second process while this one builds the workbook (both
-        # are CPU-bound; the machine has at least two cores); without fork, one after the other
+        # the charts are drawn in two more processes while this one builds the workbook (all
+        # CPU-bound; the machine has at least two cores): the chart book in one, the PNG files
+        # in two halves; without fork, one after the other
         pool = _chart_pool()
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
         else:
-            future = pool.submit(charts.write_charts, ctx, staging / "charts", files["pdf"])
+            book = pool.submit(charts.write_book, ctx, files["pdf"])
+            halves = [
+                pool.submit(charts.write_pngs, ctx, staging / "charts", k, 2) for k in (0, 1)
+            ]
             save_workbook(workbook.build(ctx), files["xlsx"])
-            pngs = future.result()
+            order = {  # the indicators' order, as one process draws them
+                f"{stem}.png": k
+                for k, stem in enumerate(
+                    stem for ind in ctx.indicators for stem in charts.plan(ctx, ind)
+                )
+            }
+            drawn = sorted([*halves[0].result(), *halves[1].result()], key=lambda p: order[p.name])
+            pngs = [*drawn, book.result()]
             pool.shutdown()
             pool = None
         from mel.outputs.report.web import web_report

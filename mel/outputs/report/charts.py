@@ -314,10 +314,32 @@ def _page_footer(ctx: ReportContext, fig) -> None:
 
 def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path]:
     """Every chart as PNG into ``png_dir``, and a PDF chart book: a contents page, then one A4
-    page per indicator with its charts (2 or 3 to a page).
+    page per indicator with its charts (2 or 3 to a page). ``mel report`` runs the two parts
+    (and the PNG files in parts) in parallel; this runs them one after the other."""
+    return [*write_pngs(ctx, png_dir), write_book(ctx, pdf_path)]
 
-    Charts are drawn one indicator at a time and closed once saved, so memory stays flat."""
+
+def write_pngs(ctx: ReportContext, png_dir: Path, part: int = 0, parts: int = 1) -> list[Path]:
+    """The PNG charts of every ``parts``-th indicator from the ``part``-th (0-based), in the
+    indicators' order. Each chart is closed once saved, so memory stays flat."""
     written: list[Path] = []
+    try:
+        for ind in ctx.indicators[part::parts]:
+            for chart in charts_for(ctx, ind):
+                path = png_dir / f"{chart.name}.png"
+                atomic_write(
+                    path,
+                    lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
+                )
+                written.append(path)
+                plt.close(chart.figure)
+    finally:
+        plt.close("all")
+    return written
+
+
+def write_book(ctx: ReportContext, pdf_path: Path) -> Path:
+    """The PDF chart book: a contents page, then one page per indicator with charts."""
     entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
     page = 2
     for ind in ctx.indicators:
@@ -331,14 +353,6 @@ def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path
             pdf.savefig(contents)
             plt.close(contents)
             for ind in ctx.indicators:
-                for chart in charts_for(ctx, ind):
-                    path = png_dir / f"{chart.name}.png"
-                    atomic_write(
-                        path,
-                        lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
-                    )
-                    written.append(path)
-                    plt.close(chart.figure)
                 fig = page_for(ctx, ind)
                 if fig is not None:
                     pdf.savefig(fig)
@@ -348,7 +362,7 @@ def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path
         atomic_write(pdf_path, book)
     finally:
         plt.close("all")
-    return [*written, pdf_path]
+    return pdf_path
 
 
 def plan(ctx: ReportContext, ind) -> list[str]:
