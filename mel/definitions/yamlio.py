@@ -323,14 +323,20 @@ def _compose(text: str) -> yaml.Node | None:
     accepts, so that every problem is reported in PyYAML's words, as before. The two give the
     same tree for a valid file (tests/test_yamlio.py compares them on every YAML file here)."""
     if _FAST is not None:
-        try:
-            node = yaml.compose(text, Loader=_FAST)
-        except Exception:  # noqa: BLE001 - reported by the parser below, in its words
-            pass
-        else:
-            if node is None or _depth(node) <= _MAX_NESTING:
-                return node
+        node = _compose_fast(text)
+        if node is None or (node is not _INVALID and _depth(node) <= _MAX_NESTING):
+            return node
     return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+_INVALID = yaml.Node("", "", None, None)  # what libyaml could not parse
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_FAST)
+    except Exception:  # reported by PyYAML's parser, in its words
+        return _INVALID
 
 
 def _depth(node: yaml.Node) -> int:

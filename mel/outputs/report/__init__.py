@@ -186,18 +186,35 @@ def labelled(ctx: ReportContext):
 CHART_WORKERS = 2  # processes drawing charts beside the one building the workbook
 
 
-def _chart_pool():
+_FORKED: dict = {}  # what the chart workers inherit when they are forked: the report's content
+
+
+def _chart_pool(ctx: ReportContext):
+    """Two processes to draw the charts, forked with ``ctx`` (so that no task sends it)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
+    _FORKED["ctx"] = ctx
     return ProcessPoolExecutor(
         max_workers=CHART_WORKERS,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     )
+
+
+def _draw_book(pdf: Path) -> Path:
+    from mel.outputs.report import charts
+
+    return charts.write_book(_FORKED["ctx"], pdf)
+
+
+def _draw_pngs(png_dir: Path, part: int, parts: int) -> list[Path]:
+    from mel.outputs.report import charts
+
+    return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -308,28 +325,24 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     try:
         files = {k: staging / n for k, n in names.items()}
         # the charts are drawn in two more processes while this one builds the workbook (all
-        # CPU-bound; the machine has at least two cores): the chart book in one, the PNG files
-        # in two halves; without fork, one after the other
-        pool = _chart_pool()
+        # CPU-bound; the machine has at least two cores): the chart book, and each indicator's
+        # PNG files, as tasks the two take in turn; without fork, one after the other
+        pool = _chart_pool(ctx)
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
         else:
-            book = pool.submit(charts.write_book, ctx, files["pdf"])
-            halves = [
-                pool.submit(charts.write_pngs, ctx, staging / "charts", k, 2) for k in (0, 1)
+            book = pool.submit(_draw_book, files["pdf"])
+            parts = [
+                pool.submit(_draw_pngs, staging / "charts", k, len(ctx.indicators))
+                for k in range(len(ctx.indicators))
             ]
             save_workbook(workbook.build(ctx), files["xlsx"])
-            order = {  # the indicators' order, as one process draws them
-                f"{stem}.png": k
-                for k, stem in enumerate(
-                    stem for ind in ctx.indicators for stem in charts.plan(ctx, ind)
-                )
-            }
-            drawn = sorted([*halves[0].result(), *halves[1].result()], key=lambda p: order[p.name])
-            pngs = [*drawn, book.result()]
+            pngs = [p for part in parts for p in part.result()]
+            pngs.append(book.result())
             pool.shutdown()
             pool = None
+            _FORKED.clear()
         from mel.outputs.report.web import web_report
 
         files["html"].write_text(web_report(ctx), encoding="utf-8")
@@ -360,6 +373,7 @@ def _undo(pool, out_dir: Path, created: bool, staging: Path | None = None) -> No
     """After a failure or an interrupt: stop the chart worker, remove the staging folder, and
     the output folder only if this run created it and it is empty (a file the user or a
     concurrent run put there stays)."""
+    _FORKED.clear()
     if pool is not None:
         _stop(pool)
     if staging is not None:
