@@ -288,7 +288,7 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
             )
         ]
     try:
-        node = _compose(text)
+        node, loader = _compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_finding(file, exc, text)]
     except yaml.YAMLError as exc:  # e.g. reader errors for control characters
@@ -310,23 +310,24 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
         return None, [Finding("file-empty", make("file-empty"), file=file, line=1, column=1)]
     builder = _Builder(file)
     data = builder.build(node, (), None)
-    findings = _alias_findings(text, file) + builder.findings
+    findings = _alias_findings(text, file, loader) + builder.findings
     return Document(file, data, builder.info), findings
 
 
 _FAST = getattr(yaml, "CSafeLoader", None)  # libyaml's parser, when PyYAML was built with it
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """The file's node tree: parsed with libyaml (about six times faster), or with PyYAML's own
-    parser where libyaml is missing, finds the file invalid, or nests it deeper than mel
-    accepts, so that every problem is reported in PyYAML's words, as before. The two give the
-    same tree for a valid file (tests/test_yamlio.py compares them on every YAML file here)."""
-    if _FAST is not None:
+def _compose(text: str) -> tuple[yaml.Node | None, type]:
+    """The file's node tree and the loader that parsed it: libyaml (about six times faster),
+    or PyYAML's own parser where libyaml is missing, finds the file invalid, nests it deeper
+    than mel accepts, or where the file holds a tab (where the two parsers disagree), so that
+    every problem is reported in PyYAML's words, as before. The two give the same tree for a
+    valid file (tests/test_yamlio.py compares them on every YAML file here)."""
+    if _FAST is not None and "\t" not in text:
         node = _compose_fast(text)
         if node is None or (node is not _INVALID and _depth(node) <= _MAX_NESTING):
-            return node
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+            return node, _FAST
+    return yaml.compose(text, Loader=yaml.SafeLoader), yaml.SafeLoader
 
 
 _INVALID = yaml.Node("", "", None, None)  # what libyaml could not parse
@@ -375,12 +376,13 @@ def _deepest_line(text: str) -> int:
     return best_line
 
 
-def _alias_findings(text: str, file: str) -> list[Finding]:
-    """Each use of an alias (``*name``), at the place it is used."""
+def _alias_findings(text: str, file: str, loader: type = yaml.SafeLoader) -> list[Finding]:
+    """Each use of an alias (``*name``), at the place it is used (``loader``: the parser that
+    read the file)."""
     if "*" not in text:
         return []
     out = []
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             m = _mark(event.start_mark)  # type: ignore[arg-type]  # events always carry marks
             out.append(
