@@ -138,3 +138,12 @@ def test_rows_may_not_overlap_the_sheets_cells():
     ws["A5"] = "x"
     with pytest.raises(ValueError, match="overlap"):
         stream_rows(ws, 5, [["y"]])
+
+
+def test_where_openpyxl_writes_with_lxml_the_rows_become_cells(tmp_path, monkeypatch):
+    """lxml's XML writer takes no raw text: with it, the streamed rows are written as cells,
+    and the file is the one the cells give."""
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "LXML", True)
+    _same_file(tmp_path, [[v, "x"] for v in EDGE[:20]])
