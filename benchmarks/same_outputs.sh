@@ -13,8 +13,9 @@
 # and .venv/bin/python of the repository it is run from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MEL=${MEL:-.venv/bin/mel}
-PY=${PY:-.venv/bin/python}
+MEL=${MEL:-$PWD/.venv/bin/mel}
+PY=${PY:-$PWD/.venv/bin/python}
+REPO=$PWD
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 {
@@ -27,8 +28,9 @@ trap 'rm -rf "$OUT"' EXIT
     > "$OUT/explain.txt" 2>&1 || true
   $MEL validate examples/counter-trafficking-messy > "$OUT/validate_messy.txt" 2>&1 || true
   $MEL validate examples/counter-trafficking-messy --report "$OUT/feedback.xlsx" || true
-  $PY examples/generate.py --out "$OUT/small-project" --cases 30 --countries SDN,TZA --no-messy
-  $MEL report "$OUT/small-project" --period FY2025-Q4 --as-of 2026-01-15 -o "$OUT/small"
-  rm -rf "$OUT/small-project"
+  # (run inside $OUT, so that the report's manifest names the same relative paths every time)
+  (cd "$OUT" && $PY "$REPO/examples/generate.py" --out small-project --cases 30 \
+    --countries SDN,TZA --no-messy && $MEL report small-project --period FY2025-Q4 \
+    --as-of 2026-01-15 -o small && rm -rf small-project)
 } > /dev/null 2>&1
 cd "$OUT" && find . -type f | sort | xargs sha256sum

@@ -183,7 +183,10 @@ def labelled(ctx: ReportContext):
     return out
 
 
-CHART_WORKERS = 2  # processes drawing charts beside the one building the workbook
+def _chart_workers() -> int:
+    """Processes drawing charts beside the one building the workbook: two on two cores (the
+    three share them), one fewer than the cores on a larger machine, at most four."""
+    return min(4, max(2, (os.cpu_count() or 2) - 1))
 
 
 _FORKED: dict = {}  # what the chart workers inherit when they are forked: the report's content
@@ -198,7 +201,7 @@ def _chart_pool(ctx: ReportContext):
         return None
     _FORKED["ctx"] = ctx
     return ProcessPoolExecutor(
-        max_workers=CHART_WORKERS,
+        max_workers=_chart_workers(),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
