@@ -314,7 +314,7 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Finding]]:
     return Document(file, data, builder.info), findings
 
 
-_FAST = getattr(yaml, "CSafeLoader", None)  # libyaml's parser, when PyYAML was built with it
+_FAST = bool(getattr(yaml, "__with_libyaml__", False))  # PyYAML built with libyaml's parser
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, type]:
@@ -323,10 +323,10 @@ def _compose(text: str) -> tuple[yaml.Node | None, type]:
     than mel accepts, or where the file holds a tab (where the two parsers disagree), so that
     every problem is reported in PyYAML's words, as before. The two give the same tree for a
     valid file (tests/test_yamlio.py compares them on every YAML file here)."""
-    if _FAST is not None and "\t" not in text:
+    if _FAST and "\t" not in text:
         node = _compose_fast(text)
         if node is None or (node is not _INVALID and _depth(node) <= _MAX_NESTING):
-            return node, _FAST
+            return node, yaml.CSafeLoader
     return yaml.compose(text, Loader=yaml.SafeLoader), yaml.SafeLoader
 
 
@@ -335,7 +335,7 @@ _INVALID = yaml.Node("", "", None, None)  # what libyaml could not parse
 
 def _compose_fast(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_FAST)
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
     except Exception:  # reported by PyYAML's parser, in its words
         return _INVALID
 
