@@ -147,3 +147,17 @@ def test_where_openpyxl_writes_with_lxml_the_rows_become_cells(tmp_path, monkeyp
 
     monkeypatch.setattr(openpyxl, "LXML", True)
     _same_file(tmp_path, [[v, "x"] for v in EDGE[:20]])
+
+
+@pytest.mark.parametrize("lxml", [False, True])
+def test_a_date_is_written_as_its_iso_text_on_either_path(tmp_path, monkeypatch, lxml):
+    import datetime as dt
+
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "LXML", lxml)
+    path = tmp_path / "d.xlsx"
+    rows = [[dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4, 5)]]
+    save_workbook(_book(rows, streamed=True), path)
+    ws = load_workbook(path)["Data"]
+    assert [c.value for c in ws[4]][:2] == ["2025-01-02", "2025-01-02T03:04:05"]

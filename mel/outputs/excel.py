@@ -114,6 +114,8 @@ def _plain(v: object) -> object:
         v = v.item()
     if isinstance(v, float) and v != v:
         return None
+    if isinstance(v, dt.date):  # as text, on both paths of _Writer
+        return v.isoformat()
     return v
 
 
@@ -126,8 +128,7 @@ def _cell_xml(ref: str, v: object) -> str:
         if math.isinf(v):
             return f'<c r="{ref}" t="n"><v /></c>'
         return f'<c r="{ref}" t="n"><v>{v:.16g}</v></c>'
-    text = ILLEGAL_CHARACTERS_RE.sub("", v.isoformat() if isinstance(v, dt.date) else str(v))
-    text = text[:32767]
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(v))[:32767]
     if not text:
         return f'<c r="{ref}" t="inlineStr" />'
     stripped = text.strip()

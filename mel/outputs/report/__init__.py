@@ -193,7 +193,8 @@ _FORKED: dict = {}  # what the chart workers inherit when they are forked: the r
 
 
 def _chart_pool(ctx: ReportContext):
-    """Two processes to draw the charts, forked with ``ctx`` (so that no task sends it)."""
+    """The processes that draw the charts (``_chart_workers``), forked with ``ctx`` (so that
+    no task sends it); None where processes cannot be forked or there is one core."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
