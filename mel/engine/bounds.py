@@ -4,7 +4,6 @@ published one and every equation (HiGHS), component by component."""
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 
 import numpy as np
 
@@ -188,17 +187,32 @@ def _incidence(system: System) -> tuple[np.ndarray, np.ndarray]:
 
 def _partition(system: System, hidden: np.ndarray):
     """(component per variable, the hidden members of each component, the equations of each
-    component)."""
+    component); members and equations in increasing order, components by their root. An
+    equation belongs to the component of its first hidden variable."""
     comp = components(system, hidden)
-    members_of: dict[int, list[int]] = defaultdict(list)
-    for v in np.flatnonzero(hidden):
-        members_of[int(comp[v])].append(int(v))
-    eqs_of: dict[int, list[int]] = defaultdict(list)
-    for e, eq in enumerate(system.equations):
-        first = next((v for v in eq if hidden[v]), None)
-        if first is not None:
-            eqs_of[int(comp[first])].append(e)
+    members_of: dict[int, list[int]] = {}
+    hv = np.flatnonzero(hidden)
+    for root, group in _groups(comp[hv], hv):
+        members_of[root] = group
+    eq_of, flat = _incidence(system)
+    hit = hidden[flat] if len(flat) else np.zeros(0, dtype=bool)
+    eqs, first = eq_of[hit], flat[hit]
+    if len(eqs):
+        starts = np.flatnonzero(np.r_[True, eqs[1:] != eqs[:-1]])
+        eqs, first = eqs[starts], first[starts]
+    eqs_of: dict[int, list[int]] = dict(_groups(comp[first], eqs))
     return comp, members_of, eqs_of
+
+
+def _groups(keys: np.ndarray, items: np.ndarray):
+    """(key, items of that key in their order) for each key, in increasing key order."""
+    if not len(keys):
+        return
+    order = np.argsort(keys, kind="stable")
+    keys, items = keys[order], items[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    for key, part in zip(keys[starts].tolist(), np.split(items, starts[1:]), strict=True):
+        yield key, part.tolist()
 
 
 def known_bounds(system: System) -> tuple[np.ndarray, np.ndarray]:
