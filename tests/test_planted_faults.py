@@ -209,3 +209,55 @@ def test_inputs_are_not_modified(messy):
     before = {p.name: p.read_bytes() for p in messy.iterdir()}
     validate_path(messy, as_of=AS_OF)
     assert {p.name: p.read_bytes() for p in messy.iterdir()} == before
+
+
+def _sheets(path):
+    """Every cell of a workbook as its reader sees it: value, fill colour, comment."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {
+        ws.title: [
+            [(c.value, c.fill.fgColor.rgb, c.comment.text if c.comment else None) for c in row]
+            for row in ws.iter_rows()
+        ]
+        for ws in wb.worksheets
+    }
+
+
+def test_a_long_dataset_keeps_only_the_text_of_rows_with_findings(messy, tmp_path, monkeypatch):
+    """`mel validate --report` on a long dataset keeps the text of the rows the feedback
+    workbook shows, not of every row (issue 19: a million rows in little memory); the
+    workbook is the one written from every row's text."""
+    import mel.data.validate as validate
+    import mel.outputs.feedback as feedback
+    from mel.definitions.project import load_project
+    from mel.engine.pipeline import validate_with_account
+
+    bundle = load_project(messy)
+    full = validate.validate_project(bundle, as_of=AS_OF, keep_raw=True)
+    # "long": more rows than that, and as many rows with findings at most (the workbook must
+    # say so by the dataset's length, not by the rows whose text is kept)
+    most = max(
+        len({f.line for f in ds.findings if f.scope in ("cell", "row") and f.line})
+        for ds in full.datasets.values()
+    )
+    assert most < min(len(ds.rows) for ds in full.datasets.values())
+    monkeypatch.setattr(validate, "FEEDBACK_ALL_ROWS", most)
+    monkeypatch.setattr(feedback, "FEEDBACK_ALL_ROWS", most)
+    kept, _accounts = validate_with_account(bundle, as_of=AS_OF, keep_data=True)
+    for name, ds in kept.datasets.items():
+        lines = {f.line for f in ds.findings if f.scope in ("cell", "row") and f.line}
+        every = full.datasets[name]
+        assert len(every.raw.data) == len(every.rows) > most
+        assert sorted(int(r) for r in ds.raw.rows) == sorted(lines)  # only those rows' text
+        assert len(ds.raw.data) == len(lines) < len(every.rows)
+        assert len(ds.frame) == len(every.frame)
+    feedback.write_feedback(full, tmp_path / "full.xlsx", as_of=AS_OF)
+    feedback.write_feedback(kept, tmp_path / "kept.xlsx", as_of=AS_OF)
+    full_sheets, kept_sheets = _sheets(tmp_path / "full.xlsx"), _sheets(tmp_path / "kept.xlsx")
+    assert kept_sheets == full_sheets
+    cases = kept_sheets["cases"]
+    assert any(str(c[0]).startswith("only the ") for c in cases[0] if c[0])
+    assert len(cases) - 1 == len({f.line for f in kept.findings if f.dataset == "cases"
+                                  and f.scope in ("cell", "row") and f.line})  # fmt: skip

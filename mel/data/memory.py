@@ -33,10 +33,20 @@ def without_cells(raw: RawTable) -> RawTable:
     return replace(raw, data=pd.DataFrame(index=pd.RangeIndex(0)))
 
 
-def release_memory() -> None:
+# below this many rows (or cells) dropped there is nothing worth a collection: a full
+# collection of the interpreter's objects costs about a tenth of a second on a slow machine,
+# eleven of them a second and a half of a small project's run
+LARGE = 100_000
+
+
+def release_memory(rows: int | None = None) -> None:
     """Free what was dropped and give it back to the system: Arrow's memory pool (mimalloc or
-    jemalloc) and glibc's allocator keep freed memory otherwise."""
+    jemalloc) and glibc's allocator keep freed memory otherwise. ``rows``: how many rows were
+    dropped; fewer than :data:`LARGE` leave nothing worth the cost."""
     import gc
+
+    if rows is not None and rows < LARGE:
+        return
 
     gc.collect()
     try:

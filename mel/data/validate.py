@@ -15,6 +15,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -266,11 +267,16 @@ def dependency_order(names: list[str], catalog: Catalog, templates: Mapping[str,
     return done
 
 
+# a dataset longer than this shows only its rows with findings in the feedback workbook, and
+# keeps only their text when the raw cells are kept for it (``keep_raw="findings"``)
+FEEDBACK_ALL_ROWS = 50_000
+
+
 def validate_project(
     bundle,
     *,
     as_of: dt.date | None = None,
-    keep_raw: bool = True,
+    keep_raw: bool | Literal["findings"] = True,
     keep_columns: Mapping[str, set[str]] | None = None,
 ) -> ValidationResult:
     """Validate every dataset of a project (a :class:`~mel.definitions.project.ProjectBundle`).
@@ -281,7 +287,9 @@ def validate_project(
     time, not all of them. ``keep_columns`` (dataset -> columns) keeps only those typed
     columns of each validated dataset, text as categoricals (what the engine reads: a
     million-row dataset then takes a fraction of the memory); every column is validated all
-    the same."""
+    the same. ``keep_raw="findings"`` keeps the text cells of the rows the feedback workbook
+    shows: every row of a dataset of up to :data:`FEEDBACK_ALL_ROWS` rows, only the rows with
+    findings of a longer one."""
     as_of = as_of or dt.date.today()
     project, catalog = bundle.project, bundle.catalog
     templates = {n: (ref.template or n) for n, ref in project.datasets.items()}
@@ -313,13 +321,17 @@ def validate_project(
             as_of=as_of,
             date_format=ref.date_format,
             references=references,
-            release_text=not keep_raw,
+            release_text=keep_raw is False,
         )
-        if not keep_raw:
+        dropped = len(raw.data)
+        if keep_raw is False:
             ds.raw = without_cells(raw)
             del raw
         if tpl.provides is not None and tpl.provides.template in catalog.templates:
             ds.provided = _provided(ds, tpl, catalog)
+        if keep_raw == "findings" and len(ds.rows) > FEEDBACK_ALL_ROWS:
+            ds.raw = rows_with_findings(ds.raw, ds.findings)
+            del raw
         if keep_columns is not None:
             referenced = {
                 fk.to
@@ -334,11 +346,22 @@ def validate_project(
                 ds.frame = compact(ds.frame, set())
             else:
                 ds.frame = compact(ds.frame, keep)
-        if not keep_raw or keep_columns is not None:
-            release_memory()
+        if keep_raw is not True or keep_columns is not None:
+            release_memory(dropped)
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def rows_with_findings(raw: RawTable, findings: list[Finding]) -> RawTable:
+    """``raw`` with only the rows a cell or row finding names (their text, their row numbers)."""
+    lines = np.array(
+        sorted({f.line for f in findings if f.line is not None and f.scope in ("cell", "row")}),
+        dtype=np.int64,
+    )
+    keep = np.isin(np.asarray(raw.rows, dtype=np.int64), lines)
+    data = raw.data.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    return replace(raw, data=data, rows=np.asarray(raw.rows)[keep])
 
 
 def _provided(ds: Dataset, tpl: Template, catalog: Catalog):

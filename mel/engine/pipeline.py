@@ -184,8 +184,9 @@ def _sources(bundle, as_of: dt.date | None):
     validation = validate_project(bundle, as_of=as_of, keep_raw=False, keep_columns=read)
     sources = sources_from(validation)
     findings = validation.findings
+    dropped = sum(len(ds.frame) for ds in validation.datasets.values())
     del validation  # the raw text tables are not needed by the engine
-    release_memory()
+    release_memory(dropped)
     missing = sorted(set(read) - set(sources))
     if missing:
         unreadable = [f for f in unread(findings) if f.dataset in missing]
@@ -235,16 +236,17 @@ def earlier_publications(bundle, calendar: Calendar, extra: list) -> list:
 
 
 def validate_with_account(bundle, *, as_of: dt.date | None = None, keep_data: bool = False):
-    """(validation result, account of the records the selected indicators read). Without
-    ``keep_data`` only the columns the indicators read are kept (the cells' text is let go)."""
+    """(validation result, account of the records the selected indicators read). Only the
+    typed columns the indicators read are kept; with ``keep_data`` the text of the rows the
+    feedback workbook shows too (every row of a short dataset, the rows with findings of a
+    long one)."""
     from mel.data.validate import validate_project
 
     read = columns_read(bundle.indicators)
+    # the feedback workbook shows the text of the rows it shows; the account reads the typed
+    # columns the indicators read
     validation = validate_project(
-        bundle,
-        as_of=as_of,
-        keep_raw=keep_data,
-        keep_columns=None if keep_data else read,
+        bundle, as_of=as_of, keep_raw="findings" if keep_data else False, keep_columns=read
     )
     sources = sources_from(validation)
     project = bundle.project

@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from mel import __version__
 from mel.data.cells import PII_SHOWN
-from mel.data.validate import ValidationResult
+from mel.data.validate import FEEDBACK_ALL_ROWS, ValidationResult
 from mel.errors import Finding
 from mel.outputs.excel import (
     ERROR_FILL,
@@ -32,7 +32,6 @@ from mel.outputs.excel import (
     write_header,
 )
 
-MAX_ROWS_IN_FULL = 50_000
 BOLD = Font(bold=True)
 
 
@@ -170,7 +169,7 @@ def _dataset_sheet(ws, ds, findings: list[Finding]) -> None:
             by_cell[(f.line, f.field or "")].append(f)
             rows_with_findings.add(f.line)
     keep: range | list[int] = range(len(raw.rows))
-    if len(raw.rows) > MAX_ROWS_IN_FULL:
+    if len(ds.rows) > FEEDBACK_ALL_ROWS:  # the raw rows may be only these already
         keep = [i for i, r in enumerate(raw.rows) if int(r) in rows_with_findings]
         set_text(
             ws.cell(row=1, column=len(raw.header) + 2),
