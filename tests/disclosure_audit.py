@@ -96,6 +96,15 @@ def _category(column: str, category: str, multi: bool) -> str:
     return f"{column}has'{category}'" if multi else f"{column}=='{category}'"
 
 
+def _grouped(frame: pd.DataFrame, by):
+    """(key, index labels of its rows in their order) of each group, keys in sorted order: what
+    iterating ``frame.groupby(by)`` gives, without a frame per group."""
+    indices = frame.groupby(by).indices
+    labels = frame.index.to_numpy()
+    for key in sorted(indices):
+        yield key, labels[indices[key]]
+
+
 class Auditor:
     def __init__(self, indicators, calendar, threshold: int):
         self.ind = {i.id: i for i in indicators}
@@ -158,29 +167,31 @@ class Auditor:
         """(kind, row positions with the total last) of every group of cells that add up."""
         t = t.reset_index(drop=True)
         pos = {k: n for n, k in enumerate(zip(*(t[c] for c in KEYS), strict=True))}
+        country = t["country"].to_numpy()
+        period = t["period"].to_numpy()
         out = []
         single = t[(t["disaggregation"] != "") & ~t["multi_response"].astype(bool)]
-        for (i, g, p, k, _d), sub in single.groupby(KEYS[:5]):
+        for (i, g, p, k, _d), rows in _grouped(single, KEYS[:5]):
             total = pos.get((i, g, p, k, "", ""))
             if total is not None:
-                out.append(("category", [*sub.index, total]))
+                out.append(("category", [*rows, total]))
         by = ["indicator", "period", "period_kind", "disaggregation", "category"]
-        for _, sub in t.groupby(by):
-            alls = sub.index[sub["country"] == "ALL"]
-            if len(alls) == 1 and len(sub) > 1:
-                out.append(("country", [*sub.index[sub["country"] != "ALL"], alls[0]]))
+        for _, rows in _grouped(t, by):
+            alls = rows[country[rows] == "ALL"]
+            if len(alls) == 1 and len(rows) > 1:
+                out.append(("country", [*rows[country[rows] != "ALL"], alls[0]]))
         base = t[t["period"].isin(self.year_of)]
         by = [base["indicator"], base["country"], base["disaggregation"], base["category"],
               base["period"].map(self.year_of)]  # fmt: skip
-        for (i, g, d, c, y), sub in base.groupby(by):
+        for (i, g, d, c, y), rows in _grouped(base, by):
             year = pos.get((i, g, y, "year", d, c))
             if year is not None:
-                out.append(("period", [*sub.index, year]))
+                out.append(("period", [*rows, year]))
         years = t[t["period_kind"].isin(["year", "lop"])]
-        for _, sub in years.groupby(["indicator", "country", "disaggregation", "category"]):
-            lop = sub.index[sub["period"] == "LoP"]
-            if len(lop) == 1 and len(sub) > 2:
-                out.append(("year", [*sub.index[sub["period"] != "LoP"], lop[0]]))
+        for _, rows in _grouped(years, ["indicator", "country", "disaggregation", "category"]):
+            lop = rows[period[rows] == "LoP"]
+            if len(lop) == 1 and len(rows) > 2:
+                out.append(("year", [*rows[period[rows] != "LoP"], lop[0]]))
         return out
 
     # -- the attack -----------------------------------------------------------------------------
