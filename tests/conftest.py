@@ -38,6 +38,8 @@ def input_hashes(args: tuple[str, ...], cwd: Path) -> dict[Path, str]:
         if skip or a.startswith("-"):
             skip = a in OUTPUT_OPTIONS
             continue
+        if not a.strip():  # an empty option value (--period ""), not the current folder
+            continue
         p = Path(a) if Path(a).is_absolute() else cwd / a
         try:
             files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
