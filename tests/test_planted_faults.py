@@ -225,16 +225,21 @@ def _sheets(path):
     }
 
 
-def test_a_long_dataset_keeps_only_the_text_of_rows_with_findings(messy, tmp_path, monkeypatch):
+@pytest.mark.parametrize("which", ["messy", "clean"])
+def test_a_long_dataset_keeps_only_the_text_of_rows_with_findings(
+    which, request, tmp_path, monkeypatch
+):
     """`mel validate --report` on a long dataset keeps the text of the rows the feedback
-    workbook shows, not of every row (issue 19: a million rows in little memory); the
-    workbook is the one written from every row's text."""
+    workbook shows, read again after the validation, not of every row (issue 19: a million
+    rows in little memory); the workbook is the one written from every row's text. A clean
+    project's long datasets keep none."""
     import mel.data.validate as validate
     import mel.outputs.feedback as feedback
     from mel.definitions.project import load_project
     from mel.engine.pipeline import validate_with_account
 
-    bundle = load_project(messy)
+    project = request.getfixturevalue("messy") if which == "messy" else CLEAN
+    bundle = load_project(project)
     full = validate.validate_project(bundle, as_of=AS_OF, keep_raw=True)
     # "long": more rows than that, and as many rows with findings at most (the workbook must
     # say so by the dataset's length, not by the rows whose text is kept)

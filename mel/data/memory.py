@@ -39,16 +39,17 @@ def without_cells(raw: RawTable) -> RawTable:
 LARGE = 100_000
 
 
-def release_memory(rows: int | None = None) -> None:
+def release_memory(rows: int | None = None, *, collect: bool = True) -> None:
     """Free what was dropped and give it back to the system: Arrow's memory pool (mimalloc or
     jemalloc) and glibc's allocator keep freed memory otherwise. ``rows``: how many rows were
-    dropped; fewer than :data:`LARGE` leave nothing worth the cost."""
+    dropped; fewer than :data:`LARGE` leave nothing worth the cost. ``collect=False`` when
+    what was dropped is known to be freed already (no reference cycle holds it)."""
     import gc
 
     if rows is not None and rows < LARGE:
         return
-
-    gc.collect()
+    if collect:
+        gc.collect()
     try:
         import pyarrow as pa
 

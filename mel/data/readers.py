@@ -164,14 +164,16 @@ def _arrow_csv(
                 delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                # pandas' text columns hold large strings: read as such, nothing is cast
+                column_types=dict.fromkeys(names, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowException, UnicodeError, ValueError):  # ArrowInvalid is both
         return None
-    return table.to_pandas()
+    # each column let go once converted: the file's text is not held twice
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _read_csv(path: Path, shown: str, header_row: int) -> RawTable:

@@ -162,6 +162,8 @@ def validate_raw(
         for issue in parsed.issues:
             findings += _issue_findings(issue, spec, column, cells)
         del column, parsed
+        if release_text:  # the text column's memory back to the system, for the next one
+            release_memory(n, collect=False)
     present = set(found)
     schema, meta = build_schema(tpl, catalog, frame, unparsable, present, as_of, references)
     failures = run_schema(schema, frame)
@@ -313,6 +315,10 @@ def validate_project(
         except DataError as exc:
             findings += [_with_dataset(f, name) for f in exc.findings]
             continue
+        dropped = len(raw.data)
+        # a long dataset's feedback shows its rows with findings: read again for them, the
+        # text is let go as it is parsed
+        reread = keep_raw == "findings" and dropped > FEEDBACK_ALL_ROWS
         ds = validate_raw(
             raw,
             name,
@@ -321,17 +327,19 @@ def validate_project(
             as_of=as_of,
             date_format=ref.date_format,
             references=references,
-            release_text=keep_raw is False,
+            release_text=keep_raw is False or reread,
         )
-        dropped = len(raw.data)
         if keep_raw is False:
             ds.raw = without_cells(raw)
             del raw
+        elif reread:
+            ds.raw = without_cells(ds.raw)  # its header as validated
+            del raw
         if tpl.provides is not None and tpl.provides.template in catalog.templates:
             ds.provided = _provided(ds, tpl, catalog)
-        if keep_raw == "findings" and len(ds.rows) > FEEDBACK_ALL_ROWS:
-            ds.raw = rows_with_findings(ds.raw, ds.findings)
-            del raw
+        if reread:
+            release_memory(dropped)
+            ds.raw = _rows_read_again(bundle, name, tpl, ds)
         if keep_columns is not None:
             referenced = {
                 fk.to
@@ -353,12 +361,23 @@ def validate_project(
     return ValidationResult(datasets, findings, bundle.root)
 
 
+def _rows_read_again(bundle, name: str, tpl: Template, ds: Dataset) -> RawTable:
+    """The text of the dataset's rows with findings, read again from its file (as the
+    validation read it); no rows, the header kept, when it has none."""
+    if not _finding_lines(ds.findings):
+        header = ds.raw.header
+        empty = pd.DataFrame({str(p): pd.Series([], dtype="str") for p in range(len(header))})
+        return replace(ds.raw, data=empty, rows=np.zeros(0, dtype=np.int64))
+    return rows_with_findings(kit_layout(read_dataset(bundle, name, tpl), tpl), ds.findings)
+
+
+def _finding_lines(findings: list[Finding]) -> set[int]:
+    return {f.line for f in findings if f.line is not None and f.scope in ("cell", "row")}
+
+
 def rows_with_findings(raw: RawTable, findings: list[Finding]) -> RawTable:
     """``raw`` with only the rows a cell or row finding names (their text, their row numbers)."""
-    lines = np.array(
-        sorted({f.line for f in findings if f.line is not None and f.scope in ("cell", "row")}),
-        dtype=np.int64,
-    )
+    lines = np.array(sorted(_finding_lines(findings)), dtype=np.int64)
     keep = np.isin(np.asarray(raw.rows, dtype=np.int64), lines)
     data = raw.data.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return replace(raw, data=data, rows=np.asarray(raw.rows)[keep])
