@@ -29,6 +29,7 @@ from mel.outputs.excel import (
     save_workbook,
     set_text,
     sheet_title,
+    stream_rows,
     write_header,
 )
 
@@ -177,6 +178,14 @@ def _dataset_sheet(ws, ds, findings: list[Finding]) -> None:
         )
     columns = [raw.data[str(p)] for p in range(len(raw.header))]
     out = 2
+    if not by_cell:  # nothing to mark: the rows are written as they are, streamed
+        texts = [
+            [PII_SHOWN if v else v for v in col.tolist()] if p in pii_positions else col.tolist()
+            for p, col in enumerate(columns)
+        ]
+        stream_rows(ws, out, ([int(raw.rows[i]), *(text[i] for text in texts)] for i in keep))
+        out += len(keep)
+        keep = []
     for i in keep:
         rowno = int(raw.rows[i])
         set_text(ws.cell(row=out, column=1), rowno)
