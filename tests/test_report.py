@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 import shutil
 import subprocess
@@ -78,7 +79,10 @@ def engine(tmp_path_factory):
     return shared_value(tmp_path_factory, f"engine-{PERIOD}", make)
 
 
+@functools.lru_cache(maxsize=1)
 def _wb(folder: Path) -> openpyxl.Workbook:
+    """The donor report's workbook, loaded once per worker (about 10 s each time on a slow
+    machine): the tests only read it."""
     return openpyxl.load_workbook(folder / f"report-{PERIOD}.xlsx")
 
 
