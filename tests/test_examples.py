@@ -185,7 +185,7 @@ def test_legal_chain(frames):
 def test_validation_without_the_cells_finds_the_same(messy_result):
     """`mel validate` without --report keeps only findings and counts (memory: one file at a
     time): the findings, row counts and invalid rows are those of the full validation."""
-    from mel.data.validate import summarise
+    from mel.data.summary import summarise
 
     lean = validate_path(MESSY, as_of=AS_OF, keep_data=False)
     assert [f.format() for f in lean.findings] == [f.format() for f in messy_result.findings]

@@ -59,7 +59,7 @@ def validate(
     Example: mel validate tests/data/clean --as-of 2025-12-31
     """
     from mel.cli.common import parse_date_option
-    from mel.data.validate import summarise
+    from mel.data.summary import summarise
     from mel.engine.pipeline import validate_any
 
     as_of_date = parse_date_option(as_of, "--as-of") or dt.date.today()

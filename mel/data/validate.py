@@ -29,7 +29,6 @@ from mel.data.readers import RawTable, read_table
 from mel.data.schema import build_schema, failure_findings, run_schema
 from mel.definitions.catalog import Catalog
 from mel.definitions.models import ColumnSpec, DateFormat, Template
-from mel.definitions.yamlio import display_path
 from mel.errors import DataError, Finding, did_you_mean, hint_for
 
 _DTYPES = {
@@ -341,24 +340,29 @@ def validate_project(
             release_memory(dropped)
             ds.raw = _rows_read_again(bundle, name, tpl, ds)
         if keep_columns is not None:
-            referenced = {
-                fk.to
-                for other in templates.values()
-                for fk in catalog.templates[other].obj.foreign_keys
-                if fk.dataset == name
-            }
-            keep = keep_columns.get(name, set()) | referenced
-            if ds.provided is not None:
-                ptpl, pframe, present = ds.provided
-                ds.provided = (ptpl, compact(pframe, keep), present)
-                ds.frame = compact(ds.frame, set())
-            else:
-                ds.frame = compact(ds.frame, keep)
+            _compact_dataset(ds, keep_columns.get(name, set()), templates, catalog)
         if keep_raw is not True or keep_columns is not None:
             release_memory(dropped)
         datasets[name] = ds
         findings += ds.findings
     return ValidationResult(datasets, findings, bundle.root)
+
+
+def _compact_dataset(ds: Dataset, keep: set[str], templates: Mapping[str, str], catalog) -> None:
+    """Only ``keep`` of the dataset's typed columns (and the columns other datasets refer to),
+    text as categoricals."""
+    keep = keep | {
+        fk.to
+        for other in templates.values()
+        for fk in catalog.templates[other].obj.foreign_keys
+        if fk.dataset == ds.name
+    }
+    if ds.provided is not None:
+        ptpl, pframe, present = ds.provided
+        ds.provided = (ptpl, compact(pframe, keep), present)
+        ds.frame = compact(ds.frame, set())
+    else:
+        ds.frame = compact(ds.frame, keep)
 
 
 def _rows_read_again(bundle, name: str, tpl: Template, ds: Dataset) -> RawTable:
@@ -483,44 +487,3 @@ def validate_path(
         date_format=date_format,
     )
     return ValidationResult({ds.name: ds}, ds.findings)
-
-
-@dataclass(frozen=True)
-class DatasetSummary:
-    dataset: str
-    file: str
-    rows: int
-    invalid_rows: int
-    errors: int
-    warnings: int
-
-
-def summarise(
-    result: ValidationResult,
-) -> tuple[list[DatasetSummary], list[tuple[str, str, str, int]]]:
-    """Counts per dataset (rows, invalid rows, errors, warnings) and per dataset, rule and
-    severity."""
-    per_dataset = []
-    for name, ds in result.datasets.items():
-        fs = [f for f in result.findings if f.dataset == name]
-        file = ds.file
-        if result.root is not None:
-            file = file.removeprefix(display_path(result.root).rstrip("/") + "/")
-        per_dataset.append(
-            DatasetSummary(
-                name,
-                file,
-                len(ds.frame),
-                int(ds.invalid.sum()),
-                sum(f.severity == "error" for f in fs),
-                sum(f.severity == "warning" for f in fs),
-            )
-        )
-    counts: dict[tuple[str, str, str], int] = {}
-    for f in result.findings:
-        key = (f.dataset or "", f.rule or f.code, f.severity)
-        counts[key] = counts.get(key, 0) + 1
-    by_rule = sorted(
-        ((*k, n) for k, n in counts.items()), key=lambda r: (r[0], r[2] != "error", -r[3], r[1])
-    )
-    return per_dataset, by_rule
