@@ -368,21 +368,13 @@ def _compact_dataset(ds: Dataset, keep: set[str], templates: Mapping[str, str], 
 def _rows_read_again(bundle, name: str, tpl: Template, ds: Dataset) -> RawTable:
     """The text of the dataset's rows with findings, read again from its file (as the
     validation read it); no rows, the header kept, when it has none."""
-    if not _finding_lines(ds.findings):
+    lines = {f.line for f in ds.findings if f.line is not None and f.scope in ("cell", "row")}
+    if not lines:
         header = ds.raw.header
         empty = pd.DataFrame({str(p): pd.Series([], dtype="str") for p in range(len(header))})
         return replace(ds.raw, data=empty, rows=np.zeros(0, dtype=np.int64))
-    return rows_with_findings(kit_layout(read_dataset(bundle, name, tpl), tpl), ds.findings)
-
-
-def _finding_lines(findings: list[Finding]) -> set[int]:
-    return {f.line for f in findings if f.line is not None and f.scope in ("cell", "row")}
-
-
-def rows_with_findings(raw: RawTable, findings: list[Finding]) -> RawTable:
-    """``raw`` with only the rows a cell or row finding names (their text, their row numbers)."""
-    lines = np.array(sorted(_finding_lines(findings)), dtype=np.int64)
-    keep = np.isin(np.asarray(raw.rows, dtype=np.int64), lines)
+    raw = kit_layout(read_dataset(bundle, name, tpl), tpl)
+    keep = np.isin(np.asarray(raw.rows, dtype=np.int64), np.array(sorted(lines), dtype=np.int64))
     data = raw.data.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return replace(raw, data=data, rows=np.asarray(raw.rows)[keep])
 

@@ -243,8 +243,6 @@ def validate_with_account(bundle, *, as_of: dt.date | None = None, keep_data: bo
     from mel.data.validate import validate_project
 
     read = columns_read(bundle.indicators)
-    # the feedback workbook shows the text of the rows it shows; the account reads the typed
-    # columns the indicators read
     validation = validate_project(
         bundle, as_of=as_of, keep_raw="findings" if keep_data else False, keep_columns=read
     )
