@@ -246,6 +246,16 @@ def _stop(pool) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _write_web_and_tidy(ctx: ReportContext, files: dict[str, Path]) -> None:
+    """The web page and the tidy results (CSV and Parquet) into their staging files."""
+    from mel.outputs.report.web import web_report
+
+    files["html"].write_text(web_report(ctx), encoding="utf-8")
+    tidy = labelled(ctx)
+    write_table(tidy, files["csv"], "csv")
+    write_table(tidy, files["parquet"], "parquet")
+
+
 STAGING = ".mel-staging-"
 MANIFEST = ".mel-report.json"  # the files a run wrote here, and its edition
 
@@ -334,6 +344,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         pool = _chart_pool(ctx)
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
+            _write_web_and_tidy(ctx, files)
             pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
         else:
             book = pool.submit(_draw_book, files["pdf"])
@@ -342,17 +353,12 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
                 for k in range(len(ctx.indicators))
             ]
             save_workbook(workbook.build(ctx), files["xlsx"])
+            _write_web_and_tidy(ctx, files)  # while the charts are still being drawn
             pngs = [p for part in parts for p in part.result()]
             pngs.append(book.result())
             pool.shutdown()
             pool = None
             _FORKED.clear()
-        from mel.outputs.report.web import web_report
-
-        files["html"].write_text(web_report(ctx), encoding="utf-8")
-        tidy = labelled(ctx)
-        write_table(tidy, files["csv"], "csv")
-        write_table(tidy, files["parquet"], "parquet")
         moved = _move_into(staging, out_dir)
         written = {str(p.relative_to(out_dir)) for p in moved.values()}
         _forget_earlier_charts(out_dir, written, ctx.internal)

@@ -257,6 +257,9 @@ def charts_for(ctx: ReportContext, ind) -> list[Chart]:
         title = draw(ctx, ind, ax)
         _decorate(ctx, fig, ax, f"{title}\n{name}", ind, value_axis=axis)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
+        # the layout is done: with its engine left in place, saving would draw the figure
+        # once more, unseen, only to lay it out again the same way (an eighth of the time)
+        fig.set_layout_engine("none")
         out.append(Chart(stem, title, fig))
     return out
 
