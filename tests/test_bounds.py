@@ -5,6 +5,7 @@ its smallest variable."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mel.engine.bounds import components
 from mel.engine.quantities import System
@@ -52,3 +53,51 @@ def test_an_equation_added_later_is_seen():
     assert components(system, hidden).tolist() == [0, 0, 2]
     system.equations.append({1: 1.0, 2: -1.0})
     assert components(system, hidden).tolist() == [0, 0, 0]
+
+
+def _lp_interval(rhs: float, coef: np.ndarray, lower: np.ndarray, upper: np.ndarray, k: int):
+    """x_k's least and greatest value subject to sum(coef * x) = rhs, lower <= x <= upper, by
+    scipy's own HiGHS wrapper (not mel's code): None where no x satisfies it."""
+    from scipy.optimize import linprog
+
+    ends = []
+    for sign in (1.0, -1.0):
+        cost = np.zeros(len(coef))
+        cost[k] = sign
+        res = linprog(
+            cost,
+            A_eq=coef[None, :],
+            b_eq=[rhs],
+            bounds=list(zip(lower, np.where(np.isfinite(upper), upper, None), strict=True)),
+        )
+        if res.status == 2:
+            return None
+        ends.append(sign * res.fun if res.status == 0 else -sign * np.inf)  # 3: unbounded
+    return ends[0], ends[1]
+
+
+def test_one_equation_intervals_equal_linear_programs():
+    """A component of one equation gets its intervals from a formula (no linear program):
+    the same as minimising and maximising each quantity, on random equations with totals
+    (coefficient -1), parts, '<N' caps and unbounded quantities, feasible or not."""
+    from mel.engine.bounds import _one_equation
+
+    rng = np.random.default_rng(11)
+    checked = infeasible = 0
+    for _ in range(400):
+        m = int(rng.integers(1, 7))
+        coef = rng.choice([1.0, -1.0, 2.0], size=m, p=[0.6, 0.3, 0.1])
+        lower = rng.choice([0.0, 1.0], size=m)
+        upper = np.where(rng.random(m) < 0.5, np.inf, lower + rng.integers(0, 8, size=m))
+        rhs = float(rng.integers(-10, 25))
+        got = _one_equation((rhs, np.arange(m, dtype=np.int32), coef), lower, upper)
+        want = [_lp_interval(rhs, coef, lower, upper, k) for k in range(m)]
+        if want[0] is None:
+            assert got is None
+            infeasible += 1
+            continue
+        assert got is not None
+        for (lo, hi), (wlo, whi) in zip(got, want, strict=True):
+            assert lo == pytest.approx(wlo, abs=1e-6) and hi == pytest.approx(whi, abs=1e-6)
+        checked += 1
+    assert checked > 100 and infeasible > 20  # both kinds were tried

@@ -52,12 +52,43 @@ def intervals(
             out.update({v: (lower[v], upper[v]) for v in asked})
             continue
         local, rows = _rows(system, hidden, members, eqs)
+        if len(rows) == 1:  # one equation: its intervals are read off it, no program needed
+            one = _one_equation(rows[0], lower[members], upper[members])
+            if one is not None:
+                out.update({v: one[local[v]] for v in asked})
+                continue
         part = _Component(rows, lower[members], value[members], upper[members])
 
         def settled(j: int, v: int, part=part) -> bool:
             return enough is not None and enough(v, part.lo_seen[j], part.hi_seen[j])
 
         out.update(part.solve_for([(local[v], v) for v in asked], settled))
+    return out
+
+
+def _one_equation(row, lower: np.ndarray, upper: np.ndarray):
+    """The exact interval of each quantity of a component tied by one equation (sum of c_i x_i
+    = rhs, each x_i within its bounds): c_k x_k is rhs less what the other terms can add up to.
+    None where no point satisfies it (the linear programs then say so their own way)."""
+    rhs, idx, coef = row
+    lo, hi = lower[idx], upper[idx]
+    t_lo = np.where(coef > 0, coef * lo, coef * hi)  # each term's least and greatest value
+    t_hi = np.where(coef > 0, coef * hi, coef * lo)
+    lo_inf, hi_inf = np.isinf(t_lo), np.isinf(t_hi)
+    fin_lo, fin_hi = t_lo[~lo_inf].sum(), t_hi[~hi_inf].sum()
+    s_lo = -np.inf if lo_inf.any() else fin_lo
+    s_hi = np.inf if hi_inf.any() else fin_hi
+    if not s_lo - 1e-6 <= rhs <= s_hi + 1e-6:
+        return None
+    # the others' least and greatest sums, each term left out in turn
+    o_lo = np.where(lo_inf.sum() - lo_inf > 0, -np.inf, fin_lo - np.where(lo_inf, 0.0, t_lo))
+    o_hi = np.where(hi_inf.sum() - hi_inf > 0, np.inf, fin_hi - np.where(hi_inf, 0.0, t_hi))
+    a, b = (rhs - o_hi) / coef, (rhs - o_lo) / coef  # c_k x_k within [rhs - o_hi, rhs - o_lo]
+    x_lo = np.maximum(np.where(coef > 0, a, b), lo)
+    x_hi = np.minimum(np.where(coef > 0, b, a), hi)
+    out = [(0.0, 0.0)] * len(lower)
+    for k, j in enumerate(idx):
+        out[j] = (float(x_lo[k]), float(x_hi[k]))
     return out
 
 
