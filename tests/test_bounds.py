@@ -84,7 +84,7 @@ def test_one_equation_intervals_equal_linear_programs():
 
     rng = np.random.default_rng(11)
     checked = infeasible = 0
-    for _ in range(400):
+    for _ in range(120):
         m = int(rng.integers(1, 7))
         coef = rng.choice([1.0, -1.0, 2.0], size=m, p=[0.6, 0.3, 0.1])
         lower = rng.choice([0.0, 1.0], size=m)
@@ -100,4 +100,4 @@ def test_one_equation_intervals_equal_linear_programs():
         for (lo, hi), (wlo, whi) in zip(got, want, strict=True):
             assert lo == pytest.approx(wlo, abs=1e-6) and hi == pytest.approx(whi, abs=1e-6)
         checked += 1
-    assert checked > 100 and infeasible > 20  # both kinds were tried
+    assert checked > 40 and infeasible > 10  # both kinds were tried
