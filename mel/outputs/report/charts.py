@@ -259,7 +259,7 @@ def charts_for(ctx: ReportContext, ind) -> list[Chart]:
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         # the layout is done: with its engine left in place, saving would draw the figure
         # once more, unseen, only to lay it out again the same way (an eighth of the time)
-        fig.set_layout_engine("none")
+        fig.set_layout_engine(None)
         out.append(Chart(stem, title, fig))
     return out
 
