@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ def conjuncts_of(expr) -> list[str]:
     return [_canon(expr)]
 
 
+@functools.lru_cache(maxsize=4096)
 def category_condition(column: str, category: str, multi: bool) -> str:
     col = f.Column(column, 0)
     if category == UNKNOWN:
@@ -167,6 +169,7 @@ def _row_keys(
     out: dict[str, list] = {"value": [None] * len(t), "numerator": [None] * len(t),
                             "denominator": [None] * len(t)}  # fmt: skip
     sigs: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+    conditions: dict[tuple, str] = {}  # the same category's conditions recur in every period
     cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
     multi = t["multi_response"].to_numpy(dtype=bool)
     for n, (i, g, p, k, d, c) in enumerate(t[cols].itertuples(index=False, name=None)):
@@ -177,10 +180,15 @@ def _row_keys(
             if (i, role) not in sigs:
                 sigs[(i, role)] = measure_signature(ind, m)
             sig, conds = sigs[(i, role)]
-            if d != TOTAL_KEY and not (role == "denominator" and (i, d) in shared):
-                conds = conds | {category_condition(d, c, bool(multi[n]))}
+            own = d != TOTAL_KEY and not (role == "denominator" and (i, d) in shared)
+            ckey = (i, role, d, c, bool(multi[n])) if own else (i, role)
+            text = conditions.get(ckey)
+            if text is None:
+                if own:
+                    conds = conds | {category_condition(d, c, bool(multi[n]))}
+                text = conditions[ckey] = "&".join(sorted(conds))
             window = windows[(p, k, ind.cumulation)]
-            out[role][n] = f"{sig}|{'&'.join(sorted(conds))}#{g}#{window}"
+            out[role][n] = f"{sig}|{text}#{g}#{window}"
     return out
 
 
