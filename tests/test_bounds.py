@@ -101,3 +101,14 @@ def test_one_equation_intervals_equal_linear_programs():
             assert lo == pytest.approx(wlo, abs=1e-6) and hi == pytest.approx(whi, abs=1e-6)
         checked += 1
     assert checked > 40 and infeasible > 10  # both kinds were tried
+
+
+def test_one_equation_declines_what_is_not_one_components_equation():
+    """A zero coefficient, or a member the equation does not hold, goes to the linear programs."""
+    from mel.engine.bounds import _one_equation
+
+    lower, upper = np.ones(2), np.full(2, np.inf)
+    idx = np.arange(2, dtype=np.int32)
+    assert _one_equation((3.0, idx, np.array([1.0, 0.0])), lower, upper) is None
+    assert _one_equation((3.0, idx[:1], np.array([1.0])), lower, upper) is None
+    assert _one_equation((3.0, idx, np.array([1.0, 1.0])), lower, upper) == [(1.0, 2.0)] * 2

@@ -71,6 +71,8 @@ def _one_equation(row, lower: np.ndarray, upper: np.ndarray):
     = rhs, each x_i within its bounds): c_k x_k is rhs less what the other terms can add up to.
     None where no point satisfies it (the linear programs then say so their own way)."""
     rhs, idx, coef = row
+    if len(idx) != len(lower) or not np.all(coef):  # (not a component's one equation)
+        return None
     lo, hi = lower[idx], upper[idx]
     t_lo = np.where(coef > 0, coef * lo, coef * hi)  # each term's least and greatest value
     t_hi = np.where(coef > 0, coef * hi, coef * lo)
