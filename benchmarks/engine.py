@@ -79,13 +79,10 @@ def _count_query(
     fy_start: int,
 ) -> str:
     quarter, year = _period_sql(date, fy_start)
-    inlist = ", ".join(f"'{c}'" for c in countries)
     return f"""
     WITH base AS (
-        SELECT *, {quarter} AS q, {year} AS y FROM {table}
-        WHERE NOT _invalid AND {date} IS NOT NULL
-          AND {date} BETWEEN DATE '{start}' AND DATE '{end}'
-          AND country IN ({inlist}) AND ({where})
+        SELECT *, {quarter} AS q, {year} AS y
+        FROM ({_bounded(table, date, countries, start, end)}) WHERE ({where})
     ), cats AS ({_disaggregated("base", columns)})
     SELECT COALESCE(country, 'ALL') AS country, COALESCE(q, y, 'LoP') AS period, dis, cat,
            {value}
@@ -305,11 +302,15 @@ def duckdb_tables(con, project, fy_start: int) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _inlist(c: list[str]) -> str:
+    return ", ".join(f"'{x}'" for x in c)
+
+
 def _bounded(table: str, date: str, c: list[str], s: dt.date, e: dt.date) -> str:
-    inlist = ", ".join(f"'{x}'" for x in c)
+    """The valid records of ``table`` dated within the project, in its countries."""
     return (
         f"SELECT * FROM {table} WHERE NOT _invalid AND {date} IS NOT NULL AND {date} BETWEEN "
-        f"DATE '{s}' AND DATE '{e}' AND country IN ({inlist})"
+        f"DATE '{s}' AND DATE '{e}' AND country IN ({_inlist(c)})"
     )
 
 
@@ -331,27 +332,27 @@ def _cumulative_percentage(con, c: list[str], s: dt.date, e: dt.date) -> pd.Data
 def _per_population(con, c: list[str], s: dt.date, e: dt.date, fy_start: int) -> pd.DataFrame:
     """CTX-01: victims registered in the period over the population of the calendar year in
     which the period ends (both summed over countries for all countries)."""
-    quarter, year = _period_sql("registration_date", fy_start)
-    inlist = ", ".join(f"'{x}'" for x in c)
-    victims = con.sql(f"""
-        WITH base AS (
-            SELECT *, {quarter} AS q, {year} AS y
-            FROM ({_bounded("cases", "registration_date", c, s, e)})
-            WHERE trafficking_status IN ('actual', 'possible')
+    victims = con.sql(
+        _count_query(
+            "cases",
+            "registration_date",
+            "trafficking_status IN ('actual', 'possible')",
+            [],
+            "COUNT(DISTINCT case_id)::DOUBLE AS numerator",
+            c,
+            s,
+            e,
+            fy_start,
         )
-        SELECT COALESCE(country, 'ALL') AS country, COALESCE(q, y, 'LoP') AS period,
-               COUNT(DISTINCT case_id)::DOUBLE AS numerator
-        FROM base GROUP BY GROUPING SETS ((country, q), (q), (country, y), (y), (country), ())
-    """).df()
+    ).df()
     population = con.sql(f"""
         SELECT COALESCE(k.country, 'ALL') AS country, p.label AS period,
                SUM(k.population)::DOUBLE AS denominator
         FROM population k JOIN periods p ON k.year = year(p.end_date)
-        WHERE NOT k._invalid AND k.country IN ({inlist})
+        WHERE NOT k._invalid AND k.country IN ({_inlist(c)})
         GROUP BY GROUPING SETS ((k.country, p.label), (p.label))
     """).df()
-    t = victims.merge(population, how="left", on=["country", "period"])
-    return t.assign(dis="", cat="")
+    return victims.merge(population, how="left", on=["country", "period"])
 
 
 def _latest_sum(con, c: list[str], s: dt.date, e: dt.date) -> pd.DataFrame:
@@ -391,12 +392,11 @@ def _latest_sum(con, c: list[str], s: dt.date, e: dt.date) -> pd.DataFrame:
 def _milestone(con, kind: str, c: list[str], s: dt.date, e: dt.date) -> pd.DataFrame:
     """Yes once a milestone of ``kind`` is dated on or before the period's end; for all
     countries, yes when every country has one."""
-    inlist = ", ".join(f"'{x}'" for x in c)
+    inlist = _inlist(c)
     return con.sql(f"""
         WITH firsts AS (
-            SELECT country, MIN(date) AS first FROM milestones
-            WHERE NOT _invalid AND kind = '{kind}' AND country IN ({inlist})
-              AND date BETWEEN DATE '{s}' AND DATE '{e}'
+            SELECT country, MIN(date) AS first FROM ({_bounded("milestones", "date", c, s, e)})
+            WHERE kind = '{kind}'
             GROUP BY country
         ), per_country AS (
             SELECT k.country, p.label AS period,
