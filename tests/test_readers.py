@@ -245,12 +245,16 @@ PLAIN_FILES = {
 }
 
 
+@pytest.mark.parametrize("coded", [False, True], ids=["text", "coded"])
 @pytest.mark.parametrize("name", sorted(PLAIN_FILES))
-def test_arrow_reader_reads_plain_files_as_pandas_does(tmp_path, monkeypatch, name):
+def test_arrow_reader_reads_plain_files_as_pandas_does(tmp_path, monkeypatch, name, coded):
     """The fast (Arrow) reader and the pandas reader give the same header, cells and row
-    numbers; the fast one is really used for these files."""
+    numbers; the fast one is really used for these files. ``coded``: read as a long file is,
+    its columns of few distinct values as categoricals, the cells' text the same."""
     from mel.data import readers
 
+    if coded:
+        monkeypatch.setattr(readers, "CODED_FROM", 1)
     text = PLAIN_FILES[name]
     p = tmp_path / "f.csv"
     p.write_bytes(text.encode("utf-8"))
@@ -265,6 +269,8 @@ def test_arrow_reader_reads_plain_files_as_pandas_does(tmp_path, monkeypatch, na
     assert fast.header == slow.header
     assert fast.data.to_numpy().tolist() == slow.data.to_numpy().tolist()
     assert fast.rows.tolist() == slow.rows.tolist()
+    kinds = {isinstance(t, pd.CategoricalDtype) for t in fast.data.dtypes}
+    assert kinds == {coded}
 
 
 @pytest.mark.parametrize(
@@ -301,21 +307,99 @@ def test_long_columns_parsed_per_distinct_value_as_cell_by_cell(catalog):
         spec = tpl.column(column)
         raw = pd.Series(rng.choice(pool, size=n), dtype="str")
         cl = catalog.codelists[spec.codelist].obj if spec.codelist else None
-        once = parse.parse_column(raw, spec, tpl.missing_values, cl)
         each = parse._parse_column(raw, spec, tpl.missing_values, cl, "iso")
-        assert once.values.equals(each.values), column
-        assert (once.unparsable == each.unparsable).all(), column
-        assert len(once.issues) == len(each.issues) > 0, column
-        for a, b in zip(once.issues, each.issues, strict=True):
-            assert (a.code, a.severity, a.message, a.hint) == (
-                b.code,
-                b.severity,
-                b.message,
-                b.hint,
-            )
-            assert a.positions.tolist() == b.positions.tolist(), (column, a.code)
-            assert a.suggestions == b.suggestions, (column, a.code)
-            assert a.hints == b.hints, (column, a.code)
+        # as text, and as a long file's column is read (a categorical of the same text)
+        for given in (raw, raw.astype("category")):
+            once = parse.parse_column(given, spec, tpl.missing_values, cl)
+            _same_parse(once, each, column)
+
+
+def test_long_columns_of_many_values_parsed_in_parts_as_whole(catalog, monkeypatch):
+    """A long column of many distinct values is parsed a part at a time: values, unparsable
+    cells, issues (kinds, positions in the whole column, suggestions) and censored bounds equal
+    parsing it whole; issues found in some parts only are still whole."""
+    from mel.data import parse
+
+    monkeypatch.setattr(parse, "_CHUNK", 997)  # parts of odd size, the last one short
+    rng = np.random.default_rng(11)
+    n = 5_000
+    tpl = catalog.templates["cases"].obj
+    numbers = rng.integers(0, 10**6, size=n).astype(str).astype(object)
+    for i, bad in zip(
+        rng.choice(n, 40, replace=False), ["4O", " 7", "1,200", "3.5", "inf"] * 8, strict=True
+    ):
+        numbers[i] = bad
+    numbers[4_990] = "x9"  # a kind of problem only in the last part
+    dates = pd.date_range("2020-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M")
+    dates = dates.to_numpy(dtype=object)
+    dates[[3, 2_500, 4_999]] = ["2024-13-01", "05/01/2024", ""]
+    for column, values in (("age", numbers), ("registration_date", dates)):
+        spec = tpl.column(column)
+        raw = pd.Series(values, dtype="str")
+        whole = parse._parse_column(raw, spec, tpl.missing_values, None, "iso")
+        parts = parse.parse_column(raw, spec, tpl.missing_values, None)
+        _same_parse(parts, whole, column)
+    spec = tpl.column("age").model_copy(update={"censored": {"<5": (1, 4)}})
+    raw = pd.Series(np.where(np.arange(n) % 700 == 0, "<5", numbers.astype(str)), dtype="str")
+    whole = parse._parse_column(raw, spec, tpl.missing_values, None, "iso")
+    parts = parse.parse_column(raw, spec, tpl.missing_values, None)
+    _same_parse(parts, whole, "censored age")
+    assert whole.bounds is not None and parts.bounds is not None
+    for a, b in zip(parts.bounds, whole.bounds, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
+def _cells(values: pd.Series) -> list:
+    """A typed column's cells, missing as None (a categorical or text column alike)."""
+    return [None if pd.isna(v) else v for v in values.astype(object)]
+
+
+def _same_parse(got, want, column: str) -> None:
+    assert _cells(got.values) == _cells(want.values), column
+    assert (got.unparsable == want.unparsable).all(), column
+    assert len(got.issues) == len(want.issues) > 0, column
+    for a, b in zip(got.issues, want.issues, strict=True):
+        assert (a.code, a.severity, a.message, a.hint) == (b.code, b.severity, b.message, b.hint)
+        assert a.positions.tolist() == b.positions.tolist(), (column, a.code)
+        assert a.suggestions == b.suggestions, (column, a.code)
+        assert a.hints == b.hints, (column, a.code)
+
+
+def test_a_long_file_validates_as_a_short_one(tmp_path, catalog, monkeypatch):
+    """A file long enough to be read coded (columns of few values as categoricals), parsed per
+    distinct value and in parts gives the same findings and typed values as the same file read
+    and parsed cell by cell, as a short file is."""
+    from mel.data import parse, readers
+
+    rng = np.random.default_rng(3)
+    n = readers.CODED_FROM + 2_000
+    pools = {
+        "case_id": [f"C-{i:06d}" for i in range(n)],
+        "registration_date": ["2024-01-05", "05/01/2024", "2024-13-01", "", " 2024-02-02"],
+        "country": ["SDN", "sdn", "Sudan", "TZA", "XXX", ""],
+        "sex": ["Female", "Male", " Female", "F", "male", "femal", "", "unknown"],
+        "age": [str(a) for a in range(90)] + ["4O", "1,200", "-1", ""],
+        "exploitation": ["sexual", "sexual;labour", "Forced labour; sexual", "bogus", ""],
+    }
+    header = list(pools)
+    table = pd.DataFrame({c: rng.choice(pool, size=n) for c, pool in pools.items()})
+    table["case_id"] = pools["case_id"]
+    table.loc[[10, 20_000], "case_id"] = "C-000001"  # duplicated keys
+    table.loc[n - 1, "age"] = " 1,200 "
+    path = tmp_path / "cases.csv"
+    table[header].to_csv(path, index=False)
+    as_of = dt.date(2026, 1, 1)
+    long = validate_file(path, "cases", catalog, as_of=as_of)
+    for module, name in ((readers, "CODED_FROM"), (parse, "_PER_VALUE_FROM"), (parse, "_CHUNK")):
+        monkeypatch.setattr(module, name, 10**9)
+    short = validate_file(path, "cases", catalog, as_of=as_of)
+    assert any(isinstance(t, pd.CategoricalDtype) for t in long.raw.data.dtypes)
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in short.raw.data.dtypes)
+    assert len(long.findings) == len(short.findings) > 100
+    assert [f.__dict__ for f in long.findings] == [f.__dict__ for f in short.findings]
+    assert list(long.frame.columns) == list(short.frame.columns)
+    for c in short.frame.columns:
+        assert _cells(long.frame[c]) == _cells(short.frame[c]), c
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])

@@ -72,7 +72,20 @@ def parse_column(
     """Parse one column of text cells (``""`` for empty) by its template column.
 
     A long column with few distinct values (codes, dates, numbers of a few thousand kinds in
-    millions of rows) is parsed once per distinct value and spread back to its cells."""
+    millions of rows) is parsed once per distinct value and spread back to its cells; so is a
+    column read as a categorical (a long file's column of few distinct values, see
+    :func:`mel.data.readers._coded`)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = raw.cat.codes.to_numpy()
+        if len(codes) and (codes >= 0).all():
+            once = _parse_column(
+                pd.Series(raw.cat.categories, dtype="str"),
+                spec,
+                missing_codes,
+                codelist,
+                date_format,
+            )
+            return _spread(once, codes)
     raw = raw.astype("str")
     n = len(raw)
     if n >= _PER_VALUE_FROM:
@@ -84,17 +97,79 @@ def parse_column(
                     pd.Series(uniques, dtype="str"), spec, missing_codes, codelist, date_format
                 )
                 return _spread(once, codes)
+    if n > _CHUNK:  # many distinct values: a part at a time, for the transient copies' memory
+        return _joined(
+            [
+                _parse_column(raw.iloc[i : i + _CHUNK], spec, missing_codes, codelist, date_format)
+                for i in range(0, n, _CHUNK)
+            ],
+            _CHUNK,
+        )
     return _parse_column(raw, spec, missing_codes, codelist, date_format)
 
 
 _PER_VALUE_FROM = 50_000
 _SAMPLE = 10_000
+_CHUNK = 500_000
+
+
+def _joined(parts: list[Parsed], size: int) -> Parsed:
+    """Consecutive parts of a column (each ``size`` cells but the last), parsed one by one,
+    as one: the issues of the same kind joined, in the order of their cells."""
+    values = pd.concat([p.values for p in parts], ignore_index=True)
+    unparsable = np.concatenate([p.unparsable for p in parts])
+    issues: dict[tuple, CellIssue] = {}
+    for k, part in enumerate(parts):
+        for issue in part.issues:
+            key = (issue.code, issue.severity, issue.message, issue.hint)
+            positions = issue.positions + k * size
+            had = issues.get(key)
+            if had is None:
+                issues[key] = CellIssue(
+                    positions,
+                    issue.code,
+                    issue.severity,
+                    issue.message,
+                    issue.suggestions,
+                    issue.hint,
+                    issue.hints,
+                )
+                continue
+            had.positions = np.concatenate([had.positions, positions])
+            for name in ("suggestions", "hints"):
+                mine, theirs = getattr(had, name), getattr(issue, name)
+                if mine is not None or theirs is not None:
+                    setattr(
+                        had,
+                        name,
+                        (mine or [None] * (len(had.positions) - len(positions)))
+                        + (theirs or [None] * len(positions)),
+                    )
+    bounds = None
+    if any(p.bounds is not None for p in parts):
+        lows, highs = [], []
+        for p in parts:
+            if p.bounds is None:
+                lows.append(np.full(len(p.values), np.nan))
+                highs.append(np.full(len(p.values), np.nan))
+            else:
+                lows.append(p.bounds[0])
+                highs.append(p.bounds[1])
+        bounds = (np.concatenate(lows), np.concatenate(highs))
+    return Parsed(values, unparsable, list(issues.values()), bounds)
 
 
 def _spread(once: Parsed, codes: np.ndarray) -> Parsed:
     """A column parsed per distinct value, back to one entry per cell (``codes``: each cell's
     distinct value)."""
-    values = once.values.take(codes).reset_index(drop=True)
+    if pd.api.types.is_string_dtype(once.values.dtype):
+        # text (codes, identifiers) stays coded: integer codes and one copy of each value
+        value_codes, uniques = pd.factorize(once.values)
+        values = pd.Series(
+            pd.Categorical.from_codes(value_codes[codes], categories=pd.Index(uniques, dtype="str"))
+        )
+    else:
+        values = once.values.take(codes).reset_index(drop=True)
     issues = []
     for issue in once.issues:
         hit = np.zeros(len(once.values), dtype=bool)
