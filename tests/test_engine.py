@@ -514,3 +514,40 @@ def test_countries_written_another_way_are_the_projects_countries():
     assert value(t, "KHM").value == 4  # by hand: KH, 116, Cambodia, KHM
     assert value(t, "ALL").value == 4
     assert excl.loc[excl["reason"] == "country not in the project", "records"].sum() == 2
+
+
+def test_a_ratio_leaves_out_the_records_neither_side_uses():
+    """A record of a dataset both sides of a ratio read is left out only when both leave it
+    out, with the denominator's reason; a dataset one side alone reads keeps its own records.
+    Checked against sets of (dataset, row) worked out by hand."""
+    from mel.engine.compute import _left_out_of_both
+
+    def frame(records):
+        return pd.DataFrame(
+            {
+                "dataset": [d for d, _, _ in records],
+                "_row": np.array([r for _, r, _ in records], dtype=np.int64),
+                "_geo": ["SDN"] * len(records),
+                "_reason": [why for _, _, why in records],
+            }
+        )
+
+    num = [("a", 2, "filter"), ("a", 3, "filter"), ("a", 5, "invalid"), ("b", 2, "filter")]
+    den = [("a", 3, "outside"), ("a", 4, "filter"), ("a", 5, "invalid"), ("c", 7, "no_date")]
+    got = _left_out_of_both(frame(num), frame(den))
+    pairs = {
+        (d, int(r), why)
+        for d, r, why in got[["dataset", "_row", "_reason"]].itertuples(index=False)
+    }
+    # a: 3 and 5 left out by both (the denominator's reasons); 2 counted by the denominator,
+    # 4 by the numerator. b: the numerator's alone; c: the denominator's alone.
+    assert pairs == {
+        ("a", 3, "outside"),
+        ("a", 5, "invalid"),
+        ("b", 2, "filter"),
+        ("c", 7, "no_date"),
+    }
+    assert len(got) == len(pairs)
+    # no dataset in common: every record of both
+    only = _left_out_of_both(frame(num[3:]), frame(den[3:]))
+    assert sorted(only["dataset"]) == ["b", "c"]
