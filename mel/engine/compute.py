@@ -237,14 +237,16 @@ def compute(
         )
         tables.append(cells)
         if len(excl):
-            exclusions.append(
-                excl.groupby(["dataset", "_geo", "_reason"])
+            counted = (
+                excl.groupby(["dataset", "_geo", "_reason"], observed=True)
                 .size()
                 .rename("records")
                 .reset_index()
                 .rename(columns={"_geo": "country", "_reason": "reason"})
-                .assign(indicator=ind.id)
             )
+            keys = ["dataset", "country", "reason"]
+            counted[keys] = counted[keys].astype("str")  # categoricals' order is not the text's
+            exclusions.append(counted.sort_values(keys, ignore_index=True).assign(indicator=ind.id))
     table = pd.concat(tables, ignore_index=True)
     excl = (
         pd.concat(exclusions, ignore_index=True)

@@ -220,9 +220,9 @@ def prepare(
             base[c + CENSORED] = np.where(np.isnan(low[keep]), np.nan, 1.0)
     out = reason != ""
     excluded = pd.DataFrame(
-        {
-            "_geo": np.asarray(placed.geo[out], dtype=object),
-            "_reason": reason[out],
+        {  # as categoricals: millions of records left out hold a few distinct values
+            "_geo": placed.geo[out],
+            "_reason": pd.Categorical(reason[out]),
             "_row": source.rows[out],
             "_date": placed.dates[out],
         }
