@@ -369,33 +369,38 @@ def test_a_long_file_validates_as_a_short_one(tmp_path, catalog, monkeypatch):
     """A file long enough to be read coded (columns of few values as categoricals), parsed per
     distinct value and in parts gives the same findings and typed values as the same file read
     and parsed cell by cell, as a short file is."""
-    from mel.data import parse, readers
+    from mel.data import parse, readers, schema
 
     rng = np.random.default_rng(3)
     n = readers.CODED_FROM + 2_000
-    pools = {
-        "case_id": [f"C-{i:06d}" for i in range(n)],
-        "registration_date": ["2024-01-05", "05/01/2024", "2024-13-01", "", " 2024-02-02"],
-        "country": ["SDN", "sdn", "Sudan", "TZA", "XXX", ""],
-        "sex": ["Female", "Male", " Female", "F", "male", "femal", "", "unknown"],
-        "age": [str(a) for a in range(90)] + ["4O", "1,200", "-1", ""],
-        "exploitation": ["sexual", "sexual;labour", "Forced labour; sexual", "bogus", ""],
+    pools = {  # (values written right, values with a finding or read another way)
+        "registration_date": (["2024-01-05", "2024-02-02"], ["05/01/2024", "2024-13-01", ""]),
+        "country": (["SDN", "TZA"], ["sdn", "Sudan", "XXX", " SDN", ""]),
+        "sex": (["Female", "Male"], [" Female", "F", "male", "femal", "", "unknown"]),
+        "age": ([str(a) for a in range(90)], ["4O", "1,200", "-1", "", "7.5"]),
+        "exploitation": (["sexual", "labour"], ["sexual;labour", "Forced labour; sexual", "bogus"]),
     }
-    header = list(pools)
-    table = pd.DataFrame({c: rng.choice(pool, size=n) for c, pool in pools.items()})
-    table["case_id"] = pools["case_id"]
+    table = pd.DataFrame({"case_id": [f"C-{i:06d}" for i in range(n)]})
+    for column, (right, wrong) in pools.items():
+        values = rng.choice(right, size=n).astype(object)
+        odd = rng.choice(n, size=40, replace=False)
+        values[odd] = rng.choice(wrong, size=len(odd))
+        table[column] = values
     table.loc[[10, 20_000], "case_id"] = "C-000001"  # duplicated keys
     table.loc[n - 1, "age"] = " 1,200 "
     path = tmp_path / "cases.csv"
-    table[header].to_csv(path, index=False)
+    table.to_csv(path, index=False)
+    monkeypatch.setattr(parse, "_CHUNK", 9_999)  # the identifiers parsed in parts
     as_of = dt.date(2026, 1, 1)
     long = validate_file(path, "cases", catalog, as_of=as_of)
-    for module, name in ((readers, "CODED_FROM"), (parse, "_PER_VALUE_FROM"), (parse, "_CHUNK")):
+    long_ways = ((readers, "CODED_FROM"), (parse, "_PER_VALUE_FROM"), (parse, "_CHUNK"))
+    for module, name in (*long_ways, (schema, "LONG")):
         monkeypatch.setattr(module, name, 10**9)
     short = validate_file(path, "cases", catalog, as_of=as_of)
     assert any(isinstance(t, pd.CategoricalDtype) for t in long.raw.data.dtypes)
     assert not any(isinstance(t, pd.CategoricalDtype) for t in short.raw.data.dtypes)
-    assert len(long.findings) == len(short.findings) > 100
+    assert len(long.findings) == len(short.findings) > 150
+    assert sum(f.code == "unique" for f in short.findings) == 2  # C-000001 twice again
     assert [f.__dict__ for f in long.findings] == [f.__dict__ for f in short.findings]
     assert list(long.frame.columns) == list(short.frame.columns)
     for c in short.frame.columns:
@@ -455,3 +460,30 @@ def test_a_stale_sheet_size_does_not_hide_the_data(tmp_path, catalog):
     ds = validate_file(path, "population", catalog, as_of=AS_OF)
     assert ds.findings == []
     assert [int(x) for x in ds.frame["population"]] == [1000 + i for i in range(6)]
+
+
+def test_foreign_keys_of_a_coded_column_are_looked_up_as_of_its_text():
+    """A reference check on a categorical column (a long file's) finds the same cells as on
+    the text, missing cells never found; checked against Python's own set membership."""
+    from mel.data.schema import _isin, _value_set
+
+    rng = np.random.default_rng(5)
+    keys = pd.Series([f"C{i}" for i in range(0, 300, 3)], dtype="str")
+    cells = [None if x < 0 else f"C{x}" for x in rng.integers(-20, 320, size=5_000)]
+    text = pd.Series(cells, dtype="str")
+    want = [c is not None and c in set(keys) for c in cells]
+    for given in (text, text.astype("category")):
+        assert _isin(given, _value_set(keys)).tolist() == want
+
+
+def test_a_long_text_column_duplicates_found_as_pandas_finds_them():
+    """The uniqueness check of a long text column (Arrow's sort) marks the same cells as
+    pandas' ``duplicated(keep="first")``: every repeat but the first, missing cells equal."""
+    from mel.data.schema import _duplicated
+
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        cells = [None if rng.random() < 0.15 else f"x{rng.integers(0, 15)}" for _ in range(n)]
+        s = pd.Series(cells, dtype="str")
+        assert _duplicated(s).tolist() == s.duplicated(keep="first").tolist(), cells

@@ -55,9 +55,42 @@ def _isin(s: pd.Series, value_set) -> pd.Series:
     import pyarrow as arrow
     import pyarrow.compute as pc
 
+    if isinstance(s.dtype, pd.CategoricalDtype):  # each distinct value looked up once
+        codes = s.cat.codes.to_numpy()
+        known = _isin(pd.Series(s.cat.categories, dtype="str"), value_set).to_numpy()
+        hit = np.append(known, False)[codes]  # code -1 (missing): the last, never found
+        return pd.Series(hit, index=s.index)
     arr = arrow.array(s.astype("str"), type=arrow.string(), from_pandas=True)
     hit = pc.is_in(arr, value_set=value_set, skip_nulls=True)
     return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool), index=s.index)
+
+
+# from this many rows a text column's uniqueness is checked by :func:`_duplicated`
+LONG = 50_000
+
+
+def _text_backed_by_arrow(s: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(s.dtype) and hasattr(s.array, "__arrow_array__")
+
+
+def _duplicated(s: pd.Series) -> pd.Series:
+    """``s.duplicated(keep="first")`` of a text column, missing values equal to each other,
+    by a stable sort in Arrow: no Python object per cell, no hash table of every text."""
+    import pyarrow as arrow
+    import pyarrow.compute as pc
+
+    values = s.array.__arrow_array__()
+    order = pc.sort_indices(values)  # stable, missing last: the first stays first
+    ordered = values.take(order)
+    del values
+    if len(ordered) < 2:
+        return pd.Series(False, index=s.index)
+    later, earlier = ordered.slice(1), ordered.slice(0, len(ordered) - 1)
+    same = pc.fill_null(pc.equal(later, earlier), False)
+    same = pc.or_(same, pc.and_(pc.is_null(later), pc.is_null(earlier)))
+    again = np.zeros(len(ordered), dtype=bool)
+    again[order.to_numpy()[1:]] = arrow.chunked_array(same).to_numpy(zero_copy_only=False)
+    return pd.Series(again, index=s.index)
 
 
 def build_schema(
@@ -121,12 +154,21 @@ def build_schema(
                     hint=lambda v, ds=ds: f"add it to {ds}, or correct it",
                 ),
             )
+        unique = spec.unique and spec.name in present
+        if unique and len(frame) >= LONG and _text_backed_by_arrow(frame[spec.name]):
+            # pandera's uniqueness check makes a Python object of every text (hundreds of
+            # megabytes for millions of identifiers): Arrow sorts them instead
+            add(
+                pa.Check(lambda s: ~_duplicated(s), ignore_na=False),
+                _CheckMeta("unique", lambda v: ""),  # worded as pandera's, below
+            )
+            unique = False
         columns[spec.name] = pa.Column(
             None,
             checks=checks,
             nullable=True,
             required=False,
-            unique=spec.unique and spec.name in present,
+            unique=unique,
             report_duplicates="exclude_first",
         )
     frame_checks: list[pa.Check] = []
@@ -273,7 +315,11 @@ def failure_findings(
         spec = specs[row.column]
         i = int(row.index)
         value = frame.at[i, spec.name]
-        if row.check == "field_uniqueness":
+        unique = row.check == "field_uniqueness" or (
+            not pd.isna(row.check_number)
+            and meta[(spec.name, int(row.check_number))].code == "unique"
+        )
+        if unique:
             first = int(np.flatnonzero((frame[spec.name] == value).to_numpy(dtype=bool))[0])
             out.append(
                 cells.cell(
