@@ -551,3 +551,27 @@ def test_a_ratio_leaves_out_the_records_neither_side_uses():
     # no dataset in common: every record of both
     only = _left_out_of_both(frame(num[3:]), frame(den[3:]))
     assert sorted(only["dataset"]) == ["b", "c"]
+
+
+def test_distinct_values_per_group_as_pandas_counts_them():
+    """The engine's distinct count per group number (codes sorted, runs counted) equals
+    pandas' ``nunique`` per group, for text, categorical and unused categories, missing
+    values left out."""
+    from mel.engine.kernels import _distinct_coded
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, total = int(rng.integers(1, 300)), int(rng.integers(1, 20))
+        gid = rng.integers(0, total, n).astype(np.int64)
+        values = pd.Series(rng.integers(0, 30, n)).astype(str).where(rng.random(n) > 0.1)
+        want = (
+            pd.DataFrame({"g": gid, "v": values})
+            .dropna()
+            .groupby("g")["v"]
+            .nunique()
+            .reindex(range(total), fill_value=0)
+            .to_numpy(dtype=float)
+        )
+        coded = values.astype("category")
+        for given in (values, coded, coded.cat.add_categories(["unused"])):
+            assert _distinct_coded(given, gid, total).tolist() == want.tolist()

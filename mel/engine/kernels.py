@@ -148,15 +148,23 @@ def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarra
         valid = ~np.isnan(codes)
         codes = codes[valid].astype(np.int64)
     else:
-        codes, _ = pd.factorize(column)
+        if isinstance(column.dtype, pd.CategoricalDtype):  # its codes are distinct already
+            codes = column.cat.codes.to_numpy()
+        else:
+            codes, _ = pd.factorize(column)
         valid = codes >= 0
-        codes = codes[valid]
+        codes = codes[valid].astype(np.int64)
     if not len(codes):
         return np.zeros(total)
     k = np.int64(codes.max()) + 1
     pairs = gid[valid] * k + codes
-    first = pd.unique(pairs) // k  # the group of each distinct (group, value) pair
-    return np.bincount(first, minlength=total).astype("float64")
+    # each distinct (group, value) pair once: sorted in place and its runs' first taken (a
+    # hash table of millions of pairs took five times the memory)
+    pairs.sort()
+    start = np.empty(len(pairs), dtype=bool)
+    start[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=start[1:])
+    return np.bincount(pairs[start] // k, minlength=total).astype("float64")
 
 
 def _distinct(column: pd.Series, g, n: pd.Series) -> pd.Series:
