@@ -53,7 +53,18 @@ def compute_indicator(
         src, prepared, own = prepare_measure(ind, m, sources, calendar, countries, disaggs, cache)
         cells = measure_cells(prepared, m, calendar, ind.cumulation, own, countries)
         cells = _censored(cells, prepared, m, calendar, ind.cumulation, own, countries)
-        excl = prepared.excluded.assign(dataset=src.name)
+        left = prepared.excluded
+        excl = pd.DataFrame(  # what compute() counts them by, and each one's row for ratios
+            {
+                "dataset": pd.Categorical.from_codes(
+                    np.zeros(len(left), dtype=np.int8), categories=[src.name]
+                ),
+                "_geo": left["_geo"],
+                "_reason": left["_reason"],
+                "_row": left["_row"],
+            },
+            index=left.index,
+        )
         return cells, excl
 
     if measure.is_ratio:
@@ -143,19 +154,19 @@ def _left_out_of_both(ex1: pd.DataFrame, ex2: pd.DataFrame) -> pd.DataFrame:
     out when neither side counts it (a record only one side's filter drops is used by the
     other); the reason is the denominator's (the numerator's where only it reads the
     dataset)."""
-    both = set(ex1["dataset"]) & set(ex2["dataset"])
+    both = set(pd.unique(ex1["dataset"])) & set(pd.unique(ex2["dataset"]))
     if not both:
         return pd.concat([ex1, ex2], ignore_index=True)
     # a record is its dataset's row number: compared as integers, dataset by dataset (a
     # million records' pairs as an index of tuples took hundreds of megabytes)
-    data1, data2 = ex1["dataset"].to_numpy(), ex2["dataset"].to_numpy()
     rows1, rows2 = ex1["_row"].to_numpy(), ex2["_row"].to_numpy()
-    shared2 = np.isin(data2, list(both))
     kept = np.zeros(len(ex2), dtype=bool)
     for name in both:
-        mine = data2 == name
-        kept[mine] = np.isin(rows2[mine], rows1[data1 == name])
-    return pd.concat([ex1[~ex1["dataset"].isin(both)], ex2[~shared2], ex2[kept]], ignore_index=True)
+        mine = (ex2["dataset"] == name).to_numpy(dtype=bool)
+        kept[mine] = np.isin(rows2[mine], rows1[(ex1["dataset"] == name).to_numpy(dtype=bool)])
+    shared1 = ex1["dataset"].isin(both).to_numpy(dtype=bool)
+    shared2 = ex2["dataset"].isin(both).to_numpy(dtype=bool)
+    return pd.concat([ex1[~shared1], ex2[~shared2], ex2[kept]], ignore_index=True)
 
 
 def _censored(cells, prepared, measure, calendar, cumulation, disaggregations, countries):
