@@ -80,8 +80,8 @@ def main() -> None:
     print(f"mel report --period {args.period}: {report_s:.1f} s wall, peak memory {peak:,.0f} MB")
     print(f"output: {n_files} files, {sizes / 1e6:.1f} MB")
     print(
-        f"aims: under 60 s ({'met' if report_s < 60 else 'NOT met'}), "
-        f"under 2,048 MB ({'met' if peak < 2048 else 'NOT met'})"
+        f"aims (issue 19): under 30 s ({'met' if report_s < 30 else 'NOT met'}), "
+        f"under 1,200 MB ({'met' if peak < 1200 else 'NOT met'})"
     )
 
 

@@ -146,6 +146,10 @@ def main() -> None:
         f"mel validate --report feedback.xlsx: {fb_s:.2f} s including imports; peak memory "
         f"{fb_mb:,.0f} MB; exit code {fb_exit}; workbook {fb_size:,.1f} MB"
     )
+    print(
+        "aim (issue 19): mel validate --report under 1,200 MB "
+        f"({'met' if fb_mb < 1200 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":
