@@ -251,10 +251,10 @@ def test_arrow_reader_reads_plain_files_as_pandas_does(tmp_path, monkeypatch, na
     """The fast (Arrow) reader and the pandas reader give the same header, cells and row
     numbers; the fast one is really used for these files. ``coded``: read as a long file is,
     its columns of few distinct values as categoricals, the cells' text the same."""
-    from mel.data import readers
+    from mel.data import arrowcsv, readers
 
     if coded:
-        monkeypatch.setattr(readers, "CODED_FROM", 1)
+        monkeypatch.setattr(arrowcsv, "CODED_FROM", 1)
     text = PLAIN_FILES[name]
     p = tmp_path / "f.csv"
     p.write_bytes(text.encode("utf-8"))
@@ -369,10 +369,10 @@ def test_a_long_file_validates_as_a_short_one(tmp_path, catalog, monkeypatch):
     """A file long enough to be read coded (columns of few values as categoricals), parsed per
     distinct value and in parts gives the same findings and typed values as the same file read
     and parsed cell by cell, as a short file is."""
-    from mel.data import parse, readers, schema
+    from mel.data import arrowcsv, parse, schema
 
     rng = np.random.default_rng(3)
-    n = readers.CODED_FROM + 2_000
+    n = arrowcsv.CODED_FROM + 2_000
     pools = {  # (values written right, values with a finding or read another way)
         "registration_date": (["2024-01-05", "2024-02-02"], ["05/01/2024", "2024-13-01", ""]),
         "country": (["SDN", "TZA"], ["sdn", "Sudan", "XXX", " SDN", ""]),
@@ -393,7 +393,7 @@ def test_a_long_file_validates_as_a_short_one(tmp_path, catalog, monkeypatch):
     monkeypatch.setattr(parse, "_CHUNK", 9_999)  # the identifiers parsed in parts
     as_of = dt.date(2026, 1, 1)
     long = validate_file(path, "cases", catalog, as_of=as_of)
-    long_ways = ((readers, "CODED_FROM"), (parse, "_PER_VALUE_FROM"), (parse, "_CHUNK"))
+    long_ways = ((arrowcsv, "CODED_FROM"), (parse, "_PER_VALUE_FROM"), (parse, "_CHUNK"))
     for module, name in (*long_ways, (schema, "LONG")):
         monkeypatch.setattr(module, name, 10**9)
     short = validate_file(path, "cases", catalog, as_of=as_of)
