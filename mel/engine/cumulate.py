@@ -18,6 +18,7 @@ from mel.engine.kernels import (
     aggregate,
     all_countries,
     coded,
+    coded_cells,
     first_in_finest,
     floats,
     place_categories,
@@ -72,11 +73,7 @@ def measure_cells(
             if part is None:
                 part = _milestone(d, calendar, geos, cats, countries)
             part = part.assign(disaggregation=column)
-            grid = _grid(geos, calendar, column, cats)
-            part = grid.merge(
-                part, how="left", on=["country", "period", "disaggregation", "category"]
-            )
-            out.append(part)
+            out.append(_on_grid(_grid(geos, calendar, column, cats), part))
     return _completed(pd.concat(out, ignore_index=True), prepared, measure, calendar, cumulation)
 
 
@@ -145,6 +142,33 @@ def _grid(geos: list[str], calendar: Calendar, column: str, cats: list[str]) -> 
     )
 
 
+GRID_KEYS = ["country", "period", "disaggregation", "category"]
+
+
+def _on_grid(grid: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
+    """``grid.merge(part, how="left", on=GRID_KEYS)``: each cell of the grid with its values
+    from ``part`` (NaN where it has none), by a lookup of each key rather than a join, which
+    cost a small project more than its arithmetic. A join where ``part``'s keys repeat or a
+    value column is not numeric (the join's own rules then apply)."""
+    rest = [c for c in part.columns if c not in GRID_KEYS]
+    numeric = all(isinstance(part[c].dtype, np.dtype) and part[c].dtype.kind in "iuf" for c in rest)
+    at = {k: i for i, k in enumerate(zip(*(part[c].tolist() for c in GRID_KEYS), strict=True))}
+    if not numeric or not len(part) or len(at) != len(part):
+        return grid.merge(part, how="left", on=GRID_KEYS)
+    keys = zip(*(grid[c].tolist() for c in GRID_KEYS), strict=True)
+    rows = np.fromiter((at.get(k, -1) for k in keys), dtype=np.int64, count=len(grid))
+    missing = rows < 0
+    taken = {}
+    for c in rest:
+        values = part[c].to_numpy()
+        if missing.any():
+            values = np.where(missing, np.nan, values.astype("float64")[np.maximum(rows, 0)])
+        else:
+            values = values[rows]
+        taken[c] = values
+    return grid.assign(**taken)
+
+
 def _rename(df: pd.DataFrame, time: str, label: str | None = None) -> pd.DataFrame:
     df = df.rename(columns={"_geo": "country", "_cat": "category", time: "period"})
     if label is not None:
@@ -153,6 +177,9 @@ def _rename(df: pd.DataFrame, time: str, label: str | None = None) -> pd.DataFra
 
 
 def _per_period(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
+    fast = _per_period_coded(d, measure, calendar)
+    if fast is not None:
+        return fast
     parts = [_rename(aggregate(d, measure, ["_geo", "_period", "_cat"]), "_period")]
     if calendar.years:  # when the reporting period is the year, the years are the periods
         parts.append(_rename(aggregate(d, measure, ["_geo", "_year", "_cat"]), "_year"))
@@ -165,6 +192,30 @@ def _per_period(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame:
         if any(len(p) for p in parts)
         else pd.DataFrame(columns=["country", "period", "category", "value", "n"])
     )
+
+
+def _per_period_coded(d: pd.DataFrame, measure, calendar: Calendar) -> pd.DataFrame | None:
+    """:func:`_per_period` with the three groupings (period, year, life of project) on group
+    numbers and the cells put together once as arrays (a small project's time went on building
+    and renaming a frame per grouping); None where a key is not a categorical of codes."""
+    if not len(d) or KERNELS[measure.type].binned is None:
+        return None
+    times = ["_period", "_year"] if calendar.years else ["_period"]
+    found = [(t, coded(d, ["_geo", t, "_cat"])) for t in times]
+    found.append(("", coded(d, ["_geo", "_cat"])))
+    if any(f is None for _, f in found):
+        return None
+    columns: dict[str, list] = {"country": [], "period": [], "category": [], "value": [], "n": []}
+    for time, fast in found:
+        assert fast is not None
+        keys = ["_geo", time, "_cat"] if time else ["_geo", "_cat"]
+        labels, value, n = coded_cells(d, measure, keys, *fast)
+        columns["country"].append(labels["_geo"])
+        columns["period"].append(labels[time] if time else np.full(len(n), LOP, dtype=object))
+        columns["category"].append(labels["_cat"])
+        columns["value"].append(value)
+        columns["n"].append(n)
+    return pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
 
 
 def _cumulative(d: pd.DataFrame, measure, calendar: Calendar):

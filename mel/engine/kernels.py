@@ -110,6 +110,16 @@ def coded(records: pd.DataFrame, keys: list[str]):
 
 def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     """:func:`aggregate` on combined group numbers with numpy's bincount."""
+    labels, value, n = coded_cells(records, measure, keys, gid, total, cats)
+    frame = pd.DataFrame({k: labels[k] for k in keys})
+    frame["value"] = value
+    frame["n"] = n
+    return frame
+
+
+def coded_cells(records, measure, keys, gid, total, cats):
+    """The groups that have records, as arrays: (each key's labels, value, n), in the order of
+    their group numbers; ``gid, total, cats`` as :func:`coded` gives them."""
     n = np.bincount(gid, minlength=total)
     present = np.flatnonzero(n)
     kernel = KERNELS[measure.type]
@@ -122,16 +132,13 @@ def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     else:
         assert kernel.binned is not None  # aggregate() sends only binned kernels here
         value = kernel.binned(floats(records, measure.measured), gid, bins)
-    out = {}
+    labels = {}
     rest = present
     for k, categories in zip(reversed(keys), reversed(cats), strict=True):
         size = max(len(categories), 1)
-        out[k] = np.asarray(categories.take(rest % size), dtype=object)
+        labels[k] = np.asarray(categories.take(rest % size), dtype=object)
         rest = rest // size
-    frame = pd.DataFrame({k: out[k] for k in keys})
-    frame["value"] = value[present]
-    frame["n"] = n[present].astype("int64")
-    return frame
+    return labels, value[present], n[present].astype("int64")
 
 
 def floats(records: pd.DataFrame, column: str | None) -> np.ndarray | None:
