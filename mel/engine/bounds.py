@@ -10,6 +10,7 @@ import numpy as np
 from mel.engine.quantities import System
 
 _SOLVER = None
+DUAL, PRIMAL = 1, 4  # HiGHS' simplex_strategy: its default, and the primal simplex
 
 
 def _highs():
@@ -104,6 +105,12 @@ class _Component:
         self.hs = highspy
         self.h = _highs()
         self.m = m = len(lower)
+        # each program here starts from the last one's solution, which stays feasible when
+        # only the objective changes: the primal simplex goes on from it, where the dual
+        # simplex starts over (a third of a small project's time). Only optimal values are
+        # read from these programs, the same whichever way they are reached; the duals
+        # disclosure._binding reads are left to the dual simplex as before.
+        self.h.setOptionValue("simplex_strategy", PRIMAL)
         self.free = _unbounded_above(self.h, m, rows, upper)
         _load(self.h, lower, rows, upper)
         self.all_idx = np.arange(m, dtype=np.int32)

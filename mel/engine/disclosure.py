@@ -37,6 +37,7 @@ from collections import defaultdict
 import numpy as np
 
 from mel.engine.bounds import (
+    DUAL,
     _highs,
     _load,
     _partition,
@@ -115,6 +116,7 @@ def _binding(
     value = np.asarray(system.value, dtype="float64")
     local, rows = _rows(system, hidden, members, eqs)
     h = _highs()
+    h.setOptionValue("simplex_strategy", DUAL)  # (bounds' programs use the primal simplex)
     lower, upper = known_bounds(system)
     _load(h, lower[members], rows, upper[members])
     m = len(members)

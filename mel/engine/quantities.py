@@ -156,11 +156,16 @@ def _row_keys(
 ):
     """Per role column: the quantity key of each row (None where the row has no such quantity)."""
     t = table
+    cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
+    # plain arrays: iterating a frame's text columns converts each cell (a second a table)
+    columns = {c: t[c].to_numpy(dtype=object) for c in cols}
     windows = {
         (lab, kind, mode): _window(lab, kind, calendar, as_of, mode)
         for lab, kind, mode in {
             (lab, kind, indicators[i].cumulation)
-            for lab, kind, i in zip(t["period"], t["period_kind"], t["indicator"], strict=True)
+            for lab, kind, i in zip(
+                columns["period"], columns["period_kind"], columns["indicator"], strict=True
+            )
             if i in indicators
         }
     }
@@ -170,9 +175,8 @@ def _row_keys(
                             "denominator": [None] * len(t)}  # fmt: skip
     sigs: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
     conditions: dict[tuple, str] = {}  # the same category's conditions recur in every period
-    cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
     multi = t["multi_response"].to_numpy(dtype=bool)
-    for n, (i, g, p, k, d, c) in enumerate(t[cols].itertuples(index=False, name=None)):
+    for n, (i, g, p, k, d, c) in enumerate(zip(*(columns[c] for c in cols), strict=True)):
         ind = indicators.get(i)
         if ind is None:
             continue
