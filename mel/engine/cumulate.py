@@ -134,18 +134,11 @@ def _completed(
 
 
 def _grid(geos: list[str], calendar: Calendar, column: str, cats: list[str]) -> pd.DataFrame:
-    """Every cell: each country, then each period, then each category."""
-    periods = calendar.all_periods
-    per_geo, per_period = len(periods) * len(cats), len(cats)
-    n = len(geos) * per_geo
+    rows = [
+        (g, p.label, p.kind, column, c) for g in geos for p in calendar.all_periods for c in cats
+    ]
     return pd.DataFrame(
-        {
-            "country": np.repeat(np.array(geos, dtype=object), per_geo),
-            "period": np.tile(np.repeat([p.label for p in periods], per_period), len(geos)),
-            "period_kind": np.tile(np.repeat([p.kind for p in periods], per_period), len(geos)),
-            "disaggregation": np.full(n, column, dtype=object),
-            "category": np.tile(np.array(cats, dtype=object), n // max(per_period, 1)),
-        }
+        rows, columns=["country", "period", "period_kind", "disaggregation", "category"]
     )
 
 
@@ -159,26 +152,11 @@ def _on_grid(grid: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
     value column is not numeric (the join's own rules then apply)."""
     rest = [c for c in part.columns if c not in GRID_KEYS]
     numeric = all(isinstance(part[c].dtype, np.dtype) and part[c].dtype.kind in "iuf" for c in rest)
-    if not numeric or not len(part):
+    at = {k: i for i, k in enumerate(zip(*(part[c].tolist() for c in GRID_KEYS), strict=True))}
+    if not numeric or not len(part) or len(at) != len(part):
         return grid.merge(part, how="left", on=GRID_KEYS)
-    # each key as a number: the grid's distinct values of each column, combined in turn
-    at_grid = np.zeros(len(grid), dtype=np.int64)
-    at_part = np.zeros(len(part), dtype=np.int64)
-    outside = np.zeros(len(part), dtype=bool)  # a key the grid does not have
-    size = 1
-    for c in GRID_KEYS:
-        codes, uniques = pd.factorize(grid[c])
-        found = pd.Index(uniques).get_indexer(part[c])
-        outside |= found < 0
-        at_grid = at_grid * len(uniques) + codes
-        at_part = at_part * len(uniques) + found
-        size *= len(uniques)
-    inside = np.flatnonzero(~outside)
-    if len(np.unique(at_part[inside])) != len(inside):
-        return grid.merge(part, how="left", on=GRID_KEYS)
-    row_of = np.full(size, -1, dtype=np.int64)
-    row_of[at_part[inside]] = inside
-    rows = row_of[at_grid]
+    keys = zip(*(grid[c].tolist() for c in GRID_KEYS), strict=True)
+    rows = np.fromiter((at.get(k, -1) for k in keys), dtype=np.int64, count=len(grid))
     missing = rows < 0
     taken = {}
     for c in rest:
