@@ -107,9 +107,11 @@ class _Component:
         self.m = m = len(lower)
         # each program here starts from the last one's solution, which stays feasible when
         # only the objective changes: the primal simplex goes on from it, where the dual
-        # simplex starts over (a third of a small project's time). Only optimal values are
-        # read from these programs, the same whichever way they are reached; the duals
-        # disclosure._binding reads are left to the dual simplex as before.
+        # simplex starts over (a third of a small project's time). What is read is the same
+        # whichever way a program is solved: its optimal value (an end of an interval), and
+        # its solution as one feasible point among others (which may settle a quantity early,
+        # only ever with an interval wide enough). The duals disclosure._binding reads depend
+        # on the way: those programs keep the dual simplex.
         self.h.setOptionValue("simplex_strategy", PRIMAL)
         self.free = _unbounded_above(self.h, m, rows, upper)
         _load(self.h, lower, rows, upper)

@@ -157,7 +157,7 @@ def _row_keys(
     """Per role column: the quantity key of each row (None where the row has no such quantity)."""
     t = table
     cols = ["indicator", "country", "period", "period_kind", "disaggregation", "category"]
-    # plain arrays: iterating a frame's text columns converts each cell (a second a table)
+    # plain arrays: iterating a frame's text (Arrow) columns converts cell by cell, slowly
     columns = {c: t[c].to_numpy(dtype=object) for c in cols}
     windows = {
         (lab, kind, mode): _window(lab, kind, calendar, as_of, mode)
