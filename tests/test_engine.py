@@ -676,26 +676,3 @@ def test_cells_placed_on_the_grid_as_a_join_places_them():
         )
         want = grid.merge(part, how="left", on=GRID_KEYS)
         pd.testing.assert_frame_equal(_on_grid(grid, part), want)
-
-
-def test_the_grid_holds_every_cell_once_in_order():
-    """The grid of cells: each country, period and category once, countries outermost, the
-    same frame as the rows written out with itertools.product."""
-    import itertools
-    from types import SimpleNamespace
-
-    from mel.engine.cumulate import _grid
-
-    periods = [SimpleNamespace(label=f"Q{i}", kind="quarter") for i in range(1, 4)]
-    periods.append(SimpleNamespace(label="LoP", kind="lop"))
-    calendar = SimpleNamespace(all_periods=periods)
-    for geos, cats in [(["SDN", "TZA"], ["a", "b", "Unknown"]), (["ALL"], ["Total"]), ([], ["a"])]:
-        rows = [
-            (g, p.label, p.kind, "sex", c) for g, p, c in itertools.product(geos, periods, cats)
-        ]
-        want = pd.DataFrame(
-            rows, columns=["country", "period", "period_kind", "disaggregation", "category"]
-        )
-        got = _grid(geos, calendar, "sex", cats)
-        assert got.values.tolist() == want.values.tolist()
-        assert list(got.columns) == list(want.columns)
