@@ -192,15 +192,20 @@ def _chart_workers() -> int:
 _FORKED: dict = {}  # what the chart workers inherit when they are forked: the report's content
 
 
-def _chart_pool(ctx: ReportContext):
-    """The processes that draw the charts (``_chart_workers``), forked with ``ctx`` (so that
-    no task sends it); None where processes cannot be forked or there is one core."""
+def _chart_pool(ctx: ReportContext, earlier: dict):
+    """The processes that draw the charts (``_chart_workers``), forked with ``ctx`` and the
+    earlier run's charts (so that no task sends them); None where processes cannot be forked
+    or there is one core."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from mel.outputs.report import reuse
+
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
+    reuse.environment()  # once, inherited by the workers
     _FORKED["ctx"] = ctx
+    _FORKED["earlier"] = earlier
     return ProcessPoolExecutor(
         max_workers=_chart_workers(),
         mp_context=multiprocessing.get_context("fork"),
@@ -209,16 +214,16 @@ def _chart_pool(ctx: ReportContext):
     )
 
 
-def _draw_book(pdf: Path) -> Path:
+def _draw_book(pdf: Path):
     from mel.outputs.report import charts
 
-    return charts.write_book(_FORKED["ctx"], pdf)
+    return charts.write_book(_FORKED["ctx"], pdf, _FORKED["earlier"])
 
 
-def _draw_pngs(png_dir: Path, part: int, parts: int) -> list[Path]:
+def _draw_pngs(png_dir: Path, part: int, parts: int):
     from mel.outputs.report import charts
 
-    return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts)
+    return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts, _FORKED["earlier"])
 
 
 def _die_with_parent(parent: int) -> None:
@@ -309,9 +314,10 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     hidden staging folder inside ``out_dir`` first and only then moved into place (renames),
     so a failure anywhere leaves the previous report, or no folder at all if there was none.
     Nothing is written outside ``out_dir``."""
-    from mel.outputs.report import charts, workbook
+    from mel.outputs.report import charts, reuse, workbook
 
     out_dir = Path(out_dir)
+    earlier: dict = {}
     stem = ctx.period
     names = {
         "xlsx": f"report-{stem}.xlsx",
@@ -327,6 +333,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     _check_folder(out_dir)
     if out_dir.is_dir():
         _check_edition(out_dir, ctx.internal, set(names.values()))
+        earlier = reuse.earlier_charts(out_dir, _previous_run(out_dir))
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -341,11 +348,11 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         # the charts are drawn in two more processes while this one builds the workbook (all
         # CPU-bound; the machine has at least two cores): the chart book, and each indicator's
         # PNG files, as tasks the two take in turn; without fork, one after the other
-        pool = _chart_pool(ctx)
+        pool = _chart_pool(ctx, earlier)
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             _write_web_and_tidy(ctx, files)
-            pngs = charts.write_charts(ctx, staging / "charts", files["pdf"])
+            drawn = charts.write_charts(ctx, staging / "charts", files["pdf"], earlier)
         else:
             book = pool.submit(_draw_book, files["pdf"])
             parts = [
@@ -354,14 +361,15 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
             ]
             save_workbook(workbook.build(ctx), files["xlsx"])
             _write_web_and_tidy(ctx, files)  # while the charts are still being drawn
-            pngs = [p for part in parts for p in part.result()]
-            pngs.append(book.result())
+            drawn = [d for part in parts for d in part.result()]
+            drawn.append(book.result())
             pool.shutdown()
             pool = None
             _FORKED.clear()
+        keys = reuse.record_of(drawn, staging)
         moved = _move_into(staging, out_dir)
         written = {str(p.relative_to(out_dir)) for p in moved.values()}
-        _forget_earlier_charts(out_dir, written, ctx.internal)
+        _forget_earlier_charts(out_dir, written, ctx.internal, keys)
     except OSError as exc:
         _undo(pool, out_dir, created, staging)
         raise cannot_write(out_dir, exc) from None
@@ -373,7 +381,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     return ReportFiles(
         final["xlsx"],
         final["pdf"],
-        [moved[p] for p in pngs if p.suffix == ".png"],
+        [moved[d.path] for d in drawn if d.path.suffix == ".png"],
         [final["csv"], final["parquet"]],
         final["html"],
     )
@@ -393,9 +401,12 @@ def _undo(pool, out_dir: Path, created: bool, staging: Path | None = None) -> No
             out_dir.rmdir()
 
 
-def _forget_earlier_charts(out_dir: Path, written: set[str], internal: bool) -> None:
+def _forget_earlier_charts(
+    out_dir: Path, written: set[str], internal: bool, keys: dict[str, dict[str, str]]
+) -> None:
     """Remove the chart images an earlier run left that this one did not draw (charts/ holds
-    the latest run's charts), then record what this run wrote and its edition."""
+    the latest run's charts), then record what this run wrote, its edition, and the keys of
+    the charts' figures (``keys``; with those of other periods' chart books still here)."""
     import json
     import re
 
@@ -412,7 +423,12 @@ def _forget_earlier_charts(out_dir: Path, written: set[str], internal: bool) -> 
         if rel.startswith("charts/"):
             (out_dir / rel).unlink(missing_ok=True)
     kept = {f for f in earlier if not f.startswith("charts/") and (out_dir / f).exists()}
-    record = {"internal": internal, "files": sorted(written | kept)}
+    record: dict = {"internal": internal, "files": sorted(written | kept)}
+    books = before.get("drawn")
+    books = books if isinstance(books, dict) else {}
+    drawn = {f: e for f, e in books.items() if f in kept and f not in written} | keys
+    if drawn:
+        record["drawn"] = dict(sorted(drawn.items()))
     (out_dir / MANIFEST).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 

@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 from mel.engine.results import ALL, LOP, categories_of
 from mel.outputs.report.content import ReportContext, kind, marker, plain
 from mel.outputs.report.labels import country_name, label
+from mel.outputs.report.reuse import Drawn, Earlier, figure_key, file_sha256, keep
 from mel.outputs.tidy import atomic_write
 
 DPI = 100
@@ -40,10 +41,17 @@ class Chart:
     figure: Any  # a matplotlib Figure
 
 
+def _percent_tick(v, _pos) -> str:
+    return f"{v * 100:.0f}%"
+
+
+def _number_tick(v, _pos) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}"
+
+
 def _formatter(ind):
-    if kind(ind) in ("percentage", "change"):
-        return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
-    return FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}")
+    # module functions, not lambdas: a figure is pickled for its key (mel.outputs.report.reuse)
+    return FuncFormatter(_percent_tick if kind(ind) in ("percentage", "change") else _number_tick)
 
 
 def _decorate(ctx: ReportContext, fig, ax, title: str, ind, value_axis: str = "y") -> None:
@@ -248,19 +256,30 @@ def _drawers(ctx: ReportContext, ind) -> list[tuple[str, Callable[..., str], str
     return out
 
 
-def charts_for(ctx: ReportContext, ind) -> list[Chart]:
-    """Each chart of an indicator as its own figure (the PNG files)."""
+def _figures(ctx: ReportContext, ind) -> list[Chart]:
+    """Each chart of an indicator as its own figure, built but not yet laid out."""
     out = []
     name = ctx.name(ind)
     for stem, draw, axis, height in _drawers(ctx, ind):
         fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
         title = draw(ctx, ind, ax)
         _decorate(ctx, fig, ax, f"{title}\n{name}", ind, value_axis=axis)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        # the layout is done: with its engine left in place, saving would draw the figure
-        # once more, unseen, only to lay it out again the same way (an eighth of the time)
-        fig.set_layout_engine(None)
         out.append(Chart(stem, title, fig))
+    return out
+
+
+def _lay_out(fig) -> None:
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    # the layout is done: with its engine left in place, saving would draw the figure
+    # once more, unseen, only to lay it out again the same way (an eighth of the time)
+    fig.set_layout_engine(None)
+
+
+def charts_for(ctx: ReportContext, ind) -> list[Chart]:
+    """Each chart of an indicator as its own figure (the PNG files)."""
+    out = _figures(ctx, ind)
+    for chart in out:
+        _lay_out(chart.figure)
     return out
 
 
@@ -315,33 +334,51 @@ def _page_footer(ctx: ReportContext, fig) -> None:
     )
 
 
-def write_charts(ctx: ReportContext, png_dir: Path, pdf_path: Path) -> list[Path]:
+def write_charts(
+    ctx: ReportContext, png_dir: Path, pdf_path: Path, earlier: dict[str, Earlier] | None = None
+) -> list[Drawn]:
     """Every chart as PNG into ``png_dir``, and a PDF chart book: a contents page, then one A4
     page per indicator with its charts (2 or 3 to a page). ``mel report`` runs the two parts
-    (and the PNG files in parts) in parallel; this runs them one after the other."""
-    return [*write_pngs(ctx, png_dir), write_book(ctx, pdf_path)]
+    (and the PNG files in parts) in parallel; this runs them one after the other. ``earlier``:
+    the previous run's files, by name relative to the folder above ``png_dir``, kept where
+    their figures are the same (:mod:`mel.outputs.report.reuse`)."""
+    return [*write_pngs(ctx, png_dir, earlier=earlier), write_book(ctx, pdf_path, earlier)]
 
 
-def write_pngs(ctx: ReportContext, png_dir: Path, part: int = 0, parts: int = 1) -> list[Path]:
+def write_pngs(
+    ctx: ReportContext,
+    png_dir: Path,
+    part: int = 0,
+    parts: int = 1,
+    earlier: dict[str, Earlier] | None = None,
+) -> list[Drawn]:
     """The PNG charts of every ``parts``-th indicator from the ``part``-th (0-based), in the
     indicators' order. Each chart is closed once saved, so memory stays flat."""
-    written: list[Path] = []
+    written: list[Drawn] = []
+    earlier = earlier or {}
     try:
         for ind in ctx.indicators[part::parts]:
-            for chart in charts_for(ctx, ind):
+            for chart in _figures(ctx, ind):
                 path = png_dir / f"{chart.name}.png"
-                atomic_write(
-                    path,
-                    lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
-                )
-                written.append(path)
+                key = figure_key(chart.figure)
+                sha = keep(earlier.get(f"{png_dir.name}/{path.name}"), key, path)
+                if sha is None:
+                    _lay_out(chart.figure)
+                    atomic_write(
+                        path,
+                        lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
+                    )
+                    sha = file_sha256(path)
+                written.append(Drawn(path, key, sha))
                 plt.close(chart.figure)
     finally:
         plt.close("all")
     return written
 
 
-def write_book(ctx: ReportContext, pdf_path: Path) -> Path:
+def write_book(
+    ctx: ReportContext, pdf_path: Path, earlier: dict[str, Earlier] | None = None
+) -> Drawn:
     """The PDF chart book: a contents page, then one page per indicator with charts."""
     entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
     page = 2
@@ -349,23 +386,23 @@ def write_book(ctx: ReportContext, pdf_path: Path) -> Path:
         if _drawers(ctx, ind):
             entries.append((ind.id, ctx.name(ind), page, page))
             page += 1
-
-    def book(p: Path) -> None:
-        with PdfPages(p, metadata=PDF_META) as pdf:
-            contents = _contents(ctx, entries)
-            pdf.savefig(contents)
-            plt.close(contents)
-            for ind in ctx.indicators:
-                fig = page_for(ctx, ind)
-                if fig is not None:
-                    pdf.savefig(fig)
-                    plt.close(fig)
-
     try:
-        atomic_write(pdf_path, book)
+        pages = [_contents(ctx, entries)]
+        pages += [fig for ind in ctx.indicators if (fig := page_for(ctx, ind)) is not None]
+        key = figure_key(*pages)
+        sha = keep((earlier or {}).get(pdf_path.name), key, pdf_path)
+        if sha is None:
+
+            def book(p: Path) -> None:
+                with PdfPages(p, metadata=PDF_META) as pdf:
+                    for fig in pages:
+                        pdf.savefig(fig)
+
+            atomic_write(pdf_path, book)
+            sha = file_sha256(pdf_path)
     finally:
         plt.close("all")
-    return pdf_path
+    return Drawn(pdf_path, key, sha)
 
 
 def plan(ctx: ReportContext, ind) -> list[str]:

@@ -1,0 +1,192 @@
+"""Charts kept from the previous report in the same folder (mel.outputs.report.reuse): a kept
+chart is byte-identical to drawing it again; a chart whose figure changed, whose file changed
+since, or whose drawing environment changed, is drawn again; the folder's record names each
+chart's key and the SHA-256 of its file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from mel.definitions.project import load_project
+from mel.engine.pipeline import run, truncated
+from mel.outputs.report import MANIFEST, context, reuse
+from mel.outputs.report import charts as charts_module
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "examples" / "counter-trafficking"
+PERIOD = "FY2023-Q3"
+AS_OF = "2026-01-15"
+FIXED_ROW = 3  # cases.csv line 3: an SDN case of 2023-01-02, recorded Female, fixed to Male
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The example with four indicators, one of them (PROT-01) broken down by sex first."""
+    p = tmp_path_factory.mktemp("reuse") / "ct"
+    shutil.copytree(EXAMPLE, p)
+    text = (p / "mel.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"  select: \[[^\]]*\]", "  select: [PROT-01, PROT-02, PART-01, PREV-11]", text)
+    (p / "mel.yaml").write_text(text, encoding="utf-8")
+    return p
+
+
+def _fix_one_cell(project: Path) -> Path:
+    """A copy of ``project`` with one case's sex corrected, as an officer fixes a cell."""
+    fixed = project.parent / "fixed"
+    if not fixed.exists():
+        shutil.copytree(project, fixed)
+        path = fixed / "data" / "cases.csv"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        assert ",Female," in lines[FIXED_ROW - 1]
+        lines[FIXED_ROW - 1] = lines[FIXED_ROW - 1].replace(",Female,", ",Male,", 1)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return fixed
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _report(cli, project: Path, out: Path) -> None:
+    result = cli("report", str(project), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+
+
+def _forget_keys(folder: Path) -> None:
+    """The folder's record without its charts' keys: the next run draws every chart."""
+    record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    record.pop("drawn")
+    (folder / MANIFEST).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def test_rerun_after_a_fix_keeps_charts_and_equals_drawing_them_all(cli, project, tmp_path):
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    _report(cli, project, warm)
+    first = _files(warm)
+    shutil.copytree(warm, cold)
+    _forget_keys(cold)  # the same folder, the same reports published, no keys
+    fixed = _fix_one_cell(project)
+    _report(cli, fixed, warm)
+    _report(cli, fixed, cold)
+    after_warm, after_cold = _files(warm), _files(cold)
+    assert after_warm.keys() == after_cold.keys()
+    for name in after_warm:
+        assert after_warm[name] == after_cold[name], name
+    # the fix changed some charts and left others as they were
+    pngs = [n for n in after_cold if n.endswith(".png")]
+    changed = [n for n in pngs if after_cold[n] != first[n]]
+    assert changed and len(changed) < len(pngs)
+    # the record: every chart file's key and its file's SHA-256 (worked out here)
+    record = json.loads(after_warm[MANIFEST])
+    assert sorted(record["drawn"]) == sorted([*pngs, f"charts-{PERIOD}.pdf"])
+    for name, entry in record["drawn"].items():
+        assert entry["sha256"] == hashlib.sha256(after_warm[name]).hexdigest()
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["key"])
+
+
+def _context(project: Path):
+    bundle = load_project(project)
+    results = run(bundle, as_of=dt.date.fromisoformat(AS_OF), up_to=PERIOD)
+    as_of = dt.date.fromisoformat(AS_OF)
+    return context(truncated(bundle, PERIOD), results, period=PERIOD, lang="en", as_of=as_of)
+
+
+@pytest.fixture(scope="module")
+def contexts(project):
+    return _context(project), _context(_fix_one_cell(project))
+
+
+def _write(ctx, folder: Path, earlier, monkeypatch) -> tuple[list, list[str]]:
+    """Write the charts; what was written, and the names of the figures drawn (laid out)."""
+    drawn: list[str] = []
+    real = charts_module._lay_out
+
+    def lay_out(fig):
+        drawn.append(fig)
+        real(fig)
+
+    monkeypatch.setattr(charts_module, "_lay_out", lay_out)
+    written = charts_module.write_charts(ctx, folder / "charts", folder / "book.pdf", earlier)
+    return written, drawn
+
+
+def _earlier(folder: Path, written) -> dict:
+    record = {"drawn": reuse.record_of(written, folder)}
+    return reuse.earlier_charts(folder, record)
+
+
+def test_only_charts_whose_figure_changed_are_drawn(contexts, tmp_path, monkeypatch):
+    before, after = contexts
+    first, drawn_first = _write(before, tmp_path / "a", None, monkeypatch)
+    n = len([d for d in first if d.path.suffix == ".png"])
+    assert len(drawn_first) == n  # no earlier files: every PNG chart drawn
+    earlier = _earlier(tmp_path / "a", first)
+    # drawn again from scratch, for the bytes each chart must have
+    fresh, _ = _write(after, tmp_path / "fresh", None, monkeypatch)
+    kept_run, drawn = _write(after, tmp_path / "a2", earlier, monkeypatch)
+    same = {
+        d.path.name
+        for d, e in zip(fresh, first, strict=True)
+        if d.path.suffix == ".png" and d.path.read_bytes() == e.path.read_bytes()
+    }
+    assert 0 < len(same) < n
+    assert len(drawn) == n - len(same)  # every chart with the same bytes was kept
+    for d, f in zip(kept_run, fresh, strict=True):
+        assert d.path.read_bytes() == f.path.read_bytes(), d.path.name
+    plt.close("all")
+
+
+def test_a_chart_file_changed_since_is_drawn_again(contexts, tmp_path, monkeypatch):
+    before, _ = contexts
+    first, _ = _write(before, tmp_path / "a", None, monkeypatch)
+    good = {d.path.name: d.path.read_bytes() for d in first}
+    earlier = _earlier(tmp_path / "a", first)
+    victim = next(d.path for d in first if d.path.suffix == ".png")
+    victim.write_bytes(good[victim.name][:-10] + b"0123456789")  # edited by hand since
+    (tmp_path / "a" / "book.pdf").unlink()  # removed since
+    again, drawn = _write(before, tmp_path / "b", earlier, monkeypatch)
+    assert len(drawn) == 1  # the edited one; the others kept
+    for d in again:
+        assert d.path.read_bytes() == good[d.path.name], d.path.name
+
+
+def test_another_drawing_environment_keeps_nothing(contexts, tmp_path, monkeypatch):
+    before, _ = contexts
+    first, _ = _write(before, tmp_path / "a", None, monkeypatch)
+    earlier = _earlier(tmp_path / "a", first)
+    monkeypatch.setattr(reuse, "_ENVIRONMENT", [b"matplotlib upgraded"])
+    again, drawn = _write(before, tmp_path / "b", earlier, monkeypatch)
+    assert len(drawn) == len([d for d in first if d.path.suffix == ".png"])
+    assert [d.path.read_bytes() for d in again] == [d.path.read_bytes() for d in first]
+
+
+def _bars(heights, title="T", formatter=None):
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.bar(range(len(heights)), heights)
+    ax.set_title(title)
+    if formatter is not None:
+        ax.yaxis.set_major_formatter(formatter)
+    return fig
+
+
+def test_figure_key_changes_with_what_is_drawn():
+    from matplotlib.ticker import FuncFormatter
+
+    same = [reuse.figure_key(_bars([3, 1, 4])) for _ in range(2)]
+    assert same[0] == same[1] and same[0] is not None
+    assert reuse.figure_key(_bars([3, 1, 5])) != same[0]  # a value
+    assert reuse.figure_key(_bars([3, 1, 4], title="U")) != same[0]  # a word
+    fig = _bars([3, 1, 4])
+    fig.set_size_inches(5, 3)
+    assert reuse.figure_key(fig) != same[0]  # a size
+    # a figure that cannot be pickled (a lambda) has no key: it is always drawn
+    assert reuse.figure_key(_bars([3, 1, 4], formatter=FuncFormatter(lambda v, _: "x"))) is None
+    plt.close("all")
