@@ -1,7 +1,8 @@
 """Charts kept from the previous report in the same folder (mel.outputs.report.reuse): a kept
-chart is byte-identical to drawing it again; a chart whose figure changed, whose file changed
-since, or whose drawing environment changed, is drawn again; the folder's record names each
-chart's key and the SHA-256 of its file."""
+chart is byte-identical to drawing it again; a chart whose content changed, whose file changed
+since, or whose code or drawing environment changed, is drawn again; chart code cannot read
+the report's content unnoted; the folder's record names each chart's key and the SHA-256 of
+its file."""
 
 from __future__ import annotations
 
@@ -104,6 +105,11 @@ def contexts(project):
     return _context(project), _context(_fix_one_cell(project))
 
 
+def drawn_files(run, first):
+    """The files of ``run`` not copied from ``first``: their key differs from the earlier's."""
+    return [d for d, e in zip(run, first, strict=True) if d.key != e.key]
+
+
 def _write(ctx, folder: Path, earlier, monkeypatch) -> tuple[list, list[str]]:
     """Write the charts; what was written, and the names of the figures drawn (laid out)."""
     drawn: list[str] = []
@@ -132,13 +138,15 @@ def test_only_charts_whose_figure_changed_are_drawn(contexts, tmp_path, monkeypa
     # drawn again from scratch, for the bytes each chart must have
     fresh, _ = _write(after, tmp_path / "fresh", None, monkeypatch)
     kept_run, drawn = _write(after, tmp_path / "a2", earlier, monkeypatch)
-    same = {
+    changed = {
         d.path.name
         for d, e in zip(fresh, first, strict=True)
-        if d.path.suffix == ".png" and d.path.read_bytes() == e.path.read_bytes()
+        if d.path.suffix == ".png" and d.path.read_bytes() != e.path.read_bytes()
     }
-    assert 0 < len(same) < n
-    assert len(drawn) == n - len(same)  # every chart with the same bytes was kept
+    assert 0 < len(changed) < n
+    # drawn again: every chart that changed, and not every chart
+    assert changed <= {f.path.name for f in drawn_files(kept_run, first)}
+    assert len(changed) <= len(drawn) < n
     for d, f in zip(kept_run, fresh, strict=True):
         assert d.path.read_bytes() == f.path.read_bytes(), d.path.name
     plt.close("all")
@@ -162,31 +170,36 @@ def test_another_drawing_environment_keeps_nothing(contexts, tmp_path, monkeypat
     before, _ = contexts
     first, _ = _write(before, tmp_path / "a", None, monkeypatch)
     earlier = _earlier(tmp_path / "a", first)
-    monkeypatch.setattr(reuse, "_ENVIRONMENT", [b"matplotlib upgraded"])
+    monkeypatch.setattr(reuse, "_BASE", [b"matplotlib upgraded"])
     again, drawn = _write(before, tmp_path / "b", earlier, monkeypatch)
     assert len(drawn) == len([d for d in first if d.path.suffix == ".png"])
     assert [d.path.read_bytes() for d in again] == [d.path.read_bytes() for d in first]
 
 
-def _bars(heights, title="T", formatter=None):
-    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
-    ax.bar(range(len(heights)), heights)
-    ax.set_title(title)
-    if formatter is not None:
-        ax.yaxis.set_major_formatter(formatter)
-    return fig
+def test_chart_code_reads_the_report_only_through_what_is_noted(contexts):
+    before, after = contexts
+    reads = reuse.Reads(before)
+    with pytest.raises(AttributeError, match="table"):
+        reads.table  # noqa: B018 - the read is the test
+    # a question is noted with its answer: the same questions of the same content give the
+    # same digest, of content where an answer changed another one
+    ind = before.indicators[0]
+    assert reads.name(ind) == before.name(ind)
+    row = reads.cell(ind.id, "SDN", PERIOD)
+    assert row is not None and row.equals(before.cell(ind.id, "SDN", PERIOD))
+    reads.lang  # noqa: B018
+    assert reads.questions == [["name", ind.id], ["cell", ind.id, "SDN", PERIOD, "", ""], ["lang"]]
+    assert reuse.asked_again(before, reads.questions) == reads.digest()
+    changed = [k for k in before._index if not _same(before.cell(*k), after.cell(*k))]
+    assert changed  # the fix changed cells
+    q = [["cell", *changed[0]]]
+    assert reuse.asked_again(before, q) != reuse.asked_again(after, q)
+    # a question that cannot be asked any more (its indicator is gone): drawn again
+    assert reuse.asked_again(before, [["name", "NO-SUCH-1"]]) is None
+    assert reuse.asked_again(before, "not a list of questions") is None
 
 
-def test_figure_key_changes_with_what_is_drawn():
-    from matplotlib.ticker import FuncFormatter
-
-    same = [reuse.figure_key(_bars([3, 1, 4])) for _ in range(2)]
-    assert same[0] == same[1] and same[0] is not None
-    assert reuse.figure_key(_bars([3, 1, 5])) != same[0]  # a value
-    assert reuse.figure_key(_bars([3, 1, 4], title="U")) != same[0]  # a word
-    fig = _bars([3, 1, 4])
-    fig.set_size_inches(5, 3)
-    assert reuse.figure_key(fig) != same[0]  # a size
-    # a figure that cannot be pickled (a lambda) has no key: it is always drawn
-    assert reuse.figure_key(_bars([3, 1, 4], formatter=FuncFormatter(lambda v, _: "x"))) is None
-    plt.close("all")
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return repr(list(a.items())) == repr(list(b.items()))

@@ -203,7 +203,7 @@ def _chart_pool(ctx: ReportContext, earlier: dict):
 
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
-    reuse.environment()  # once, inherited by the workers
+    reuse.base()  # once, inherited by the workers
     _FORKED["ctx"] = ctx
     _FORKED["earlier"] = earlier
     return ProcessPoolExecutor(
@@ -212,6 +212,10 @@ def _chart_pool(ctx: ReportContext, earlier: dict):
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     )
+
+
+def _web_and_tidy(files: dict[str, Path]) -> None:
+    _write_web_and_tidy(_FORKED["ctx"], files)
 
 
 def _draw_book(pdf: Path):
@@ -345,22 +349,24 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     pool = None
     try:
         files = {k: staging / n for k, n in names.items()}
-        # the charts are drawn in two more processes while this one builds the workbook (all
-        # CPU-bound; the machine has at least two cores): the chart book, and each indicator's
-        # PNG files, as tasks the two take in turn; without fork, one after the other
+        # the web page, the tidy files and the charts are made in two more processes while this
+        # one builds the workbook (all CPU-bound; the machine has at least two cores): the web
+        # page and tidy files, the chart book, and each indicator's PNG files, as tasks the two
+        # take in turn; without fork, one after the other
         pool = _chart_pool(ctx, earlier)
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             _write_web_and_tidy(ctx, files)
             drawn = charts.write_charts(ctx, staging / "charts", files["pdf"], earlier)
         else:
+            web = pool.submit(_web_and_tidy, files)
             book = pool.submit(_draw_book, files["pdf"])
             parts = [
                 pool.submit(_draw_pngs, staging / "charts", k, len(ctx.indicators))
                 for k in range(len(ctx.indicators))
             ]
             save_workbook(workbook.build(ctx), files["xlsx"])
-            _write_web_and_tidy(ctx, files)  # while the charts are still being drawn
+            web.result()
             drawn = [d for part in parts for d in part.result()]
             drawn.append(book.result())
             pool.shutdown()

@@ -19,10 +19,10 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FuncFormatter
 
-from mel.engine.results import ALL, LOP, categories_of
-from mel.outputs.report.content import ReportContext, kind, marker, plain
+from mel.engine.results import ALL, LOP
+from mel.outputs.report.content import ReportContext, definition_hash, kind, marker, plain
 from mel.outputs.report.labels import country_name, label
-from mel.outputs.report.reuse import Drawn, Earlier, figure_key, file_sha256, keep
+from mel.outputs.report.reuse import Drawn, Earlier, Reads, asked_again, file_sha256, keep, key
 from mel.outputs.tidy import atomic_write
 
 DPI = 100
@@ -32,6 +32,7 @@ ACTUAL = "#1F4E78"
 TARGET = "#C55A11"
 PNG_META = {"Software": None}
 PDF_META = {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}
+Content = ReportContext | Reads  # what chart code reads the report's content through
 
 
 @dataclass
@@ -41,20 +42,13 @@ class Chart:
     figure: Any  # a matplotlib Figure
 
 
-def _percent_tick(v, _pos) -> str:
-    return f"{v * 100:.0f}%"
-
-
-def _number_tick(v, _pos) -> str:
-    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}"
-
-
 def _formatter(ind):
-    # module functions, not lambdas: a figure is pickled for its key (mel.outputs.report.reuse)
-    return FuncFormatter(_percent_tick if kind(ind) in ("percentage", "change") else _number_tick)
+    if kind(ind) in ("percentage", "change"):
+        return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}")
 
 
-def _decorate(ctx: ReportContext, fig, ax, title: str, ind, value_axis: str = "y") -> None:
+def _decorate(ctx: Content, fig, ax, title: str, ind, value_axis: str = "y") -> None:
     lines = [w for part in title.split("\n") for w in textwrap.wrap(part, 95)]
     ax.set_title("\n".join(lines), fontsize=9.5, loc="left", y=1.0)  # no autoposition: faster
     (ax.yaxis if value_axis == "y" else ax.xaxis).set_major_formatter(_formatter(ind))
@@ -147,7 +141,7 @@ def _empty(ctx, ax) -> None:
     )
 
 
-def draw_by_period(ctx: ReportContext, ind, ax) -> str:
+def draw_by_period(ctx: Content, ind, ax) -> str:
     """Actual and target by reporting period, all countries; the title."""
     periods = ctx.periods
     rows = [ctx.cell(ind.id, ALL, p) for p in periods]
@@ -180,7 +174,7 @@ def draw_by_period(ctx: ReportContext, ind, ax) -> str:
     return label("chart.actual_target", ctx.lang, id=ind.id)
 
 
-def draw_by_country(ctx: ReportContext, ind, ax) -> str:
+def draw_by_country(ctx: Content, ind, ax) -> str:
     """Per country and all countries: the period's actual against its target, and the actual
     to date against the target to date (the status basis of the tables)."""
     countries = [*ctx.project.countries, ALL]
@@ -217,10 +211,10 @@ def draw_by_country(ctx: ReportContext, ind, ax) -> str:
     return label("chart.by_country", ctx.lang, id=ind.id, period=ctx.period)
 
 
-def draw_by_category(ctx: ReportContext, ind, ax) -> str:
+def draw_by_category(ctx: Content, ind, ax) -> str:
     """The first disaggregation, life of project to date, all countries."""
     d = ind.disaggregations[0]
-    cats = categories_of(ctx.table, ind.id, d.column)
+    cats = ctx.categories(ind.id, d.column)
     rows = [ctx.cell(ind.id, ALL, LOP, d.column, c) for c in cats]
     vals = [plain(ind, r) for r in rows]
     ys = list(range(len(cats)))[::-1]
@@ -239,7 +233,7 @@ def draw_by_category(ctx: ReportContext, ind, ax) -> str:
     return title
 
 
-def _drawers(ctx: ReportContext, ind) -> list[tuple[str, Callable[..., str], str, float]]:
+def _drawers(ctx: Content, ind) -> list[tuple[str, Callable[..., str], str, float]]:
     """(file stem, draw function, value axis, relative height) of an indicator's charts."""
     if kind(ind) == "milestone":
         return []
@@ -249,23 +243,19 @@ def _drawers(ctx: ReportContext, ind) -> list[tuple[str, Callable[..., str], str
     ]
     if ind.disaggregations:
         d = ind.disaggregations[0]
-        cats = categories_of(ctx.table, ind.id, d.column)
+        cats = ctx.categories(ind.id, d.column)
         if any(plain(ind, ctx.cell(ind.id, ALL, LOP, d.column, c)) is not None for c in cats):
             height = max(2.6, 0.28 * len(cats) + 1.2) / SIZE[1]
             out.append((f"{ind.id}-3-by-{d.column}", draw_by_category, "x", height))
     return out
 
 
-def _figures(ctx: ReportContext, ind) -> list[Chart]:
-    """Each chart of an indicator as its own figure, built but not yet laid out."""
-    out = []
-    name = ctx.name(ind)
-    for stem, draw, axis, height in _drawers(ctx, ind):
-        fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
-        title = draw(ctx, ind, ax)
-        _decorate(ctx, fig, ax, f"{title}\n{name}", ind, value_axis=axis)
-        out.append(Chart(stem, title, fig))
-    return out
+def _figure(ctx: Content, ind, draw, axis: str, height: float):
+    """One chart of an indicator as its own figure, built but not yet laid out."""
+    fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
+    title = draw(ctx, ind, ax)
+    _decorate(ctx, fig, ax, f"{title}\n{ctx.name(ind)}", ind, value_axis=axis)
+    return title, fig
 
 
 def _lay_out(fig) -> None:
@@ -277,13 +267,15 @@ def _lay_out(fig) -> None:
 
 def charts_for(ctx: ReportContext, ind) -> list[Chart]:
     """Each chart of an indicator as its own figure (the PNG files)."""
-    out = _figures(ctx, ind)
-    for chart in out:
-        _lay_out(chart.figure)
+    out = []
+    for stem, draw, axis, height in _drawers(ctx, ind):
+        title, fig = _figure(ctx, ind, draw, axis, height)
+        _lay_out(fig)
+        out.append(Chart(stem, title, fig))
     return out
 
 
-def page_for(ctx: ReportContext, ind):
+def page_for(ctx: Content, ind):
     """An indicator's page of the chart book: its charts one above the other on an A4 page."""
     drawers = _drawers(ctx, ind)
     if not drawers:
@@ -319,7 +311,7 @@ def page_for(ctx: ReportContext, ind):
     return fig
 
 
-def _page_footer(ctx: ReportContext, fig) -> None:
+def _page_footer(ctx: Content, fig) -> None:
     footer = f"{ctx.project.name} - {ctx.period}"
     fig.text(0.06, 0.02, footer, fontsize=7, color="#666666")
     edition = label("mode.internal" if ctx.internal else "mode.donor", ctx.lang)
@@ -353,24 +345,31 @@ def write_pngs(
     earlier: dict[str, Earlier] | None = None,
 ) -> list[Drawn]:
     """The PNG charts of every ``parts``-th indicator from the ``part``-th (0-based), in the
-    indicators' order. Each chart is closed once saved, so memory stays flat."""
+    indicators' order; where ``earlier`` holds a file of the same key, that file. Each chart
+    is closed once saved, so memory stays flat."""
     written: list[Drawn] = []
     earlier = earlier or {}
     try:
         for ind in ctx.indicators[part::parts]:
-            for chart in _figures(ctx, ind):
-                path = png_dir / f"{chart.name}.png"
-                key = figure_key(chart.figure)
-                sha = keep(earlier.get(f"{png_dir.name}/{path.name}"), key, path)
-                if sha is None:
-                    _lay_out(chart.figure)
-                    atomic_write(
-                        path,
-                        lambda q, fig=chart.figure: fig.savefig(q, format="png", metadata=PNG_META),
-                    )
-                    sha = file_sha256(path)
-                written.append(Drawn(path, key, sha))
-                plt.close(chart.figure)
+            plan = Reads(ctx)  # which charts, and their heights
+            for stem, draw, axis, height in _drawers(plan, ind):
+                path = png_dir / f"{stem}.png"
+                parts_of_key = [definition_hash(ind), plan.digest(), stem]
+                before = earlier.get(f"{png_dir.name}/{path.name}")
+                if before is not None and (again := asked_again(ctx, before.reads)) is not None:
+                    sha = keep(before, key(*parts_of_key, again), path)
+                    if sha is not None:
+                        written.append(Drawn(path, before.key, before.reads, sha))
+                        continue
+                reads = Reads(ctx)
+                _title, fig = _figure(reads, ind, draw, axis, height)
+                _lay_out(fig)
+                atomic_write(
+                    path, lambda q, fig=fig: fig.savefig(q, format="png", metadata=PNG_META)
+                )
+                plt.close(fig)
+                k = key(*parts_of_key, reads.digest())
+                written.append(Drawn(path, k, reads.questions, file_sha256(path)))
     finally:
         plt.close("all")
     return written
@@ -379,38 +378,51 @@ def write_pngs(
 def write_book(
     ctx: ReportContext, pdf_path: Path, earlier: dict[str, Earlier] | None = None
 ) -> Drawn:
-    """The PDF chart book: a contents page, then one page per indicator with charts."""
+    """The PDF chart book: a contents page, then one page per indicator with charts; where
+    ``earlier`` holds a book of the same key, that file."""
     entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
     page = 2
     for ind in ctx.indicators:
         if _drawers(ctx, ind):
             entries.append((ind.id, ctx.name(ind), page, page))
             page += 1
+    fixed = [repr(entries), *(definition_hash(ind) for ind in ctx.indicators)]
+    before = (earlier or {}).get(pdf_path.name)
+    if before is not None and isinstance(before.reads, dict):
+        first = asked_again(ctx, before.reads.get("contents"))
+        then = asked_again(ctx, before.reads.get("pages"))
+        if first is not None and then is not None:
+            sha = keep(before, key(*fixed, first, then), pdf_path)
+            if sha is not None:
+                return Drawn(pdf_path, before.key, before.reads, sha)
+    contents, pages = Reads(ctx), Reads(ctx)
+
+    def book(p: Path) -> None:
+        with PdfPages(p, metadata=PDF_META) as pdf:
+            fig = _contents(contents, entries)
+            pdf.savefig(fig)
+            plt.close(fig)
+            for ind in ctx.indicators:
+                fig = page_for(pages, ind)
+                if fig is not None:
+                    pdf.savefig(fig)
+                    plt.close(fig)
+
     try:
-        pages = [_contents(ctx, entries)]
-        pages += [fig for ind in ctx.indicators if (fig := page_for(ctx, ind)) is not None]
-        key = figure_key(*pages)
-        sha = keep((earlier or {}).get(pdf_path.name), key, pdf_path)
-        if sha is None:
-
-            def book(p: Path) -> None:
-                with PdfPages(p, metadata=PDF_META) as pdf:
-                    for fig in pages:
-                        pdf.savefig(fig)
-
-            atomic_write(pdf_path, book)
-            sha = file_sha256(pdf_path)
+        atomic_write(pdf_path, book)
     finally:
         plt.close("all")
-    return Drawn(pdf_path, key, sha)
+    k = key(*fixed, contents.digest(), pages.digest())
+    reads = {"contents": contents.questions, "pages": pages.questions}
+    return Drawn(pdf_path, k, reads, file_sha256(pdf_path))
 
 
-def plan(ctx: ReportContext, ind) -> list[str]:
+def plan(ctx: Content, ind) -> list[str]:
     """The names of the charts ``charts_for`` draws for an indicator, without drawing them."""
     return [stem for stem, *_ in _drawers(ctx, ind)]
 
 
-def _contents(ctx: ReportContext, entries: list[tuple[str, str, int, int]]):
+def _contents(ctx: Content, entries: list[tuple[str, str, int, int]]):
     """The chart book's first page: what it is, and each indicator's pages."""
     fig = plt.figure(figsize=(8.27, 11.69), dpi=DPI)
     p = ctx.project

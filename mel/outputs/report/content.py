@@ -18,7 +18,7 @@ from mel.definitions.models import (
     Indicator,
     Project,
 )
-from mel.engine.results import ALL, LOP  # noqa: F401 - the report's writers read them here
+from mel.engine.results import ALL, LOP, categories_of  # noqa: F401 - ALL, LOP: read here by the writers
 from mel.outputs.report.labels import label
 
 
@@ -70,6 +70,10 @@ class ReportContext:
     ) -> pd.Series | None:
         i = self._index.get((ind, country, period or self.period, dis, cat))
         return None if i is None else self.table.iloc[i]
+
+    def categories(self, ind: str, column: str) -> list[str]:
+        """The categories of an indicator's breakdown by ``column``, in the report's order."""
+        return categories_of(self.table, ind, column)
 
     def category(self, ind: Indicator, column: str, code: str) -> str:
         """A category's label in the report's language (the code list's words, a country's
