@@ -161,3 +161,42 @@ def test_a_date_is_written_as_its_iso_text_on_either_path(tmp_path, monkeypatch,
     save_workbook(_book(rows, streamed=True), path)
     ws = load_workbook(path)["Data"]
     assert [c.value for c in ws[4]][:2] == ["2025-01-02", "2025-01-02T03:04:05"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=60))
+def test_style_index_by_identity_gives_openpyxl_s_indices(picks):
+    """new_workbook's style lists find an object seen before by identity: the indices must be
+    those openpyxl's own list gives, for the same objects added in the same order, where equal
+    objects may be distinct ones."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    from mel.outputs.excel import _StyleIndex
+
+    shared = [Font(bold=k % 2 == 0, size=8 + k // 2) for k in range(6)]
+    ours, theirs = _StyleIndex([Font()]), IndexedList([Font()])
+    for k, fresh in picks:
+        font = Font(bold=k % 2 == 0, size=8 + k // 2) if fresh else shared[k]  # equal, or same
+        assert ours.add(font) == theirs.add(font)
+    assert list(ours) == list(theirs)
+
+
+def test_a_report_workbook_with_fast_styles_is_the_same_file(tmp_path):
+    """The same sheet built on openpyxl's own workbook and on new_workbook: the same bytes."""
+    from openpyxl.styles import Border, Side
+
+    from mel.outputs.excel import new_workbook
+
+    border = Border(left=Side(style="thin"))
+    bold = Font(bold=True)
+    paths = []
+    for name, wb in (("plain", Workbook()), ("fast", new_workbook())):
+        ws = wb.active
+        for r in range(1, 200):
+            for c in range(1, 6):
+                cell = set_text(ws.cell(row=r, column=c), f"{r}-{c}")
+                cell.border = border if (r + c) % 3 else Border(left=Side(style="thin"))
+                if c == 1:
+                    cell.font = bold
+        paths.append(save_workbook(wb, tmp_path / f"{name}.xlsx"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()

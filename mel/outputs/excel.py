@@ -23,6 +23,7 @@ from pathlib import Path
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -221,6 +222,35 @@ class _Writer(ExcelWriter):
         self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
+
+
+class _StyleIndex(IndexedList):
+    """A workbook's list of fonts (borders, fills, alignments, protections) that finds an object
+    it was given before by identity. openpyxl hashes the whole style object, field by nested
+    field, twice for every cell it is set on; a report sets the same few module-level objects
+    on tens of thousands of cells. The index found is the one openpyxl's own lookup gives: an
+    object keeps its place once added, and is kept alive here so that its id is never reused.
+    (Style objects are not changed once made: openpyxl's own index relies on that too.)"""
+
+    def __init__(self, iterable=None) -> None:
+        super().__init__(iterable)
+        self._seen: dict[int, tuple[object, int]] = {}
+
+    def add(self, value) -> int:
+        seen = self._seen.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        index = super().add(value)
+        self._seen[id(value)] = (value, index)
+        return index
+
+
+def new_workbook() -> Workbook:
+    """An empty workbook whose cell styles are set without hashing them for every cell."""
+    wb = Workbook()
+    for name in ("_fonts", "_borders", "_fills", "_alignments", "_protections"):
+        setattr(wb, name, _StyleIndex(getattr(wb, name)))
+    return wb
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:

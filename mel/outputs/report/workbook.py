@@ -22,6 +22,7 @@ from mel.outputs.excel import (
     TITLE_FONT,
     WRAP,
     fit_row_height,
+    new_workbook,
     print_setup,
     set_text,
     stream_rows,
@@ -59,7 +60,7 @@ from mel.outputs.report.tracking import (
 
 
 def build(ctx: ReportContext) -> Workbook:
-    wb = Workbook()
+    wb = new_workbook()
     summary = wb.active
     summary.title = label("sheet.summary", ctx.lang)
     cover = wb.create_sheet(label("sheet.readme", ctx.lang))
