@@ -203,3 +203,22 @@ def _same(a, b) -> bool:
     if a is None or b is None:
         return a is b
     return repr(list(a.items())) == repr(list(b.items()))
+
+
+def test_charts_drawn_through_reads_equal_charts_drawn_from_the_report(contexts, tmp_path):
+    """Reads only notes: the PNG files drawn through it equal the same charts drawn from the
+    report's content itself."""
+    import io
+
+    before, _ = contexts
+    written = charts_module.write_pngs(before, tmp_path / "charts")
+    by_name = {d.path.stem: d.path.read_bytes() for d in written}
+    n = 0
+    for ind in before.indicators:
+        for chart in charts_module.charts_for(before, ind):
+            buf = io.BytesIO()
+            chart.figure.savefig(buf, format="png", metadata=charts_module.PNG_META)
+            plt.close(chart.figure)
+            assert buf.getvalue() == by_name[chart.name], chart.name
+            n += 1
+    assert n == len(written) > 0
