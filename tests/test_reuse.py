@@ -56,9 +56,10 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def _report(cli, project: Path, out: Path) -> None:
+def _report(cli, project: Path, out: Path) -> str:
     result = cli("report", str(project), "--period", PERIOD, "-o", str(out), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def _forget_keys(folder: Path) -> None:
@@ -70,13 +71,14 @@ def _forget_keys(folder: Path) -> None:
 
 def test_rerun_after_a_fix_keeps_charts_and_equals_drawing_them_all(cli, project, tmp_path):
     warm, cold = tmp_path / "warm", tmp_path / "cold"
-    _report(cli, project, warm)
+    said = _report(cli, project, warm)
+    assert "kept" not in said  # a new folder: every chart drawn
     first = _files(warm)
     shutil.copytree(warm, cold)
     _forget_keys(cold)  # the same folder, the same reports published, no keys
     fixed = _fix_one_cell(project)
-    _report(cli, fixed, warm)
-    _report(cli, fixed, cold)
+    said = _report(cli, fixed, warm)
+    assert "kept" not in _report(cli, fixed, cold)
     after_warm, after_cold = _files(warm), _files(cold)
     assert after_warm.keys() == after_cold.keys()
     for name in after_warm:
@@ -91,6 +93,12 @@ def test_rerun_after_a_fix_keeps_charts_and_equals_drawing_them_all(cli, project
     for name, entry in record["drawn"].items():
         assert entry["sha256"] == hashlib.sha256(after_warm[name]).hexdigest()
         assert re.fullmatch(r"[0-9a-f]{64}", entry["key"])
+    # the officer is told how many were kept: those whose key is the one of the run before
+    before = json.loads(first[MANIFEST])["drawn"]
+    same = sum(before[n]["key"] == e["key"] for n, e in record["drawn"].items())
+    assert 0 < same < len(record["drawn"])
+    said = " ".join(said.split())  # (the console wraps long lines)
+    assert f"; {same} chart files unchanged since the last run here, kept)" in said
 
 
 def _context(project: Path):

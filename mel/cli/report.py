@@ -84,8 +84,11 @@ def report(
     out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
     out.print(f"  {files.web} (web page: opens offline)", highlight=False)
+    kept = (
+        f"; {files.kept} chart files unchanged since the last run here, kept" if files.kept else ""
+    )
     out.print(
-        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'})",
+        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept})",
         highlight=False,
     )
     for p in files.tidy:

@@ -38,6 +38,7 @@ class ReportFiles:
     charts: list[Path]
     tidy: list[Path]
     web: Path | None = None
+    kept: int = 0  # chart files (PNG and the chart book) kept from the run before: unchanged
 
     @property
     def all(self) -> list[Path]:
@@ -390,6 +391,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         [moved[d.path] for d in drawn if d.path.suffix == ".png"],
         [final["csv"], final["parquet"]],
         final["html"],
+        kept=sum(d.kept for d in drawn),
     )
 
 
@@ -411,8 +413,9 @@ def _forget_earlier_charts(
     out_dir: Path, written: set[str], internal: bool, keys: dict[str, dict[str, str]]
 ) -> None:
     """Remove the chart images an earlier run left that this one did not draw (charts/ holds
-    the latest run's charts), then record what this run wrote, its edition, and the keys of
-    the charts' figures (``keys``; with those of other periods' chart books still here)."""
+    the latest run's charts), then record what this run wrote, its edition, and each chart
+    file's key (``keys``, mel.outputs.report.reuse; with those of the chart books of other
+    periods still here)."""
     import json
     import re
 

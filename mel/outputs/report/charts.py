@@ -359,7 +359,7 @@ def write_pngs(
                 if before is not None and (again := asked_again(ctx, before.reads)) is not None:
                     sha = keep(before, key(*parts_of_key, again), path)
                     if sha is not None:
-                        written.append(Drawn(path, before.key, before.reads, sha))
+                        written.append(Drawn(path, before.key, before.reads, sha, kept=True))
                         continue
                 reads = Reads(ctx)
                 _title, fig = _figure(reads, ind, draw, axis, height)
@@ -394,7 +394,7 @@ def write_book(
         if first is not None and then is not None:
             sha = keep(before, key(*fixed, first, then), pdf_path)
             if sha is not None:
-                return Drawn(pdf_path, before.key, before.reads, sha)
+                return Drawn(pdf_path, before.key, before.reads, sha, kept=True)
     contents, pages = Reads(ctx), Reads(ctx)
 
     def book(p: Path) -> None:

@@ -39,12 +39,14 @@ from mel.engine.results import ALL
 
 class Drawn(NamedTuple):
     """A chart file written by this run: its path, its key, the questions its drawing asked
-    (a list, or for the chart book a dict of lists) and its SHA-256."""
+    (a list, or for the chart book a dict of lists), its SHA-256, and whether it is the
+    earlier run's file, kept."""
 
     path: Path
     key: str
     reads: Any
     sha256: str
+    kept: bool = False
 
 
 class Earlier(NamedTuple):
