@@ -109,18 +109,17 @@ def _completed(
 ) -> pd.DataFrame:
     """Every cell's coverage, then: a latest value carried forward, 0 where a count or sum
     has records but none counted, and numerator and denominator columns."""
-    cov = _coverage(prepared.coverage, calendar, cumulation)
-    table = table.merge(cov, how="left", on=["country", "period"])
-    table["covered"] = table["covered"].eq(True)
+    table = table.assign(
+        covered=_covered(table, _coverage(prepared.coverage, calendar, cumulation))
+    )
     if prepared.stock:  # a level covers every period it applies to
         table["covered"] = table["value"].notna()
     if cumulation == "latest" and measure.shape != "milestone":
         if measure.additive:
             # a reporting period with records, none of them counted, reports 0: its own value,
             # not the one carried forward from an earlier period
-            own = _coverage(prepared.coverage, calendar, "per_period")
-            own = table[["country", "period"]].merge(own, how="left", on=["country", "period"])
-            zero = table["value"].isna().to_numpy() & own["covered"].eq(True).to_numpy()
+            own = _covered(table, _coverage(prepared.coverage, calendar, "per_period"))
+            zero = table["value"].isna().to_numpy() & own
             table.loc[zero, "value"] = 0.0
         table = _latest(table, calendar)
     table["n"] = table["n"].fillna(0).astype("int64")
@@ -340,32 +339,37 @@ def _milestone(
     )
 
 
-def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> pd.DataFrame:
+def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> set[tuple[str, str]]:
     """(country, period) where the dataset has usable records (for cumulative and latest
     modes: any record up to the period's end)."""
-    rows = set()
+    rows: set[tuple[str, str]] = set()
     for geo_all in (False, True):
         c = cov.assign(_geo=ALL) if geo_all else cov
         for g, per, yr in c[["_geo", "_period", "_year"]].itertuples(index=False):
             rows.add((g, per))
             rows.add((g, yr))
             rows.add((g, LOP))
-    out = pd.DataFrame(sorted(rows), columns=["country", "period"]).assign(covered=True)
     if cumulation != "per_period":
         # covered from the first period with data onwards
+        geos = sorted({g for g, _ in rows})
         firsts: dict[str, dt.date] = {}
         for p in calendar.periods:
-            for g in out.loc[out["period"] == p.label, "country"]:
-                firsts.setdefault(g, p.start)
-        extra = [
-            (g, p.label, True)
+            for g in geos:
+                if (g, p.label) in rows:
+                    firsts.setdefault(g, p.start)
+        rows |= {
+            (g, p.label)
             for g, start in firsts.items()
             for p in calendar.all_periods
             if p.end >= start
-        ]
-        out = pd.concat([out, pd.DataFrame(extra, columns=["country", "period", "covered"])])
-        out = out.drop_duplicates(["country", "period"])
-    return out
+        }
+    return rows
+
+
+def _covered(table: pd.DataFrame, rows: set[tuple[str, str]]) -> np.ndarray:
+    """Whether each cell's (country, period) is in ``rows`` (``_coverage``)."""
+    keys = zip(table["country"], table["period"], strict=True)
+    return np.fromiter(((g, p) in rows for g, p in keys), dtype=bool, count=len(table))
 
 
 def _latest(table: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:
