@@ -95,10 +95,13 @@ def test_rerun_after_a_fix_keeps_charts_and_equals_drawing_them_all(cli, project
         assert re.fullmatch(r"[0-9a-f]{64}", entry["key"])
     # the officer is told how many were kept: those whose key is the one of the run before
     before = json.loads(first[MANIFEST])["drawn"]
-    same = sum(before[n]["key"] == e["key"] for n, e in record["drawn"].items())
-    assert 0 < same < len(record["drawn"])
+    same = {n for n, e in record["drawn"].items() if before[n]["key"] == e["key"]}
+    pngs_kept = len([n for n in same if n.endswith(".png")])
+    assert 0 < pngs_kept < len(pngs)
+    book = " and the chart book" if f"charts-{PERIOD}.pdf" in same else ""
     said = " ".join(said.split())  # (the console wraps long lines)
-    assert f"; {same} chart files unchanged since the last run here, kept)" in said
+    assert f"({len(pngs)} charts, PNG in" in said
+    assert f"; kept from the last run here, unchanged: {pngs_kept} of them{book})" in said
 
 
 def _context(project: Path):

@@ -84,11 +84,11 @@ def report(
     out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
     out.print(f"  {files.web} (web page: opens offline)", highlight=False)
-    kept = (
-        f"; {files.kept} chart files unchanged since the last run here, kept" if files.kept else ""
-    )
+    kept = [f"{files.kept} of them"] if files.kept else []
+    kept += ["the chart book"] if files.book_kept else []
+    kept_text = f"; kept from the last run here, unchanged: {' and '.join(kept)}" if kept else ""
     out.print(
-        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept})",
+        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept_text})",
         highlight=False,
     )
     for p in files.tidy:

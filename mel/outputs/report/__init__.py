@@ -38,7 +38,8 @@ class ReportFiles:
     charts: list[Path]
     tidy: list[Path]
     web: Path | None = None
-    kept: int = 0  # chart files (PNG and the chart book) kept from the run before: unchanged
+    kept: int = 0  # PNG charts kept from the run before in the folder (unchanged)
+    book_kept: bool = False  # and the chart book
 
     @property
     def all(self) -> list[Path]:
@@ -391,7 +392,8 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         [moved[d.path] for d in drawn if d.path.suffix == ".png"],
         [final["csv"], final["parquet"]],
         final["html"],
-        kept=sum(d.kept for d in drawn),
+        kept=sum(d.kept for d in drawn if d.path.suffix == ".png"),
+        book_kept=any(d.kept for d in drawn if d.path.suffix == ".pdf"),
     )
 
 
