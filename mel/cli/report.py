@@ -84,11 +84,9 @@ def report(
     out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
     out.print(f"  {files.web} (web page: opens offline)", highlight=False)
-    kept = [f"{files.kept} of them"] if files.kept else []
-    kept += ["the chart book"] if files.book_kept else []
-    kept_text = f"; kept from the last run here, unchanged: {' and '.join(kept)}" if kept else ""
+    kept = f"; {files.kept_text()}" if files.kept or files.book_kept else ""
     out.print(
-        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept_text})",
+        f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept})",
         highlight=False,
     )
     for p in files.tidy:

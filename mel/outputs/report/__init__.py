@@ -41,6 +41,12 @@ class ReportFiles:
     kept: int = 0  # PNG charts kept from the run before in the folder (unchanged)
     book_kept: bool = False  # and the chart book
 
+    def kept_text(self) -> str:
+        """What was kept from the run before, for the officer ("" where nothing was)."""
+        kept = [f"{self.kept} of them"] if self.kept else []
+        kept += ["the chart book"] if self.book_kept else []
+        return f"kept from the last run here, unchanged: {' and '.join(kept)}" if kept else ""
+
     @property
     def all(self) -> list[Path]:
         return [self.workbook, self.chart_book, *self.charts, *self.tidy] + (
