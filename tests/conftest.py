@@ -141,3 +141,17 @@ def shared_value(tmp_path_factory, key: str, make):
 
     folder = shared(tmp_path_factory, key, write)
     return pickle.loads((folder / "value.pickle").read_bytes())  # noqa: S301 - this run's own
+
+
+def example_with(dest: Path, selection: str) -> Path:
+    """A copy of the bundled example at ``dest`` whose mel.yaml selects ``selection`` (YAML
+    flow list text, e.g. "[PROT-01, PREV-11]")."""
+    import re
+    import shutil
+
+    shutil.copytree(REPO / "examples" / "counter-trafficking", dest)
+    text = (dest / "mel.yaml").read_text(encoding="utf-8")
+    (dest / "mel.yaml").write_text(
+        re.sub(r"  select: \[[^\]]*\]", f"  select: {selection}", text), encoding="utf-8"
+    )
+    return dest

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +20,7 @@ from mel.outputs.report import context
 from mel.outputs.report.charts import charts_for
 from mel.outputs.report.content import kind
 from mel.outputs.report.labels import label
-from tests.conftest import REPO, shared, shared_value
+from tests.conftest import REPO, example_with, shared, shared_value
 
 EXAMPLE = REPO / "examples" / "counter-trafficking"
 PERIOD = "FY2025-Q4"
@@ -314,12 +313,8 @@ SMALL = "FY2023-Q3"  # an early period: a smaller report, for the tests that nee
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     """The example with four indicators (a count, a percentage, a milestone, a change)."""
-    project = tmp_path_factory.mktemp("small") / "ct"
-    shutil.copytree(EXAMPLE, project)
-    text = (project / "mel.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"  select: \[[^\]]*\]", "  select: [PROT-01, PROT-02, PART-01, PREV-11]", text)
-    (project / "mel.yaml").write_text(text, encoding="utf-8")
-    return project
+    dest = tmp_path_factory.mktemp("small") / "ct"
+    return example_with(dest, "[PROT-01, PROT-02, PART-01, PREV-11]")
 
 
 def test_internal_edition_says_so_everywhere(tmp_path, cli, small):

@@ -20,7 +20,7 @@ from mel.definitions.project import load_project
 from mel.engine.pipeline import run, truncated
 from mel.outputs.report import MANIFEST, context, reuse
 from mel.outputs.report import charts as charts_module
-from tests.conftest import REPO
+from tests.conftest import REPO, example_with
 
 EXAMPLE = REPO / "examples" / "counter-trafficking"
 PERIOD = "FY2023-Q3"
@@ -31,12 +31,8 @@ FIXED_ROW = 3  # cases.csv line 3: an SDN case of 2023-01-02, recorded Female, f
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """The example with four indicators, one of them (PROT-01) broken down by sex first."""
-    p = tmp_path_factory.mktemp("reuse") / "ct"
-    shutil.copytree(EXAMPLE, p)
-    text = (p / "mel.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"  select: \[[^\]]*\]", "  select: [PROT-01, PROT-02, PART-01, PREV-11]", text)
-    (p / "mel.yaml").write_text(text, encoding="utf-8")
-    return p
+    dest = tmp_path_factory.mktemp("reuse") / "ct"
+    return example_with(dest, "[PROT-01, PROT-02, PART-01, PREV-11]")
 
 
 def _fix_one_cell(project: Path) -> Path:

@@ -20,9 +20,16 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FuncFormatter
 
 from mel.engine.results import ALL, LOP
-from mel.outputs.report.content import ReportContext, definition_hash, kind, marker, plain
+from mel.outputs.report.content import (
+    ReportContext,
+    definition_hash,
+    kind,
+    marker,
+    plain,
+    sha256,
+)
 from mel.outputs.report.labels import country_name, label
-from mel.outputs.report.reuse import Drawn, Earlier, Reads, asked_again, file_sha256, keep, key
+from mel.outputs.report.reuse import Drawn, Earlier, Reads, asked_again, keep, key
 from mel.outputs.tidy import atomic_write
 
 DPI = 100
@@ -369,7 +376,7 @@ def write_pngs(
                 )
                 plt.close(fig)
                 k = key(*parts_of_key, reads.digest())
-                written.append(Drawn(path, k, reads.questions, file_sha256(path)))
+                written.append(Drawn(path, k, reads.questions, sha256(path)))
     finally:
         plt.close("all")
     return written
@@ -414,7 +421,7 @@ def write_book(
         plt.close("all")
     k = key(*fixed, contents.digest(), pages.digest())
     reads = {"contents": contents.questions, "pages": pages.questions}
-    return Drawn(pdf_path, k, reads, file_sha256(pdf_path))
+    return Drawn(pdf_path, k, reads, sha256(pdf_path))
 
 
 def plan(ctx: Content, ind) -> list[str]:

@@ -249,10 +249,6 @@ def keep(earlier: Earlier | None, key: str | None, dest: Path) -> str | None:
     return digest
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def record_of(drawn: list[Drawn], staging: Path) -> dict[str, dict]:
     """The record's entries for this run's chart files (names relative to the report folder)."""
     return {
