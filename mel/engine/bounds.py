@@ -4,10 +4,13 @@ published one and every equation (HiGHS), component by component."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mel.engine.quantities import System
+if TYPE_CHECKING:  # (this module imports numpy and HiGHS only: the helper process runs it)
+    from mel.engine.helper import Helper
+    from mel.engine.quantities import System
 
 _SOLVER = None
 DUAL, PRIMAL = 1, 4  # HiGHS' simplex_strategy: its default, and the primal simplex
@@ -32,18 +35,43 @@ def _highs():
     return _SOLVER
 
 
+def protected(value: float, lo: float, hi: float, threshold: int) -> bool:
+    """Whether a hidden quantity whose interval is [lo, hi] gives nothing away. A count that
+    is (or, its value unknown to us, could be) from 1 to threshold-1 needs an interval at least
+    as wide as the rule's own (1 to threshold-1) that reaches threshold-1, so that it can be
+    told neither from a count of threshold-1 nor within a narrower range; any other hidden
+    quantity needs an interval of more than one value. A quantity that is 0 needs nothing:
+    zero is published (a ratio hidden for its small denominator may show its numerator 0)."""
+    small = threshold - 1
+    lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
+    if value == 0 or hi_i <= 0:
+        return True
+    wide_as_small = hi_i >= small and hi_i - lo_i >= max(small - 1, 1)
+    if np.isfinite(value):
+        return wide_as_small if 1 <= value <= small else hi_i - lo_i >= 1
+    return wide_as_small or (lo_i > small and hi_i - lo_i >= 1)
+
+
 def intervals(
-    system: System, hidden: np.ndarray, variables: np.ndarray, enough=None
+    system: System,
+    hidden: np.ndarray,
+    variables: np.ndarray,
+    threshold: int,
+    helper: Helper | None = None,
 ) -> dict[int, tuple[float, float]]:
     """The feasible interval of each of ``variables`` (hidden ones) given every published
-    quantity and every equation; ``inf`` where unbounded. With ``enough(v, lo, hi)`` (is an
-    interval this wide protection enough?), a quantity may get a narrower interval found
-    inside its own, once that is enough: the check holds for the true one too."""
+    quantity and every equation; ``inf`` where unbounded. A quantity :func:`protected` may get
+    a narrower interval found inside its own, once that is enough: the check holds for the
+    true one too; one that is not may get a lower end above its true one where no lower end
+    could protect it and the interval is known to be more than one value wide (so that every
+    use of it, :func:`protected` and ``hi - lo < 1``, reads the same). The components' linear
+    programs are shared with ``helper``: the answers do not depend on who solves them."""
     value = np.asarray(system.value, dtype="float64")
     lower, upper = known_bounds(system)
     _comp, members_of, eqs_of = _partition(system, hidden)
     wanted = {int(v) for v in variables}
     out: dict[int, tuple[float, float]] = {}
+    jobs: list[tuple] = []
     for root, members in members_of.items():
         asked = [v for v in members if v in wanted]
         if not asked:
@@ -58,13 +86,26 @@ def intervals(
             if one is not None:
                 out.update({v: one[local[v]] for v in asked})
                 continue
-        part = _Component(rows, lower[members], value[members], upper[members])
-
-        def settled(j: int, v: int, part=part) -> bool:
-            return enough is not None and enough(v, part.lo_seen[j], part.hi_seen[j])
-
-        out.update(part.solve_for([(local[v], v) for v in asked], settled))
+        part = (rows, lower[members], value[members], upper[members])
+        jobs.append((*part, [(local[v], v, value[v]) for v in asked], threshold))
+    costs = [len(job[1]) * len(job[4]) for job in jobs]
+    if helper is not None and len(jobs) and max(costs) > sum(costs) / 2 and len(jobs[0][4]) > 1:
+        # one component is most of the work: its quantities in two shares
+        k = costs.index(max(costs))
+        big = jobs.pop(k)
+        jobs += [(*big[:4], big[4][0::2], threshold), (*big[:4], big[4][1::2], threshold)]
+        costs = [len(job[1]) * len(job[4]) for job in jobs]
+    answers = helper.map(interval_job, jobs, costs) if helper else map(interval_job, jobs)
+    for answer in answers:
+        out.update(answer)
     return out
+
+
+def interval_job(job) -> dict[int, tuple[float, float]]:
+    """The intervals of one component's asked quantities (see :func:`intervals`); plain data
+    in and out, so that the helper process can solve it."""
+    rows, lower, known, upper, asked, threshold = job
+    return _Component(rows, lower, known, upper).solve_for(asked, threshold)
 
 
 def _one_equation(row, lower: np.ndarray, upper: np.ndarray):
@@ -136,31 +177,91 @@ class _Component:
         # bound
         return np.inf if maximise else -np.inf
 
-    def solve_for(self, asked: list[tuple[int, int]], settled) -> dict[int, tuple[float, float]]:
-        """Intervals of the (local index, variable) pairs ``asked``."""
+    def solve_for(self, asked: list[tuple[int, int, float]], threshold: int):
+        """Intervals of the (local index, variable, value) triples ``asked``."""
+
+        def settled(j: int, val: float) -> bool:
+            return protected(val, self.lo_seen[j], self.hi_seen[j], threshold)
+
         # a quantity unbounded above is wide enough whatever its lower end (see protected)
-        pending = [(j, v) for j, v in asked if not self.free[j] and not settled(j, v)]
+        pending = [(j, val) for j, _v, val in asked if not self.free[j] and not settled(j, val)]
         for maximise in (True, False, True, False):  # a few solutions serve them all at once
             if len(pending) < 2:
                 break
             cost = np.zeros(self.m)
             cost[[j for j, _ in pending]] = 1.0
             self.solve(cost, maximise)
-            pending = [(j, v) for j, v in pending if not settled(j, v)]
+            pending = [(j, val) for j, val in pending if not settled(j, val)]
         out = {}
-        for j, v in asked:
+        small = threshold - 1
+        for j, v, val in asked:
             if self.free[j]:
                 out[v] = (min(self.lo_seen[j], 1.0), np.inf)
                 continue
-            if settled(j, v):
+            if settled(j, val):
                 out[v] = (self.lo_seen[j], self.hi_seen[j])
                 continue
             one = np.zeros(self.m)
             one[j] = 1.0
             hi = self.solve(one, True)
-            lo = self.lo_seen[j] if settled(j, v) else self.solve(one, False)
+            may_be_small = not np.isfinite(val) or 1 <= val <= small
+            if settled(j, val) or (
+                # below threshold-1 at most: no lower end protects it, and the points seen
+                # show more than one value
+                may_be_small and np.floor(hi + 1e-7) < small and hi - self.lo_seen[j] >= 1
+            ):
+                lo = self.lo_seen[j]
+            else:
+                lo = self.solve(one, False)
             out[v] = (min(lo, self.lo_seen[j]), max(hi, self.hi_seen[j]))
         return out
+
+
+def binding_job(job) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """One component's binding equations (see disclosure._binding): for each asked quantity,
+    its maximum (and minimum) solved with the dual simplex, one after the other in one model,
+    each from the last one's basis; the published quantities of the rows with a non-zero dual,
+    and the marked small counts whose cap has one. Plain data in and out (the helper process
+    solves it); the same job gives the same answers in any process: the model is loaded into
+    a cleared solver."""
+    if job is None:
+        return {}, {}
+    import highspy
+
+    lower, members, rows, upper, hideable, asked, may_unmark = job
+    h = _highs()
+    h.setOptionValue("simplex_strategy", DUAL)  # (the intervals' programs use the primal simplex)
+    _load(h, lower, rows, upper)
+    m = len(members)
+    all_idx = np.arange(m, dtype=np.int32)
+    out, caps_of = {}, {}
+    for v, j_v, both, read_caps in asked:
+        cost = np.zeros(m)
+        cost[j_v] = 1.0
+        h.changeColsCost(m, all_idx, cost)
+        senses = [highspy.ObjSense.kMaximize]
+        if both:
+            senses.append(highspy.ObjSense.kMinimize)
+        found: set[int] = set()
+        caps: set[int] = set()
+        for sense in senses:
+            h.changeObjectiveSense(sense)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue
+            sol = h.getSolution()
+            duals = np.asarray(sol.row_dual)
+            for k in np.flatnonzero(np.abs(duals) > 1e-9):
+                found.update(hideable[k])
+            if not read_caps:
+                continue
+            col = np.asarray(sol.col_dual)
+            for j in np.flatnonzero((np.abs(col) > 1e-9) & may_unmark):
+                if members[j] != v:
+                    caps.add(members[j])
+        out[v] = sorted(found)
+        caps_of[v] = sorted(caps)
+    return out, caps_of
 
 
 def _unbounded_above(h, m: int, rows, upper: np.ndarray | None = None) -> np.ndarray:

@@ -37,36 +37,21 @@ from collections import defaultdict
 import numpy as np
 
 from mel.engine.bounds import (
-    DUAL,
-    _highs,
-    _load,
     _partition,
     _rows,
+    binding_job,
     components,
     intervals,
     known_bounds,
     marked_small,
+    protected,
 )
+from mel.engine.helper import Helper
 from mel.engine.quantities import (
     System,
 )
 
-
-def protected(value: float, lo: float, hi: float, threshold: int) -> bool:
-    """Whether a hidden quantity whose interval is [lo, hi] gives nothing away. A count that
-    is (or, its value unknown to us, could be) from 1 to threshold-1 needs an interval at least
-    as wide as the rule's own (1 to threshold-1) that reaches threshold-1, so that it can be
-    told neither from a count of threshold-1 nor within a narrower range; any other hidden
-    quantity needs an interval of more than one value. A quantity that is 0 needs nothing:
-    zero is published (a ratio hidden for its small denominator may show its numerator 0)."""
-    small = threshold - 1
-    lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
-    if value == 0 or hi_i <= 0:
-        return True
-    wide_as_small = hi_i >= small and hi_i - lo_i >= max(small - 1, 1)
-    if np.isfinite(value):
-        return wide_as_small if 1 <= value <= small else hi_i - lo_i >= 1
-    return wide_as_small or (lo_i > small and hi_i - lo_i >= 1)
+HELPER_FROM = 1000  # quantities: a system this large starts the helper process at once
 
 
 def unprotected(system: System, threshold: int, bounds) -> list[int]:
@@ -99,69 +84,64 @@ def _candidates(system: System, hidden: np.ndarray, v: int, eqs_of_var) -> list[
 
 
 def _binding(
-    system: System, hidden: np.ndarray, bad: list[int], bounds, threshold, parts, marks=True
+    system: System,
+    hidden: np.ndarray,
+    groups: list[list[int]],
+    bounds,
+    threshold,
+    parts,
+    helper: Helper | None,
 ):
-    """For each of ``bad`` (hidden quantities of one component), the published quantities in the
-    equations that hold its interval where it is: the equations with a non-zero dual value at
-    its maximum (and minimum, where the lower end matters). Hiding one of them is what can widen
-    the interval. One model per component serves all of them."""
-    import highspy
+    """For each hidden quantity of ``groups`` (bad ones, one group per component), the
+    published quantities in the equations that hold its interval where it is: the equations
+    with a non-zero dual value at its maximum (and minimum, where the lower end matters).
+    Hiding one of them is what can widen the interval. One model per component serves all of
+    its quantities (:func:`mel.engine.bounds.binding_job`); the components are shared with
+    ``helper``. Returns (the quantities per bad one, the small counts whose marks hold it)."""
+    jobs = [_binding_of(system, hidden, bad, bounds, threshold, parts) for bad in groups]
+    found: dict[int, list[int]] = {}
+    caps: dict[int, list[int]] = {}
+    costs = [len(job[1]) * len(job[5]) if job else 0 for job in jobs]
+    answers = helper.map(binding_job, jobs, costs) if helper else map(binding_job, jobs)
+    for one_found, one_caps in answers:
+        found.update(one_found)
+        caps.update(one_caps)
+    return found, caps
 
+
+def _binding_of(system: System, hidden: np.ndarray, bad: list[int], bounds, threshold, parts):
+    """The job of one component's bad quantities for :func:`mel.engine.bounds.binding_job`."""
     comp, members_of, eqs_of = parts
     root = int(comp[bad[0]])
     members = members_of[root]
     eqs = eqs_of.get(root, [])
     if not eqs:
-        return {}
+        return None
     value = np.asarray(system.value, dtype="float64")
     local, rows = _rows(system, hidden, members, eqs)
-    h = _highs()
-    h.setOptionValue("simplex_strategy", DUAL)  # (bounds' programs use the primal simplex)
     lower, upper = known_bounds(system)
-    _load(h, lower[members], rows, upper[members])
-    m = len(members)
     hideable = [
         sorted(u for u in system.equations[e] if not hidden[u] and _can_hide(system, u))
         for e in eqs
     ]
-    all_idx = np.arange(m, dtype=np.int32)
-    small = threshold - 1
     capped = np.isfinite(upper[members])
     may_unmark = np.array(
         [capped[j] and system.small_mark.get(u) is None for j, u in enumerate(members)]
     )
-    out, marks = {}, {}
-    for v in bad:
-        cost = np.zeros(m)
-        cost[local[v]] = 1.0
-        h.changeColsCost(m, all_idx, cost)
+    small = threshold - 1
+    asked = []
+    for i, v in enumerate(bad):
         lo, hi = bounds[v]
         is_small = not np.isfinite(value[v]) or 1 <= value[v] <= small
-        senses = [highspy.ObjSense.kMaximize]
-        # a small count's lower end matters once marks cap it from above; otherwise only for
-        # other quantities, or where the interval is one value
-        if (is_small if marks else not is_small) or hi - lo < 1:
-            senses.append(highspy.ObjSense.kMinimize)
-        found: set[int] = set()
-        caps: set[int] = set()
-        for sense in senses:
-            h.changeObjectiveSense(sense)
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                continue
-            sol = h.getSolution()
-            duals = np.asarray(sol.row_dual)
-            for k in np.flatnonzero(np.abs(duals) > 1e-9):
-                found.update(hideable[k])
-            if not marks:
-                continue
-            col = np.asarray(sol.col_dual)
-            for j in np.flatnonzero((np.abs(col) > 1e-9) & may_unmark):
-                if members[j] != v:
-                    caps.add(members[j])
-        out[v] = sorted(found)
-        marks[v] = sorted(caps)
-    return out, marks
+        # the minimum too where the interval is one value; and, as this audit has chosen since
+        # it was written (bit for bit: ``marks`` does not enter): a component's first quantity
+        # where it is not a small count, and no marks are read at it; each later one where it
+        # is small, with the marks that cap it read. This only steers which cell is hidden
+        # next: the audit goes on until every hidden quantity is protected.
+        first = i == 0
+        both = (not is_small if first else is_small) or hi - lo < 1
+        asked.append((v, local[v], both, not first))
+    return (lower[members], members, rows, upper[members], hideable, asked, may_unmark)
 
 
 def _is_small(system: System, v: int, threshold: int) -> bool:
@@ -186,6 +166,7 @@ def protect(
     hide: np.ndarray,
     threshold: int,
     primary: np.ndarray | None = None,
+    helper: dict | None = None,
 ) -> np.ndarray:
     """Hide more rows until every hidden quantity is protected, then mark as '<N' every small
     count whose mark gives nothing away; returns the row mask (the marks are in ``system``).
@@ -193,15 +174,23 @@ def protect(
     Two phases: which cells to hide is decided without this report's marks (earlier outputs'
     marks are facts and count); then the marks are switched on, and the mark of a small count
     that narrows another is dropped ('[c]'), until every hidden quantity is protected again.
-    Dropping every mark gives back the first phase's system, so the second always ends."""
-    system.mark_current = False
-    hide = _hide_until_protected(system, row_vars, hide, threshold, primary)
-    system.mark_current = True
-    _release_marks(system, row_vars, hide, threshold)
+    Dropping every mark gives back the first phase's system, so the second always ends.
+
+    The linear programs are shared with a second process where there is a second core
+    (:mod:`mel.engine.helper`; ``helper``: its settings, for tests)."""
+    with Helper(**(helper or {})) as lp_helper:
+        if len(system.keys) >= HELPER_FROM:
+            lp_helper.start()  # (ready by the time the first programs are shared)
+        system.mark_current = False
+        hide = _hide_until_protected(system, row_vars, hide, threshold, primary, lp_helper)
+        system.mark_current = True
+        _release_marks(system, row_vars, hide, threshold, lp_helper)
     return hide
 
 
-def _release_marks(system: System, row_vars, hide: np.ndarray, threshold: int) -> None:
+def _release_marks(
+    system: System, row_vars, hide: np.ndarray, threshold: int, helper: Helper
+) -> None:
     """Drop the '<N' of the small counts that would narrow another hidden quantity."""
     if threshold <= 1:
         return
@@ -217,9 +206,7 @@ def _release_marks(system: System, row_vars, hide: np.ndarray, threshold: int) -
     eqs_of_var = _eqs_of_var(system)
     while dirty:
         ask = np.array(sorted(dirty), dtype=int)
-        bounds = intervals(
-            system, hidden, ask, lambda v, lo, hi: protected(system.value[v], lo, hi, threshold)
-        )
+        bounds = intervals(system, hidden, ask, threshold, helper)
         bad = [
             v
             for v in unprotected(system, threshold, bounds)
@@ -241,9 +228,9 @@ def _release_marks(system: System, row_vars, hide: np.ndarray, threshold: int) -
             by_root: dict[int, list[int]] = defaultdict(list)
             for v in bad:
                 by_root[int(parts[0][v])].append(v)
-            for group in by_root.values():
-                _found, caps = _binding(system, hidden, group, bounds, threshold, parts)
-                unmark |= {w for ws in caps.values() for w in ws if w in free}
+            groups = list(by_root.values())
+            _found, caps = _binding(system, hidden, groups, bounds, threshold, parts, helper)
+            unmark |= {w for ws in caps.values() for w in ws if w in free}
         if not unmark:
             unmark = {v for v in bad if v in free}  # its own mark, last
         if not unmark:
@@ -258,7 +245,8 @@ def _hide_until_protected(
     row_vars: list[list[int]],
     hide: np.ndarray,
     threshold: int,
-    primary: np.ndarray | None = None,
+    primary: np.ndarray | None,
+    helper: Helper,
 ) -> np.ndarray:
     """Hide more rows until every hidden quantity is protected; returns the row mask. Each
     round audits only what may have changed: hiding a quantity can only widen the others'
@@ -280,9 +268,7 @@ def _hide_until_protected(
     while True:
         hidden = _hidden_vars(system, row_vars, hide)
         ask = np.flatnonzero(hidden) if dirty is None else np.array(sorted(dirty), dtype=int)
-        bounds = intervals(
-            system, hidden, ask, lambda v, lo, hi: protected(system.value[v], lo, hi, threshold)
-        )
+        bounds = intervals(system, hidden, ask, threshold, helper)
         bad = [v for v in unprotected(system, threshold, bounds) if not system.known[v]]
         if not bad:
             return hide
@@ -292,10 +278,8 @@ def _hide_until_protected(
         by_root: dict[int, list[int]] = defaultdict(list)
         for v in bad:
             by_root[int(comp[v])].append(v)
-        binding: dict[int, list[int]] = {}
-        for group in by_root.values():
-            found, _caps = _binding(system, hidden, group, bounds, threshold, parts, marks=False)
-            binding.update(found)
+        groups = list(by_root.values())
+        binding, _caps = _binding(system, hidden, groups, bounds, threshold, parts, helper)
         for v in bad:
             cands = binding.get(v) or _candidates(system, hidden, v, eqs_of_var)
             if cands:

@@ -1,0 +1,178 @@
+"""A second process for the disclosure audit's linear programs, where the machine has a second
+core: independent programs (one component's intervals, one component's binding equations) are
+shared between this process and the helper, each side solving its own share whole.
+
+The helper is a new Python process (``python -c``, never a fork of this one: HiGHS keeps
+threads, and a fork keeps none of them; and not multiprocessing's, which would import the
+caller's main script again) that reads jobs from its standard input and writes answers back,
+pickled. What is sent is plain data (numpy arrays and lists), and the functions sent are in
+:mod:`mel.engine.bounds`, which imports numpy and HiGHS only, so it starts in a fraction of a
+second. A program's answer does not depend on the process that solves it: each job loads its
+model into a cleared solver and solves its programs in its own order, as it would here. Where
+the helper cannot start or breaks, the jobs are solved here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# below this much work (members x programs, summed over the jobs) the helper's start-up and
+# messages cost more than it saves
+MIN_WORK = 40_000
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+def run_all(fn: Callable[[Any], Any], jobs: list) -> list:
+    """The helper's side: each job in turn."""
+    return [fn(job) for job in jobs]
+
+
+def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:
+    """Two shares of about the same cost, greatest jobs first (each to the lighter share); this
+    process takes the first."""
+    mine: list[int] = []
+    theirs: list[int] = []
+    load = [0.0, 0.0]
+    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
+        side = 0 if load[0] <= load[1] else 1
+        (mine if side == 0 else theirs).append(i)
+        load[side] += costs[i]
+    return sorted(mine), sorted(theirs)
+
+
+def serve() -> None:
+    """The helper's loop: (function, jobs) in, ("ok", answers) or ("error", text) out. Anything
+    else written to its standard output (a solver's banner) goes nowhere."""
+    import pickle
+
+    answers_to = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    jobs_from = sys.stdin.buffer
+    while True:
+        try:
+            fn, jobs = pickle.load(jobs_from)  # noqa: S301  # (from the process that started it)
+        except EOFError:
+            return
+        try:
+            answer: tuple = ("ok", run_all(fn, jobs))
+        except Exception as e:  # (sent back, raised there)
+            answer = ("error", f"{type(e).__name__}: {e}")
+        pickle.dump(answer, answers_to, protocol=pickle.HIGHEST_PROTOCOL)
+        answers_to.flush()
+
+
+class HelperFailed(Exception):
+    """The helper stopped or could not be reached."""
+
+
+class _Process:
+    def __init__(self) -> None:
+        import subprocess
+
+        import mel
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(mel.__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from mel.engine.helper import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        if self.proc.stdin is None or self.proc.stdout is None:  # (never: both are PIPE)
+            raise OSError("the helper's pipes were not opened")
+        self.send, self.receive = self.proc.stdin, self.proc.stdout
+
+    def submit(self, fn, jobs) -> None:
+        import pickle
+
+        try:
+            pickle.dump((fn, jobs), self.send, protocol=pickle.HIGHEST_PROTOCOL)
+            self.send.flush()
+        except OSError as e:
+            raise HelperFailed(str(e)) from e
+
+    def result(self) -> list:
+        import pickle
+
+        try:
+            status, answer = pickle.load(self.receive)  # noqa: S301  # (from its own helper)
+        except (EOFError, OSError, pickle.UnpicklingError) as e:
+            raise HelperFailed(str(e)) from e
+        if status != "ok":
+            raise RuntimeError(f"the disclosure audit's helper process failed: {answer}")
+        return answer
+
+    def close(self) -> None:
+        for pipe in (self.send, self.receive):
+            try:
+                pipe.close()
+            except OSError:  # (a helper that stopped: what was left to send goes nowhere)
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Helper:
+    """Use as a context manager around one audit; :meth:`map` solves jobs on both sides. With
+    ``min_work`` 0 the helper is used for any two jobs (tests); ``enabled=False`` never."""
+
+    def __init__(self, *, min_work: float | None = None, enabled: bool | None = None) -> None:
+        self.min_work = MIN_WORK if min_work is None else min_work
+        self.enabled = _cores() >= 2 if enabled is None else enabled
+        self._process: _Process | None = None
+        self.jobs_sent = 0
+
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+    def start(self) -> None:
+        """Start the helper now (it takes a fraction of a second, while this process works)."""
+        if self.enabled and self._process is None:
+            try:
+                self._process = _Process()
+            except OSError:
+                self.enabled = False
+
+    def map(self, fn: Callable[[Any], Any], jobs: list, costs: Sequence[float]) -> list:
+        """``[fn(job) for job in jobs]``, the jobs shared between this process and the helper."""
+        if not self.enabled or len(jobs) < 2 or sum(costs) < self.min_work:
+            return [fn(job) for job in jobs]
+        mine, theirs = split(costs)
+        self.start()
+        try:
+            self._process.submit(fn, [jobs[i] for i in theirs])  # type: ignore[union-attr]  # (started)
+        except (HelperFailed, AttributeError):  # (no helper here: all of them here)
+            self.enabled = False
+            return [fn(job) for job in jobs]
+        out: list = [None] * len(jobs)
+        for i in mine:
+            out[i] = fn(jobs[i])
+        try:
+            answers = self._process.result()  # type: ignore[union-attr]  # (started)
+        except HelperFailed:
+            self.enabled = False
+            answers = [fn(jobs[i]) for i in theirs]
+        for i, answer in zip(theirs, answers, strict=True):
+            out[i] = answer
+        self.jobs_sent += len(theirs)
+        return out
