@@ -66,7 +66,7 @@ def intervals(
     could protect it and the interval is known to be more than one value wide (so that every
     use of it, :func:`protected` and ``hi - lo < 1``, reads the same). The components' linear
     programs are shared with ``helper``: the answers do not depend on who solves them."""
-    value = np.asarray(system.value, dtype="float64")
+    value = values_of(system)
     lower, upper = known_bounds(system)
     _comp, members_of, eqs_of = _partition(system, hidden)
     wanted = {int(v) for v in variables}
@@ -315,17 +315,40 @@ def components(system: System, hidden: np.ndarray) -> np.ndarray:
             return labels
 
 
+def values_of(system: System) -> np.ndarray:
+    """The quantities' values as an array, made once per system (values are only added while
+    the system is built, never changed)."""
+    cached = getattr(system, "_values", None)
+    if cached is None or len(cached) != len(system.value):
+        cached = np.asarray(system.value, dtype="float64")
+        system._values = cached  # type: ignore[attr-defined]  # a cache
+    return cached
+
+
 def _incidence(system: System) -> tuple[np.ndarray, np.ndarray]:
     """(equation of each entry, variable of each entry) of every equation, in order; built once
     per system (equations are only added while the system is built)."""
+    cached = _incidence_with_coefficients(system)
+    return cached[0], cached[1]
+
+
+def _incidence_with_coefficients(
+    system: System,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_incidence`, with each entry's coefficient and where each equation's entries start."""
     cached = getattr(system, "_incidence", None)
     if cached is not None and cached[0] == len(system.equations):
-        return cached[1], cached[2]
+        return cached[1:]
     sizes = [len(eq) for eq in system.equations]
+    total = sum(sizes)
     eq_of = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    flat = np.fromiter((v for eq in system.equations for v in eq), dtype=np.int64, count=sum(sizes))
-    system._incidence = (len(system.equations), eq_of, flat)  # type: ignore[attr-defined]  # a cache
-    return eq_of, flat
+    flat = np.fromiter((v for eq in system.equations for v in eq), dtype=np.int64, count=total)
+    coef = np.fromiter(
+        (c for eq in system.equations for c in eq.values()), dtype="float64", count=total
+    )
+    start = np.r_[0, np.cumsum(sizes, dtype=np.int64)]
+    system._incidence = (len(system.equations), eq_of, flat, coef, start)  # type: ignore[attr-defined]  # a cache
+    return eq_of, flat, coef, start
 
 
 def _partition(system: System, hidden: np.ndarray):
@@ -363,7 +386,7 @@ def known_bounds(system: System) -> tuple[np.ndarray, np.ndarray]:
     non-zero) is at least 1, a ratio's side at least 0; a count marked '<N' (a small count, or
     one an earlier output marked so) is at most N-1. A small count the marks would give away
     is shown as '[c]' instead (``unmarked``): hidden, and not said to be small."""
-    raw = np.asarray(system.value, dtype="float64")
+    raw = values_of(system)
     value = np.nan_to_num(raw)
     count = np.asarray(system.count_like, dtype=bool)
     lower = np.where(count | (value >= 1), 1.0, 0.0)
@@ -376,7 +399,7 @@ def known_bounds(system: System) -> tuple[np.ndarray, np.ndarray]:
 
 def marked_small(system: System) -> np.ndarray:
     """The count quantities a donor reads as '<N' where hidden."""
-    raw = np.asarray(system.value, dtype="float64")
+    raw = values_of(system)
     th = system.threshold
     marked = np.asarray(system.count_like, dtype=bool) & (raw >= 1) & (raw <= th - 1)
     if not system.mark_current:
@@ -388,18 +411,53 @@ def marked_small(system: System) -> np.ndarray:
     return marked
 
 
+class Rows:
+    """A component's equations as rows over its hidden members, compressed: row k is
+    ``rhs[k] = sum(coef[i] * x[idx[i]] for i in range(start[k], start[k + 1]))``. Indexing and
+    iterating give (rhs, indices, coefficients) per row; it travels to the helper process as
+    four arrays."""
+
+    def __init__(self, rhs: np.ndarray, start: np.ndarray, idx: np.ndarray, coef: np.ndarray):
+        self.rhs, self.start, self.idx, self.coef = rhs, start, idx, coef
+
+    def __len__(self) -> int:
+        return len(self.rhs)
+
+    def __getitem__(self, k: int) -> tuple[float, np.ndarray, np.ndarray]:
+        a, b = self.start[k], self.start[k + 1]
+        return self.rhs[k], self.idx[a:b], self.coef[a:b]
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self.rhs)))
+
+
 def _rows(system: System, hidden: np.ndarray, members: list[int], eqs: list[int]):
-    """(local index of each member, the equations as rows over the members: right-hand side
-    from the published quantities, indices, coefficients)."""
+    """(local index of each member, the equations as :class:`Rows` over the members: the
+    right-hand side from the published quantities, in each equation's order of terms)."""
     local = {v: j for j, v in enumerate(members)}
-    rows = []
-    for e in eqs:
-        eq = system.equations[e]
-        rhs = -sum(c * system.value[v] for v, c in eq.items() if not hidden[v])
-        idx = np.array([local[v] for v in eq if hidden[v]], dtype=np.int32)
-        coef = np.array([eq[v] for v in eq if hidden[v]], dtype="float64")
-        rows.append((rhs, idx, coef))
-    return local, rows
+    _eq_of, flat, coef, start = _incidence_with_coefficients(system)
+    e = np.asarray(eqs, dtype=np.int64)
+    sizes = start[e + 1] - start[e]
+    row = np.repeat(np.arange(len(e)), sizes)
+    # each equation's entries in order: its start, plus the entry's place within it
+    at = (
+        np.repeat(start[e], sizes)
+        + np.arange(int(sizes.sum()))
+        - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    )
+    var, c = flat[at], coef[at]
+    hid = hidden[var]
+    value = values_of(system)
+    shown = ~hid
+    # the published terms summed in order (as sum() would), then negated; 0 (not -0) where
+    # there are none
+    rhs = -np.bincount(row[shown], weights=c[shown] * value[var[shown]], minlength=len(e))
+    rhs[np.bincount(row[shown], minlength=len(e)) == 0] = 0.0
+    lookup = np.full(len(hidden), -1, dtype=np.int32)
+    lookup[np.asarray(members, dtype=np.int64)] = np.arange(len(members), dtype=np.int32)
+    per_row = np.bincount(row[hid], minlength=len(e))
+    starts = np.r_[0, np.cumsum(per_row)].astype(np.int64)
+    return local, Rows(rhs, starts, lookup[var[hid]], c[hid].astype("float64"))
 
 
 def _load(h, lower: np.ndarray, rows, upper: np.ndarray | None = None) -> None:

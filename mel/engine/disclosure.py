@@ -45,6 +45,7 @@ from mel.engine.bounds import (
     known_bounds,
     marked_small,
     protected,
+    values_of,
 )
 from mel.engine.helper import Helper
 from mel.engine.quantities import (
@@ -117,7 +118,7 @@ def _binding_of(system: System, hidden: np.ndarray, bad: list[int], bounds, thre
     eqs = eqs_of.get(root, [])
     if not eqs:
         return None
-    value = np.asarray(system.value, dtype="float64")
+    value = values_of(system)
     local, rows = _rows(system, hidden, members, eqs)
     lower, upper = known_bounds(system)
     hideable = [

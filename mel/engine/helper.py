@@ -14,6 +14,7 @@ the helper cannot start or breaks, the jobs are solved here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -116,10 +117,9 @@ class _Process:
 
     def close(self) -> None:
         for pipe in (self.send, self.receive):
-            try:
+            # (a helper that stopped: what was left to send goes nowhere)
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:  # (a helper that stopped: what was left to send goes nowhere)
-                pass
         try:
             self.proc.wait(timeout=10)
         except Exception:
