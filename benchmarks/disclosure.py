@@ -5,6 +5,9 @@ each, and the time the suppression takes.
     python benchmarks/disclosure.py            # the FY2025-Q4 donor report
     python benchmarks/disclosure.py --year     # also FY2025's four quarterly reports, the
                                                # year-end report and mel compute, read together
+    python benchmarks/disclosure.py --helper   # the linked suppression's time with its linear
+                                               # programs shared with a helper process and
+                                               # without, on the example and a 30-case project
 
 Prints its figures; docs/privacy.md quotes them.
 """
@@ -52,10 +55,60 @@ def primary_small(table, inds) -> np.ndarray:
     return counts & (v >= 1) & (v <= 4)
 
 
+def helper_times(rounds: int = 3) -> None:
+    """The linked suppression of a FY2025-Q4 donor report, its linear programs shared with the
+    helper process (mel.engine.helper) and solved in this process alone, in turns; the tables
+    must be equal."""
+    import os
+
+    import pandas as pd
+
+    from mel.engine import helper
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from _common import load_generator
+
+    print(f"cores this process may use: {len(os.sched_getaffinity(0))}")
+    work = Path(tempfile.mkdtemp(prefix="mel-helper-"))
+    try:
+        small = work / "small"
+        load_generator().generate(small, cases=30, countries=["SDN", "TZA"])
+        for name, folder in [("example", REPO / "examples" / "counter-trafficking"),
+                             ("30 cases, 2 countries", small)]:  # fmt: skip
+            bundle = load_project(folder)
+            calendar = Calendar.of(bundle.project)
+            truth = pipeline.run(bundle, internal=True, up_to="FY2025-Q4", as_of=AS_OF).table
+            end = pipeline.truncated(bundle, "FY2025-Q4").project.end
+            inds = {i.id: i for i in bundle.indicators}
+            base = truth.drop(columns=["suppressed", "flag"])
+            years = pipeline.years_of(calendar)
+            seconds: dict[str, list[float]] = {"alone": [], "shared": []}
+            tables = {}
+            real_cores = helper._cores
+            for _ in range(rounds):
+                for how in seconds:
+                    helper._cores = (lambda: 1) if how == "alone" else real_cores
+                    t = time.perf_counter()
+                    tables[how] = suppress(base, inds, 5, years, calendar=calendar, as_of=end)
+                    seconds[how].append(time.perf_counter() - t)
+            helper._cores = real_cores
+            pd.testing.assert_frame_equal(tables["shared"], tables["alone"], check_exact=True)
+            shown = {k: ", ".join(f"{s:.2f}" for s in v) for k, v in seconds.items()}
+            print(f"{name}: {len(base):,} cells; suppression in this process alone "
+                  f"{shown['alone']} s; shared with the helper {shown['shared']} s; "
+                  "tables equal")  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--year", action="store_true")
+    ap.add_argument("--helper", action="store_true")
     args = ap.parse_args()
+    if args.helper:
+        helper_times()
+        return
     bundle = load_project(REPO / "examples" / "counter-trafficking")
     calendar = Calendar.of(bundle.project)
     audit = Auditor(bundle.indicators, calendar, bundle.project.privacy.threshold)
