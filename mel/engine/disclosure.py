@@ -342,10 +342,23 @@ def _eqs_of_var(system: System) -> dict[int, list[int]]:
 
 
 def _hidden_vars(system: System, row_vars, hide: np.ndarray) -> np.ndarray:
+    """The quantities no row shown publishes (and no earlier publication did)."""
     n = len(system.keys)
     published = np.asarray(system.known, dtype=bool).copy()
-    for r, vs in enumerate(row_vars):
-        if not hide[r]:
-            for v in vs:
-                published[v] = True
+    row_of, var = _row_entries(system, row_vars)
+    if len(var):
+        published[var[~np.asarray(hide, dtype=bool)[row_of]]] = True
     return ~published if n else np.zeros(0, dtype=bool)
+
+
+def _row_entries(system: System, row_vars) -> tuple[np.ndarray, np.ndarray]:
+    """(row of each entry, quantity of each entry) of ``row_vars``, made once per audit (the
+    rows' quantities do not change while it runs)."""
+    cached = getattr(system, "_row_entries", None)
+    if cached is not None and cached[0] is row_vars:
+        return cached[1], cached[2]
+    sizes = [len(vs) for vs in row_vars]
+    row_of = np.repeat(np.arange(len(row_vars), dtype=np.int64), sizes)
+    var = np.fromiter((v for vs in row_vars for v in vs), dtype=np.int64, count=sum(sizes))
+    system._row_entries = (row_vars, row_of, var)  # type: ignore[attr-defined]  # a cache
+    return row_of, var
