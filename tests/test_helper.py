@@ -9,6 +9,7 @@ import math
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -99,3 +100,38 @@ def test_the_helper_does_not_run_the_callers_script_again(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["started", "[2.0, 3.0, 4.0, 5.0] 2"]
+
+
+def test_the_helper_ends_with_the_process_that_started_it(tmp_path):
+    """A killed `mel report` leaves no helper behind (it would otherwise wait on its input)."""
+    import os
+    import signal
+    import time
+
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import time\n"
+        "from mel.engine.helper import Helper\n"
+        "h = Helper(min_work=0, enabled=True)\n"
+        "h.start()\n"
+        "print(h._process.proc.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    child = int(run.stdout.readline())  # type: ignore[union-attr]  # (a pipe)
+    assert os.path.exists(f"/proc/{child}")
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = (Path(f"/proc/{child}") / "stat").read_text().split()[2]
+        except OSError:
+            break  # gone
+        if state == "Z":  # ended, not yet reaped by its (dead) parent's reaper
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the helper {child} outlived its parent")

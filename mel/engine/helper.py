@@ -50,11 +50,15 @@ def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:
     return sorted(mine), sorted(theirs)
 
 
-def serve() -> None:
-    """The helper's loop: (function, jobs) in, ("ok", answers) or ("error", text) out. Anything
-    else written to its standard output (a solver's banner) goes nowhere."""
+def serve(parent: int) -> None:
+    """The helper's loop: (function, jobs) in, ("ok", answers) or ("error", text) out, until
+    its input ends. It ends with ``parent`` however that one ends, and leaves a Ctrl-C to it;
+    anything else written to its standard output (a solver's banner) goes nowhere."""
     import pickle
+    import signal
 
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (the parent stops it, by closing its input)
     answers_to = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
@@ -62,14 +66,32 @@ def serve() -> None:
     while True:
         try:
             fn, jobs = pickle.load(jobs_from)  # noqa: S301  # (from the process that started it)
-        except EOFError:
+        except (EOFError, OSError):
             return
         try:
             answer: tuple = ("ok", run_all(fn, jobs))
         except Exception as e:  # (sent back, raised there)
             answer = ("error", f"{type(e).__name__}: {e}")
-        pickle.dump(answer, answers_to, protocol=pickle.HIGHEST_PROTOCOL)
-        answers_to.flush()
+        try:
+            pickle.dump(answer, answers_to, protocol=pickle.HIGHEST_PROTOCOL)
+            answers_to.flush()
+        except OSError:  # the parent is gone
+            return
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: end with the process that started it, however that one ends (a
+    killed `mel report` must not leave a worker at work for half an hour)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 class HelperFailed(Exception):
@@ -85,10 +107,11 @@ class _Process:
         root = os.path.dirname(os.path.dirname(os.path.abspath(mel.__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from mel.engine.helper import serve; serve()"],
+        self.proc = subprocess.Popen(  # noqa: S603  # (this Python, a fixed command, our own pid)
+            [sys.executable, "-c", f"from mel.engine.helper import serve; serve({os.getpid()})"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # (its failures come back as answers, or as none)
             env=env,
         )
         if self.proc.stdin is None or self.proc.stdout is None:  # (never: both are PIPE)
@@ -121,7 +144,7 @@ class _Process:
             with contextlib.suppress(OSError):
                 pipe.close()
         try:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=2)  # (its input ended: it ends at once, or after its job)
         except Exception:
             self.proc.kill()
             self.proc.wait()

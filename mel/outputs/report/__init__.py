@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mel import __version__
 from mel.definitions.yamlio import display_path
+from mel.engine.helper import die_with_parent
 from mel.engine.periods import Calendar
 from mel.outputs.excel import save_workbook
 from mel.outputs.report.content import (
@@ -217,7 +218,7 @@ def _chart_pool(ctx: ReportContext, earlier: dict):
     return ProcessPoolExecutor(
         max_workers=_chart_workers(),
         mp_context=multiprocessing.get_context("fork"),
-        initializer=_die_with_parent,
+        initializer=die_with_parent,
         initargs=(os.getpid(),),
     )
 
@@ -236,21 +237,6 @@ def _draw_pngs(png_dir: Path, part: int, parts: int):
     from mel.outputs.report import charts
 
     return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts, _FORKED["earlier"])
-
-
-def _die_with_parent(parent: int) -> None:
-    """In the chart worker: end with the process that started it, however that one ends
-    (a killed `mel report` must not leave a worker drawing charts for half an hour)."""
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
 
 
 def _stop(pool) -> None:
