@@ -134,11 +134,11 @@ def _binding_of(system: System, hidden: np.ndarray, bad: list[int], bounds, thre
     for i, v in enumerate(bad):
         lo, hi = bounds[v]
         is_small = not np.isfinite(value[v]) or 1 <= value[v] <= small
-        # the minimum too where the interval is one value; and, as this audit has chosen since
-        # it was written (bit for bit: ``marks`` does not enter): a component's first quantity
-        # where it is not a small count, and no marks are read at it; each later one where it
-        # is small, with the marks that cap it read. This only steers which cell is hidden
-        # next: the audit goes on until every hidden quantity is protected.
+        # the minimum too where the interval is one value; and, in either phase, as this step
+        # has chosen since it was written (bit for bit): a component's first quantity where it
+        # is not a small count, and no marks are read at it; each later one where it is small,
+        # with the marks that cap it read. This only steers which cell is hidden next: the
+        # audit goes on until every hidden quantity is protected.
         first = i == 0
         both = (not is_small if first else is_small) or hi - lo < 1
         asked.append((v, local[v], both, not first))
