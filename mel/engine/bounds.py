@@ -32,7 +32,7 @@ def _highs():
             os.close(saved)
         h.setOptionValue("output_flag", False)
         # one thread: these programs are small and solved one after the other (each run with
-        # threads to spare reads the machine's core count first, a third of a small run's time)
+        # threads to spare reads the machine's core count first: a quarter of a small run)
         h.setOptionValue("threads", 1)
         _SOLVER = h
     return _SOLVER
