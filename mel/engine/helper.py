@@ -9,7 +9,8 @@ pickled. What is sent is plain data (numpy arrays and lists), and the functions 
 :mod:`mel.engine.bounds`, which imports numpy and HiGHS only, so it starts in a fraction of a
 second. A program's answer does not depend on the process that solves it: each job loads its
 model into a cleared solver and solves its programs in its own order, as it would here. Where
-the helper cannot start or breaks, the jobs are solved here.
+the helper cannot start or breaks, the jobs are solved here; where a job raises an error there,
+its share is solved here again, so that the error is raised here.
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ class HelperFailed(Exception):
     """The helper stopped or could not be reached."""
 
 
+class HelperError(Exception):
+    """A job raised an error in the helper (its share is then solved here, so that the error
+    is raised here as it would be without the helper, traceback and all)."""
+
+
 class _Process:
     def __init__(self) -> None:
         import subprocess
@@ -135,7 +141,7 @@ class _Process:
         except (EOFError, OSError, pickle.UnpicklingError) as e:
             raise HelperFailed(str(e)) from e
         if status != "ok":
-            raise RuntimeError(f"the disclosure audit's helper process failed: {answer}")
+            raise HelperError(answer)
         return answer
 
     def close(self) -> None:
@@ -194,6 +200,8 @@ class Helper:
             answers = self._process.result()  # type: ignore[union-attr]  # (started)
         except HelperFailed:
             self.enabled = False
+            answers = [fn(jobs[i]) for i in theirs]
+        except HelperError:  # solved here again: its error is raised here, as without it
             answers = [fn(jobs[i]) for i in theirs]
         for i, answer in zip(theirs, answers, strict=True):
             out[i] = answer
