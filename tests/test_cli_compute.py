@@ -117,3 +117,28 @@ def test_targets_for_periods_outside_the_calendar_are_reported(tmp_path):
         f"targets.csv:{n} (column 'period')" in ln and "outside the project" in ln for ln in lines
     ), lines
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_compute_for_given_periods_shows_their_totals_first(tmp_path):
+    """`--period` keeps only those periods in the file; the console's first table shows their
+    totals for all countries (it showed the life of project's, which the file no longer held:
+    an empty table)."""
+    clean = str(REPO / "tests" / "data" / "clean")
+    for periods in (["2024-Q4"], ["2024-Q3", "2024-Q4"]):
+        out = tmp_path / f"{len(periods)}.csv"
+        args = [a for p in periods for a in ("--period", p)]
+        result = run_mel("compute", clean, *args, "--as-of", "2026-01-15", "--internal",
+                         "-o", str(out))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert f"{', '.join(periods)}, all countries" in result.stdout
+        table = pd.read_csv(out, keep_default_na=False)
+        totals = table[(table["country"] == "ALL") & (table["disaggregation"] == "")]
+        assert len(totals) == 2 * len(periods)  # PROT-01 and PROT-02, each period
+        lines = result.stdout.splitlines()
+        for row in totals.itertuples():
+            shown = [line for line in lines if row.indicator in line and
+                     (len(periods) == 1 or row.period in line)]  # fmt: skip
+            assert len(shown) == 1, (row.indicator, row.period, result.stdout)
+            cells = [c.strip() for c in shown[0].split("│")[1:-1]]
+            value = cells[2 if len(periods) > 1 else 1]
+            assert float(value.replace(",", "")) == pytest.approx(float(row.value), abs=0.05)

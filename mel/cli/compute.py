@@ -48,6 +48,7 @@ def compute(
     from mel.cli.common import parse_date_option
     from mel.definitions.project import load_project
     from mel.engine.pipeline import execute
+    from mel.engine.results import LOP
     from mel.engine.spec import RunSpec
     from mel.errors import UsageError
     from mel.outputs.tidy import FORMATS, refuse_inputs, write_table
@@ -75,16 +76,25 @@ def compute(
     out = console()
     t = results.table
     lop = results.headline()
+    periods = list(dict.fromkeys(lop["period"]))
+    over = "life of project" if periods in ([LOP], []) else ", ".join(periods)
     table = Table(
-        title=f"{bundle.project.name}: life of project, all countries"
+        title=f"{bundle.project.name}: {over}, all countries"
         + (" (INTERNAL: small counts shown)" if internal else "")
     )
-    for col in ("indicator", "value", "target", "% of target", "status"):
+    many = len(periods) > 1
+    for col in ("indicator", *(["period"] if many else []), "value", "target", "% of target",
+                "status"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("indicator", "status") else "right")
     for row in lop.itertuples(index=False):
         value = "<" + str(results.threshold) if row.suppressed else _fmt(row.value)
         table.add_row(
-            row.indicator, value, _fmt(row.target), _fmt(row.pct_of_target, "%"), row.status
+            row.indicator,
+            *([row.period] if many else []),
+            value,
+            _fmt(row.target),
+            _fmt(row.pct_of_target, "%"),
+            row.status,
         )
     out.print(table)
     hidden = int(t["suppressed"].sum())

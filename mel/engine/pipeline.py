@@ -13,7 +13,7 @@ from mel.engine.account import Alarm, DatasetAccount, account, alarms
 from mel.engine.compute import compute
 from mel.engine.periods import Calendar
 from mel.engine.prepare import columns_read, sources_from
-from mel.engine.results import ALL, is_headline
+from mel.engine.results import ALL, TOTAL, is_headline
 from mel.engine.spec import (  # noqa: F401 - read by the CLI and tests from here
     RunSpec,
     check_as_of,
@@ -47,8 +47,14 @@ class Results:
         return alarms(self.account, self.max_left_out)
 
     def headline(self) -> pd.DataFrame:
-        """One row per indicator: the total for all countries over the life of project."""
-        return self.table[is_headline(self.table)]
+        """The totals for all countries to show first: one row per indicator over the life of
+        project; where the run was for given periods (the table then holds only those), one
+        row per indicator and period."""
+        t = self.table
+        rows = t[is_headline(t)]
+        if len(rows):
+            return rows
+        return t[(t["disaggregation"] == TOTAL) & (t["country"] == ALL)]
 
     @property
     def unread_files(self) -> list[Finding]:
