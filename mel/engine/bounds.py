@@ -92,9 +92,9 @@ def intervals(
         part = (rows, lower[members], value[members], upper[members])
         jobs.append((*part, [(local[v], v, value[v]) for v in asked], threshold))
     costs = [len(job[1]) * len(job[4]) for job in jobs]
-    if helper is not None and len(jobs) and max(costs) > sum(costs) / 2 and len(jobs[0][4]) > 1:
+    k = costs.index(max(costs)) if costs else -1
+    if helper is not None and k >= 0 and costs[k] > sum(costs) / 2 and len(jobs[k][4]) > 1:
         # one component is most of the work: its quantities in two shares
-        k = costs.index(max(costs))
         big = jobs.pop(k)
         jobs += [(*big[:4], big[4][0::2], threshold), (*big[:4], big[4][1::2], threshold)]
         costs = [len(job[1]) * len(job[4]) for job in jobs]

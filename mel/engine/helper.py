@@ -188,16 +188,19 @@ class Helper:
             return [fn(job) for job in jobs]
         mine, theirs = split(costs)
         self.start()
+        process = self._process
+        if process is None:  # (it could not start: all of them here)
+            return [fn(job) for job in jobs]
         try:
-            self._process.submit(fn, [jobs[i] for i in theirs])  # type: ignore[union-attr]  # (started)
-        except (HelperFailed, AttributeError):  # (no helper here: all of them here)
+            process.submit(fn, [jobs[i] for i in theirs])
+        except HelperFailed:  # (no helper here: all of them here)
             self.enabled = False
             return [fn(job) for job in jobs]
         out: list = [None] * len(jobs)
         for i in mine:
             out[i] = fn(jobs[i])
         try:
-            answers = self._process.result()  # type: ignore[union-attr]  # (started)
+            answers = process.result()
         except HelperFailed:
             self.enabled = False
             answers = [fn(jobs[i]) for i in theirs]
