@@ -55,7 +55,7 @@ def phases(project: Path, out: Path) -> dict[str, float]:
     from mel.engine.pipeline import execute
     from mel.engine.spec import RunSpec
     from mel.outputs.excel import save_workbook
-    from mel.outputs.report import charts, labelled, report_context, workbook
+    from mel.outputs.report import book, charts, labelled, report_context, workbook
     from mel.outputs.tidy import write_table
 
     took: dict[str, float] = {}
@@ -81,7 +81,7 @@ def phases(project: Path, out: Path) -> dict[str, float]:
     lap("workbook: save")
     charts.write_pngs(ctx, out / "charts")
     lap("charts: PNG files")
-    charts.write_book(ctx, out / "c.pdf")
+    book.write_book(ctx, out / "c.pdf")
     lap("charts: PDF chart book")
     from mel.outputs.report.web import web_report
 

@@ -101,7 +101,7 @@ def _record_chart_text(mp: pytest.MonkeyPatch, into: Path) -> None:
 
     import mel.outputs.report as report
 
-    mp.setattr(report, "_chart_pool", lambda ctx, earlier: None)
+    mp.setattr(report, "_chart_pool", lambda *args: None)
     real = matplotlib.figure.Figure.savefig
 
     def savefig(self, *args, **kwargs):

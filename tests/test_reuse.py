@@ -19,6 +19,7 @@ import pytest
 from mel.definitions.project import load_project
 from mel.engine.pipeline import run, truncated
 from mel.outputs.report import MANIFEST, context, reuse
+from mel.outputs.report import book as book_module
 from mel.outputs.report import charts as charts_module
 from tests.conftest import REPO, example_with
 
@@ -94,7 +95,13 @@ def test_rerun_after_a_fix_keeps_charts_and_equals_drawing_them_all(cli, project
     same = {n for n, e in record["drawn"].items() if before[n]["key"] == e["key"]}
     pngs_kept = len([n for n in same if n.endswith(".png")])
     assert 0 < pngs_kept < len(pngs)
-    book = " and the chart book" if f"charts-{PERIOD}.pdf" in same else ""
+    # and how many of the chart book's pages: those whose key is the same page's before
+    name = f"charts-{PERIOD}.pdf"
+    was = {e["page"]: e["key"] for e in before[name]["reads"]["pages"]}
+    pages = record["drawn"][name]["reads"]["pages"]
+    pages_kept = sum(was.get(e["page"]) == e["key"] for e in pages)
+    assert 0 < pages_kept < len(pages)  # the fix changed some pages, not all
+    book = f" and {pages_kept} of the chart book's {len(pages)} pages"
     said = " ".join(said.split())  # (the console wraps long lines)
     assert f"({len(pngs)} charts, PNG in" in said
     assert f"; kept from the last run here, unchanged: {pngs_kept} of them{book})" in said
@@ -117,16 +124,25 @@ def drawn_files(run, first):
     return [d for d, e in zip(run, first, strict=True) if d.key != e.key]
 
 
-def _write(ctx, folder: Path, earlier, monkeypatch) -> tuple[list, list[str]]:
-    """Write the charts; what was written, and the names of the figures drawn (laid out)."""
+_LAY_OUT, _ONE_PAGE = charts_module._lay_out, book_module._one_page
+
+
+def _write(ctx, folder: Path, earlier, monkeypatch, pages: list | None = None):
+    """Write the charts; what was written, and the PNG figures drawn (laid out); the book's
+    pages drawn are appended to ``pages``."""
     drawn: list[str] = []
-    real = charts_module._lay_out
+    real, real_page = _LAY_OUT, _ONE_PAGE  # (not a patch of an earlier call's)
 
     def lay_out(fig):
         drawn.append(fig)
         real(fig)
 
+    def one_page(fig):
+        (pages if pages is not None else []).append(fig)
+        return real_page(fig)
+
     monkeypatch.setattr(charts_module, "_lay_out", lay_out)
+    monkeypatch.setattr(book_module, "_one_page", one_page)
     written = charts_module.write_charts(ctx, folder / "charts", folder / "book.pdf", earlier)
     return written, drawn
 
@@ -138,13 +154,17 @@ def _earlier(folder: Path, written) -> dict:
 
 def test_only_charts_whose_figure_changed_are_drawn(contexts, tmp_path, monkeypatch):
     before, after = contexts
-    first, drawn_first = _write(before, tmp_path / "a", None, monkeypatch)
+    pages_first: list = []
+    first, drawn_first = _write(before, tmp_path / "a", None, monkeypatch, pages_first)
     n = len([d for d in first if d.path.suffix == ".png"])
     assert len(drawn_first) == n  # no earlier files: every PNG chart drawn
+    n_pages = len(first[-1].reads["pages"])
+    assert len(pages_first) == n_pages == len(book_module.page_ids(before))  # every page
     earlier = _earlier(tmp_path / "a", first)
     # drawn again from scratch, for the bytes each chart must have
     fresh, _ = _write(after, tmp_path / "fresh", None, monkeypatch)
-    kept_run, drawn = _write(after, tmp_path / "a2", earlier, monkeypatch)
+    pages: list = []
+    kept_run, drawn = _write(after, tmp_path / "a2", earlier, monkeypatch, pages)
     changed = {
         d.path.name
         for d, e in zip(fresh, first, strict=True)
@@ -156,6 +176,18 @@ def test_only_charts_whose_figure_changed_are_drawn(contexts, tmp_path, monkeypa
     assert len(changed) <= len(drawn) < n
     for d, f in zip(kept_run, fresh, strict=True):
         assert d.path.read_bytes() == f.path.read_bytes(), d.path.name
+    # the book: put together from kept pages and pages drawn again, it has the bytes of the
+    # book drawn from scratch (above); drawn again are the pages whose content changed,
+    # found here by drawing each page alone from both contents
+    pages_drawn = len(pages)
+    changed_pages = [
+        p
+        for p in book_module.page_ids(after)
+        if book_module.draw_pages(before, [p], None)[0].pdf
+        != book_module.draw_pages(after, [p], None)[0].pdf
+    ]
+    assert 0 < len(changed_pages) < n_pages
+    assert pages_drawn == len(changed_pages) == n_pages - kept_run[-1].pages_kept
     plt.close("all")
 
 
@@ -171,6 +203,28 @@ def test_a_chart_file_changed_since_is_drawn_again(contexts, tmp_path, monkeypat
     assert len(drawn) == 1  # the edited one; the others kept
     for d in again:
         assert d.path.read_bytes() == good[d.path.name], d.path.name
+
+
+def test_a_book_changed_since_or_recorded_otherwise_keeps_no_page(contexts, tmp_path, monkeypatch):
+    before, _ = contexts
+    first, _ = _write(before, tmp_path / "a", None, monkeypatch)
+    good = (tmp_path / "a" / "book.pdf").read_bytes()
+    n_pages = len(first[-1].reads["pages"])
+    earlier = _earlier(tmp_path / "a", first)
+    (tmp_path / "a" / "book.pdf").write_bytes(good + b"\n% edited\n")  # edited since
+    pages: list = []
+    _write(before, tmp_path / "b", earlier, monkeypatch, pages)
+    assert len(pages) == n_pages and (tmp_path / "b" / "book.pdf").read_bytes() == good
+    # an earlier mel's record of the book (its questions, not its pages'): drawn whole
+    (tmp_path / "a" / "book.pdf").write_bytes(good)
+    old = first[-1]._replace(reads={"contents": [["lang"]], "pages": [["lang"]]})
+    pages.clear()
+    _write(before, tmp_path / "c", _earlier(tmp_path / "a", [*first[:-1], old]), monkeypatch, pages)
+    assert len(pages) == n_pages and (tmp_path / "c" / "book.pdf").read_bytes() == good
+    # and the record as written: every page kept, the book copied whole
+    pages.clear()
+    kept, _ = _write(before, tmp_path / "d", earlier, monkeypatch, pages)
+    assert not pages and kept[-1].kept and (tmp_path / "d" / "book.pdf").read_bytes() == good
 
 
 def test_another_drawing_environment_keeps_nothing(contexts, tmp_path, monkeypatch):

@@ -84,7 +84,7 @@ def report(
     out.print(f"report for {spec.period}, {edition}:", highlight=False)
     out.print(f"  {files.workbook}", highlight=False)
     out.print(f"  {files.web} (web page: opens offline)", highlight=False)
-    kept = f"; {files.kept_text()}" if files.kept or files.book_kept else ""
+    kept = f"; {files.kept_text()}" if files.kept_text() else ""
     out.print(
         f"  {files.chart_book} ({len(files.charts)} charts, PNG in {output / 'charts'}{kept})",
         highlight=False,

@@ -40,12 +40,16 @@ class ReportFiles:
     tidy: list[Path]
     web: Path | None = None
     kept: int = 0  # PNG charts kept from the run before in the folder (unchanged)
-    book_kept: bool = False  # and the chart book
+    book_kept: bool = False  # and the chart book, whole
+    book_pages: tuple[int, int] = (0, 0)  # else its pages kept, of its pages
 
     def kept_text(self) -> str:
         """What was kept from the run before, for the officer ("" where nothing was)."""
         kept = [f"{self.kept} of them"] if self.kept else []
-        kept += ["the chart book"] if self.book_kept else []
+        if self.book_kept:
+            kept.append("the chart book")
+        elif self.book_pages[0]:
+            kept.append(f"{self.book_pages[0]} of the chart book's {self.book_pages[1]} pages")
         return f"kept from the last run here, unchanged: {' and '.join(kept)}" if kept else ""
 
     @property
@@ -201,10 +205,10 @@ def _chart_workers() -> int:
 _FORKED: dict = {}  # what the chart workers inherit when they are forked: the report's content
 
 
-def _chart_pool(ctx: ReportContext, earlier: dict):
-    """The processes that draw the charts (``_chart_workers``), forked with ``ctx`` and the
-    earlier run's charts (so that no task sends them); None where processes cannot be forked
-    or there is one core."""
+def _chart_pool(ctx: ReportContext, earlier: dict, book):
+    """The processes that draw the charts (``_chart_workers``), forked with ``ctx``, the
+    earlier run's charts and its chart book (so that no task sends them); None where processes
+    cannot be forked or there is one core."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -215,6 +219,7 @@ def _chart_pool(ctx: ReportContext, earlier: dict):
     reuse.base()  # once, inherited by the workers
     _FORKED["ctx"] = ctx
     _FORKED["earlier"] = earlier
+    _FORKED["book"] = book
     return ProcessPoolExecutor(
         max_workers=_chart_workers(),
         mp_context=multiprocessing.get_context("fork"),
@@ -227,16 +232,37 @@ def _web_and_tidy(files: dict[str, Path]) -> None:
     _write_web_and_tidy(_FORKED["ctx"], files)
 
 
-def _draw_book(pdf: Path):
-    from mel.outputs.report import charts
+def _draw_pages(ids: list[str]):
+    from mel.outputs.report import book
 
-    return charts.write_book(_FORKED["ctx"], pdf, _FORKED["earlier"])
+    return book.draw_pages(_FORKED["ctx"], ids, _FORKED["book"])
 
 
 def _draw_pngs(png_dir: Path, part: int, parts: int):
     from mel.outputs.report import charts
 
     return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts, _FORKED["earlier"])
+
+
+def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path, before):
+    """The workbook built here while ``pool`` makes the web page, the tidy files, each
+    indicator's PNG files and each page of the chart book, as tasks its processes take in
+    turn; then the book put together. The chart files written, the book last."""
+    from mel.outputs.report import book, workbook
+
+    web = pool.submit(_web_and_tidy, files)
+    pages = [pool.submit(_draw_pages, [book.CONTENTS])]
+    parts = []
+    with_page = set(book.page_ids(ctx))
+    for k, ind in enumerate(ctx.indicators):  # an indicator's charts, then its page
+        parts.append(pool.submit(_draw_pngs, png_dir, k, len(ctx.indicators)))
+        if ind.id in with_page:
+            pages.append(pool.submit(_draw_pages, [ind.id]))
+    save_workbook(workbook.build(ctx), files["xlsx"])
+    web.result()
+    drawn = [d for part in parts for d in part.result()]
+    done = [p for task in pages for p in task.result()]
+    return [*drawn, book.assemble(done, before, files["pdf"])]
 
 
 def _stop(pool) -> None:
@@ -312,7 +338,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     hidden staging folder inside ``out_dir`` first and only then moved into place (renames),
     so a failure anywhere leaves the previous report, or no folder at all if there was none.
     Nothing is written outside ``out_dir``."""
-    from mel.outputs.report import charts, reuse, workbook
+    from mel.outputs.report import book, charts, reuse, workbook
 
     out_dir = Path(out_dir)
     earlier: dict = {}
@@ -345,24 +371,16 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         files = {k: staging / n for k, n in names.items()}
         # the web page, the tidy files and the charts are made in two more processes while this
         # one builds the workbook (all CPU-bound; the machine has at least two cores): the web
-        # page and tidy files, the chart book, and each indicator's PNG files, as tasks the two
-        # take in turn; without fork, one after the other
-        pool = _chart_pool(ctx, earlier)
+        # page and tidy files, each indicator's PNG files and each page of the chart book, as
+        # tasks the two take in turn (_in_parallel); without fork, one after the other
+        before = book.earlier_book(earlier, names["pdf"])
+        pool = _chart_pool(ctx, earlier, before)
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             _write_web_and_tidy(ctx, files)
             drawn = charts.write_charts(ctx, staging / "charts", files["pdf"], earlier)
         else:
-            web = pool.submit(_web_and_tidy, files)
-            book = pool.submit(_draw_book, files["pdf"])
-            parts = [
-                pool.submit(_draw_pngs, staging / "charts", k, len(ctx.indicators))
-                for k in range(len(ctx.indicators))
-            ]
-            save_workbook(workbook.build(ctx), files["xlsx"])
-            web.result()
-            drawn = [d for part in parts for d in part.result()]
-            drawn.append(book.result())
+            drawn = _in_parallel(pool, ctx, files, staging / "charts", before)
             pool.shutdown()
             pool = None
             _FORKED.clear()
@@ -385,7 +403,8 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         [final["csv"], final["parquet"]],
         final["html"],
         kept=sum(d.kept for d in drawn if d.path.suffix == ".png"),
-        book_kept=any(d.kept for d in drawn if d.path.suffix == ".pdf"),
+        book_kept=drawn[-1].kept,
+        book_pages=(drawn[-1].pages_kept, len(drawn[-1].reads["pages"])),
     )
 
 

@@ -1,5 +1,6 @@
 """Charts with matplotlib (Agg): per indicator, actual and target by period, by country, and by
-its first disaggregation; PNG files and one PDF chart book with a contents page.
+its first disaggregation; PNG files, and the pages of the PDF chart book
+(:mod:`mel.outputs.report.book` puts the book together).
 
 Files are byte-stable: no timestamps or software versions in the PNG and PDF metadata, fonts
 bundled with matplotlib, fixed sizes and resolution."""
@@ -16,7 +17,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FuncFormatter
 
 from mel.engine.results import ALL, LOP
@@ -340,7 +340,10 @@ def write_charts(
     page per indicator with its charts (2 or 3 to a page). ``mel report`` runs the two parts
     (and the PNG files in parts) in parallel; this runs them one after the other. ``earlier``:
     the previous run's files, by name relative to the folder above ``png_dir``, kept where
-    their figures are the same (:mod:`mel.outputs.report.reuse`)."""
+    their figures are the same (:mod:`mel.outputs.report.reuse`); the book's pages each where
+    its own figure is the same (:mod:`mel.outputs.report.book`)."""
+    from mel.outputs.report.book import write_book
+
     return [*write_pngs(ctx, png_dir, earlier=earlier), write_book(ctx, pdf_path, earlier)]
 
 
@@ -382,87 +385,6 @@ def write_pngs(
     return written
 
 
-def write_book(
-    ctx: ReportContext, pdf_path: Path, earlier: dict[str, Earlier] | None = None
-) -> Drawn:
-    """The PDF chart book: a contents page, then one page per indicator with charts; where
-    ``earlier`` holds a book of the same key, that file."""
-    entries: list[tuple[str, str, int, int]] = []  # id, name, first page, last page
-    page = 2
-    for ind in ctx.indicators:
-        if _drawers(ctx, ind):
-            entries.append((ind.id, ctx.name(ind), page, page))
-            page += 1
-    fixed = [repr(entries), *(definition_hash(ind) for ind in ctx.indicators)]
-    before = (earlier or {}).get(pdf_path.name)
-    if before is not None and isinstance(before.reads, dict):
-        first = asked_again(ctx, before.reads.get("contents"))
-        then = asked_again(ctx, before.reads.get("pages"))
-        if first is not None and then is not None:
-            sha = keep(before, key(*fixed, first, then), pdf_path)
-            if sha is not None:
-                return Drawn(pdf_path, before.key, before.reads, sha, kept=True)
-    contents, pages = Reads(ctx), Reads(ctx)
-
-    def book(p: Path) -> None:
-        with PdfPages(p, metadata=PDF_META) as pdf:
-            fig = _contents(contents, entries)
-            pdf.savefig(fig)
-            plt.close(fig)
-            for ind in ctx.indicators:
-                fig = page_for(pages, ind)
-                if fig is not None:
-                    pdf.savefig(fig)
-                    plt.close(fig)
-
-    try:
-        atomic_write(pdf_path, book)
-    finally:
-        plt.close("all")
-    k = key(*fixed, contents.digest(), pages.digest())
-    reads = {"contents": contents.questions, "pages": pages.questions}
-    return Drawn(pdf_path, k, reads, sha256(pdf_path))
-
-
 def plan(ctx: Content, ind) -> list[str]:
     """The names of the charts ``charts_for`` draws for an indicator, without drawing them."""
     return [stem for stem, *_ in _drawers(ctx, ind)]
-
-
-def _contents(ctx: Content, entries: list[tuple[str, str, int, int]]):
-    """The chart book's first page: what it is, and each indicator's pages."""
-    fig = plt.figure(figsize=(8.27, 11.69), dpi=DPI)
-    p = ctx.project
-    y = 0.95
-    for line in textwrap.wrap(f"{label('chart.book', ctx.lang)}: {p.name}", 70):
-        fig.text(0.08, y, line, fontsize=13, weight="bold")
-        y -= 0.028
-    facts = [
-        f"{label('donor', ctx.lang)}: {p.donor}",
-        f"{label('period', ctx.lang)}: {ctx.period} ({ctx.period_start} - {ctx.period_end})",
-    ]
-    for text in facts:
-        fig.text(0.08, y, text, fontsize=9)
-        y -= 0.022
-    edition = label("mode.internal" if ctx.internal else "mode.donor", ctx.lang)
-    fig.text(
-        0.08,
-        y,
-        edition,
-        fontsize=9,
-        weight="bold" if ctx.internal else "normal",
-        color="#C00000" if ctx.internal else "black",
-    )
-    y -= 0.04
-    fig.text(0.08, y, label("contents", ctx.lang), fontsize=11, weight="bold")
-    y -= 0.03
-    for iid, name, first, last in entries:
-        pages = f"{first}" if first == last else f"{first}-{last}"
-        short = name if len(name) <= 78 else name[:75] + "..."
-        fig.text(0.08, y, iid, fontsize=7.5, weight="bold")
-        fig.text(0.19, y, short, fontsize=7.5)
-        fig.text(0.92, y, f"{label('chart.page', ctx.lang)} {pages}", fontsize=7.5, ha="right")
-        y -= 0.019
-        if y < 0.04:
-            break
-    return fig

@@ -16,8 +16,8 @@ The key is a SHA-256 of everything the chart's drawing depends on:
   the same questions and build the same figure: the key is the same only then.
 * **the indicator's definition** (``definition_hash``), which chart code reads directly;
 * **the code**: every file of the ``mel`` package (a change anywhere draws every chart again);
-* **the drawing's environment**: the versions of Python, matplotlib, numpy, Pillow, FreeType
-  and pycountry, the backend, every matplotlib setting (``rcParams``, which a ``matplotlibrc``
+* **the drawing's environment**: the versions of Python, matplotlib, numpy, Pillow, FreeType,
+  pycountry and pypdf, the backend, every matplotlib setting (``rcParams``, which a ``matplotlibrc``
   can change) and the font files matplotlib can use.
 
 The earlier file must still have the SHA-256 recorded when it was written, checked on the bytes
@@ -39,14 +39,16 @@ from mel.engine.results import ALL
 
 class Drawn(NamedTuple):
     """A chart file written by this run: its path, its key, the questions its drawing asked
-    (a list, or for the chart book a dict of lists), its SHA-256, and whether it is the
-    earlier run's file, kept."""
+    (a list, or for the chart book its pages' keys and questions), its SHA-256, whether it is
+    the earlier run's file, kept, and for a book put together again, how many of its pages
+    were kept."""
 
     path: Path
     key: str
     reads: Any
     sha256: str
     kept: bool = False
+    pages_kept: int = 0
 
 
 class Earlier(NamedTuple):
@@ -165,6 +167,7 @@ def base() -> bytes:
         import numpy
         import PIL
         import pycountry
+        import pypdf
         from matplotlib import font_manager, ft2font
 
         import mel
@@ -182,6 +185,7 @@ def base() -> bytes:
             ft2font.__freetype_version__,
             getattr(pycountry, "__version__", None) or _version("pycountry"),
             matplotlib.get_backend(),
+            pypdf.__version__,  # puts the chart book's pages together (kept ones copied)
         )
         h.update(repr(versions).encode())
         h.update(repr(sorted(matplotlib.rcParams.items())).encode())
