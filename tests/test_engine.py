@@ -651,7 +651,7 @@ def test_cells_placed_on_the_grid_as_a_join_places_them():
     """Each cell's values put on the grid by key lookup equal pandas' left join: cells the grid
     lacks dropped, grid cells without values NaN, integer columns turned to floats only where
     a value is missing; repeated keys and an empty part go to the join itself."""
-    from mel.engine.cumulate import GRID_KEYS, _on_grid
+    from mel.engine.grid import GRID_KEYS, _on_grid
 
     rng = np.random.default_rng(2)
     for _ in range(200):
@@ -676,3 +676,95 @@ def test_cells_placed_on_the_grid_as_a_join_places_them():
         )
         want = grid.merge(part, how="left", on=GRID_KEYS)
         pd.testing.assert_frame_equal(_on_grid(grid, part), want)
+
+
+def _random_cells(rng, with_years: bool):
+    """Records with keys partly off a grid: a country, a period and a category the grid does
+    not have, and a category no record has."""
+    from types import SimpleNamespace
+
+    n = int(rng.integers(1, 300))
+    period = rng.choice(["Q1", "Q2", "Q3", "Q4", "Q9"], n, p=[0.3, 0.3, 0.2, 0.15, 0.05])
+    d = pd.DataFrame(
+        {
+            "_geo": pd.Categorical(rng.choice(["SDN", "TZA", "KEN"], n, p=[0.5, 0.4, 0.1])),
+            "_period": pd.Categorical(period),
+            "_year": pd.Categorical(np.where(np.isin(period, ["Q1", "Q2"]), "FY1", "FY2")),
+            "_cat": pd.Categorical(
+                rng.choice(["a", "b", "c"], n, p=[0.5, 0.4, 0.1]),
+                categories=["a", "b", "c", "unused"],
+            ),
+            "x": np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 6, n).astype(float)),
+        }
+    )
+    quarters = [SimpleNamespace(label=q, kind="quarter") for q in ["Q1", "Q2", "Q3", "Q4"]]
+    years = [SimpleNamespace(label=y, kind="year") for y in ["FY1", "FY2"]] if with_years else []
+    lop = SimpleNamespace(label="LoP", kind="lop")
+    calendar = SimpleNamespace(years=years, all_periods=[*quarters, *years, lop])
+    return d, calendar
+
+
+def test_cells_placed_by_arithmetic_equal_cells_placed_by_their_keys():
+    """A per-period measure's cells put on the grid from their group numbers equal the cells
+    worked out as a frame (``_per_period``) and put on the grid by key (``_on_grid``, itself
+    checked against pandas' join above): cells off the grid dropped, cells without records
+    NaN, counts integers only where every cell has records; for all countries too; and a
+    distinct count over each value's first record in its finest cell."""
+    from mel.definitions.models import Count, CountDistinct, Mean, Sum
+    from mel.engine.cumulate import _cells_of, _per_period
+    from mel.engine.grid import _distinct_placed, _grid, _on_grid, _per_period_placed
+    from mel.engine.kernels import all_countries, first_in_finest
+
+    rng = np.random.default_rng(5)
+    kinds = set()
+    measures = [
+        Count(type="count"),
+        Sum(type="sum", column="x"),
+        Mean(type="mean", column="x"),
+        CountDistinct(type="count_distinct", column="x"),
+    ]
+    for trial in range(50):
+        data, calendar = _random_cells(rng, with_years=trial % 2 == 0)
+        cats = ["b", "a", "Unknown"] if trial % 3 else ["a"]
+        for geo_all in (False, True):
+            d = all_countries(data) if geo_all else data
+            geos = ["ALL"] if geo_all else ["TZA", "SDN"]
+            grid = _grid(geos, calendar, "sex", cats)
+            for m in measures:
+                want = _on_grid(grid, _per_period(d, m, calendar).assign(disaggregation="sex"))
+                got = _per_period_placed(d, m, calendar, grid, geos, cats)
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+                kinds.add(str(got["n"].dtype))
+            firsts = first_in_finest(data, "x")
+            m = measures[-1]
+            part = _cells_of(d, m, m, False, firsts, "per_period", calendar)
+            want = _on_grid(grid, part.assign(disaggregation="sex"))
+            got = _distinct_placed(d, firsts, m, calendar, grid, geos, cats)
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert kinds == {"int64", "float64"}  # grids wholly filled, and not
+
+
+def test_coverage_looked_up_per_pair_equals_a_lookup_per_cell():
+    from mel.engine.cumulate import _covered
+
+    rng = np.random.default_rng(6)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        table = pd.DataFrame(
+            {
+                "country": pd.array(rng.choice(["SDN", "TZA", "ALL"], n), dtype="str"),
+                "period": pd.array(rng.choice(["Q1", "Q2", "FY1", "LoP"], n), dtype="str"),
+            }
+        )
+        if n and rng.random() < 0.3:
+            table.loc[0, "period"] = None
+        rows = {
+            (str(g), str(p))
+            for g, p in zip(
+                rng.choice(["SDN", "TZA", "KEN", "ALL"], 6),
+                rng.choice(["Q1", "Q2", "Q3", "FY1", "LoP"], 6),
+                strict=True,
+            )
+        }
+        want = [(g, p) in rows for g, p in zip(table["country"], table["period"], strict=True)]
+        assert _covered(table, rows).tolist() == want

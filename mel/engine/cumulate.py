@@ -13,6 +13,7 @@ from mel.definitions.models import (
     Count,
     Sum,
 )
+from mel.engine.grid import _distinct_placed, _grid, _on_grid, _per_period_placed
 from mel.engine.kernels import (
     KERNELS,
     aggregate,
@@ -64,16 +65,26 @@ def measure_cells(
         exploded = exploded[[*core, "_cat"]]
         frames.append((column, multi, codes, exploded, cats))
     out = []
+    # a measure per period (or its latest value): its cells are placed on the grid by
+    # arithmetic on group numbers (_per_period_placed)
+    direct = not prepared.stock and cumulation != "cumulative" and measure.shape != "milestone"
     for column, _multi, _codes, data, cats in frames:
         firsts = first_in_finest(data, measure.column) if dedupe else None
         for geo_all in (False, True):
             d = all_countries(data) if geo_all else data
             geos = [ALL] if geo_all else countries
-            part = _cells_of(d, measure, counted, prepared.stock, firsts, cumulation, calendar)
-            if part is None:
-                part = _milestone(d, calendar, geos, cats, countries)
-            part = part.assign(disaggregation=column)
-            out.append(_on_grid(_grid(geos, calendar, column, cats), part))
+            grid = _grid(geos, calendar, column, cats)
+            placed = None
+            if direct and not dedupe:
+                placed = _per_period_placed(d, counted, calendar, grid, geos, cats)
+            elif direct and firsts is not None:
+                placed = _distinct_placed(d, firsts, counted, calendar, grid, geos, cats)
+            if placed is None:
+                part = _cells_of(d, measure, counted, prepared.stock, firsts, cumulation, calendar)
+                if part is None:
+                    part = _milestone(d, calendar, geos, cats, countries)
+                placed = _on_grid(grid, part.assign(disaggregation=column))
+            out.append(placed)
     return _completed(pd.concat(out, ignore_index=True), prepared, measure, calendar, cumulation)
 
 
@@ -130,42 +141,6 @@ def _completed(
         table["numerator"] = np.nan
         table["denominator"] = np.nan
     return table
-
-
-def _grid(geos: list[str], calendar: Calendar, column: str, cats: list[str]) -> pd.DataFrame:
-    rows = [
-        (g, p.label, p.kind, column, c) for g in geos for p in calendar.all_periods for c in cats
-    ]
-    return pd.DataFrame(
-        rows, columns=["country", "period", "period_kind", "disaggregation", "category"]
-    )
-
-
-GRID_KEYS = ["country", "period", "disaggregation", "category"]
-
-
-def _on_grid(grid: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
-    """``grid.merge(part, how="left", on=GRID_KEYS)``: each cell of the grid with its values
-    from ``part`` (NaN where it has none), by a lookup of each key rather than a join, which
-    cost a small project more than its arithmetic. A join where ``part``'s keys repeat or a
-    value column is not numeric (the join's own rules then apply)."""
-    rest = [c for c in part.columns if c not in GRID_KEYS]
-    numeric = all(isinstance(part[c].dtype, np.dtype) and part[c].dtype.kind in "iuf" for c in rest)
-    at = {k: i for i, k in enumerate(zip(*(part[c].tolist() for c in GRID_KEYS), strict=True))}
-    if not numeric or not len(part) or len(at) != len(part):
-        return grid.merge(part, how="left", on=GRID_KEYS)
-    keys = zip(*(grid[c].tolist() for c in GRID_KEYS), strict=True)
-    rows = np.fromiter((at.get(k, -1) for k in keys), dtype=np.int64, count=len(grid))
-    missing = rows < 0
-    taken = {}
-    for c in rest:
-        values = part[c].to_numpy()
-        if missing.any():
-            values = np.where(missing, np.nan, values.astype("float64")[np.maximum(rows, 0)])
-        else:
-            values = values[rows]
-        taken[c] = values
-    return grid.assign(**taken)
 
 
 def _rename(df: pd.DataFrame, time: str, label: str | None = None) -> pd.DataFrame:
@@ -343,9 +318,9 @@ def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> set[tup
     """(country, period) where the dataset has usable records (for cumulative and latest
     modes: any record up to the period's end)."""
     rows: set[tuple[str, str]] = set()
-    for geo_all in (False, True):
-        c = cov.assign(_geo=ALL) if geo_all else cov
-        for g, per, yr in c[["_geo", "_period", "_year"]].itertuples(index=False):
+    geo, period, year = (cov[k].tolist() for k in ("_geo", "_period", "_year"))
+    for geos in (geo, [ALL] * len(geo)):
+        for g, per, yr in zip(geos, period, year, strict=True):
             rows.add((g, per))
             rows.add((g, yr))
             rows.add((g, LOP))
@@ -367,9 +342,17 @@ def _coverage(cov: pd.DataFrame, calendar: Calendar, cumulation: str) -> set[tup
 
 
 def _covered(table: pd.DataFrame, rows: set[tuple[str, str]]) -> np.ndarray:
-    """Whether each cell's (country, period) is in ``rows`` (``_coverage``)."""
-    keys = zip(table["country"], table["period"], strict=True)
-    return np.fromiter(((g, p) in rows for g, p in keys), dtype=bool, count=len(table))
+    """Whether each cell's (country, period) is in ``rows`` (``_coverage``): looked up once
+    per distinct pair, not per cell."""
+    country, countries = pd.factorize(table["country"])
+    period, periods = pd.factorize(table["period"])
+    at_country = {c: i for i, c in enumerate(countries.tolist())}
+    at_period = {p: i for i, p in enumerate(periods.tolist())}
+    found = np.zeros((len(countries) + 1, len(periods) + 1), dtype=bool)  # the last: missing
+    for g, p in rows:
+        if g in at_country and p in at_period:
+            found[at_country[g], at_period[p]] = True
+    return found[country, period]
 
 
 def _latest(table: pd.DataFrame, calendar: Calendar) -> pd.DataFrame:

@@ -117,9 +117,9 @@ def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
     return frame
 
 
-def coded_cells(records, measure, keys, gid, total, cats):
-    """The groups that have records, as arrays: (each key's labels, value, n), in the order of
-    their group numbers; ``gid, total, cats`` as :func:`coded` gives them."""
+def coded_groups(records, measure, gid, total):
+    """The group numbers that have records, in order, with their value and n (records);
+    ``gid, total`` as :func:`coded` gives them."""
     n = np.bincount(gid, minlength=total)
     present = np.flatnonzero(n)
     kernel = KERNELS[measure.type]
@@ -132,13 +132,20 @@ def coded_cells(records, measure, keys, gid, total, cats):
     else:
         assert kernel.binned is not None  # aggregate() sends only binned kernels here
         value = kernel.binned(floats(records, measure.measured), gid, bins)
+    return present, value[present], n[present].astype("int64")
+
+
+def coded_cells(records, measure, keys, gid, total, cats):
+    """The groups that have records, as arrays: (each key's labels, value, n), in the order of
+    their group numbers; ``gid, total, cats`` as :func:`coded` gives them."""
+    present, value, n = coded_groups(records, measure, gid, total)
     labels = {}
     rest = present
     for k, categories in zip(reversed(keys), reversed(cats), strict=True):
         size = max(len(categories), 1)
         labels[k] = np.asarray(categories.take(rest % size), dtype=object)
         rest = rest // size
-    return labels, value[present], n[present].astype("int64")
+    return labels, value, n
 
 
 def floats(records: pd.DataFrame, column: str | None) -> np.ndarray | None:
