@@ -18,7 +18,7 @@ from mel.definitions.models import (
     Indicator,
     Project,
 )
-from mel.engine.results import ALL, LOP, categories_of  # noqa: F401 - ALL, LOP: read here by the writers
+from mel.engine.results import ALL, LOP  # (also read here by the writers)
 from mel.outputs.report.labels import label
 
 
@@ -52,6 +52,8 @@ class ReportContext:
     year: str | None = None  # the fiscal year of the reporting period
     year_periods: list[str] = field(default_factory=list)  # its periods up to the reported one
     _index: dict = field(default_factory=dict, repr=False)
+    _categories: dict = field(default_factory=dict, repr=False)
+    _rows: dict = field(default_factory=dict, repr=False)  # cell(): the rows read, by number
 
     def __post_init__(self) -> None:
         t = self.table
@@ -63,17 +65,28 @@ class ReportContext:
             t["category"],
             strict=True,
         )
-        self._index = {k: i for i, k in enumerate(keys)}
+        self._index = {}
+        self._categories = {}  # (indicator, disaggregation) -> categories: categories_of's
+        for i, k in enumerate(keys):
+            self._index[k] = i
+            if k[1] == ALL and k[2] == LOP:
+                self._categories.setdefault((k[0], k[3]), []).append(k[4])
 
     def cell(
         self, ind: str, country: str = ALL, period: str | None = None, dis: str = "", cat: str = ""
     ) -> pd.Series | None:
         i = self._index.get((ind, country, period or self.period, dis, cat))
-        return None if i is None else self.table.iloc[i]
+        if i is None:
+            return None
+        row = self._rows.get(i)
+        if row is None:  # each row made once (a chart, a page and the sheets read the same)
+            row = self._rows[i] = self.table.iloc[i]
+        return row
 
     def categories(self, ind: str, column: str) -> list[str]:
-        """The categories of an indicator's breakdown by ``column``, in the report's order."""
-        return categories_of(self.table, ind, column)
+        """The categories of an indicator's breakdown by ``column``, in the report's order
+        (:func:`mel.engine.results.categories_of`, read once for every breakdown)."""
+        return list(self._categories.get((ind, column), []))
 
     def category(self, ind: Indicator, column: str, code: str) -> str:
         """A category's label in the report's language (the code list's words, a country's

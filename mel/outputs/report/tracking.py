@@ -6,7 +6,6 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from mel.engine.results import categories_of
 from mel.outputs.excel import (
     fit_row_height,
     set_text,
@@ -301,7 +300,6 @@ def disaggregations_sheet(ctx: ReportContext, ws: Worksheet) -> None:
     ]
     table_header(ws, FIRST_ROW, headers, [9, 48, 30, 18, 20, *[14] * len(countries)])
     ws.sheet_properties.outlinePr.summaryBelow = False
-    t = ctx.table
     r = FIRST_ROW + 1
     for ind in ctx.indicators:
         if not ind.disaggregations:
@@ -323,7 +321,7 @@ def disaggregations_sheet(ctx: ReportContext, ws: Worksheet) -> None:
             put(ws, r, 2, title).font = Font(italic=True)
             ws.row_dimensions[r].outlineLevel = 1
             r += 1
-            cats = categories_of(t, ind.id, d.column)
+            cats = ctx.categories(ind.id, d.column)
             for cat in cats:
                 put(ws, r, 1, ind.id)
                 put(ws, r, 2, title)

@@ -245,11 +245,9 @@ def _charts(ctx: ReportContext) -> str:
 def _disaggregations(ctx: ReportContext) -> str:
     L = ctx.lang
     blocks = []
-    from mel.engine.results import categories_of
-
     for ind in ctx.indicators:
         for d in ind.disaggregations:
-            cats = categories_of(ctx.table, ind.id, d.column)
+            cats = ctx.categories(ind.id, d.column)
             if not cats:
                 continue
             rows = "".join(
