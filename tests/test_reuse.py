@@ -283,3 +283,22 @@ def test_charts_drawn_through_reads_equal_charts_drawn_from_the_report(contexts,
             assert buf.getvalue() == by_name[chart.name], chart.name
             n += 1
     assert n == len(written) > 0
+
+
+def test_categories_and_cells_read_once_equal_reading_the_table(contexts):
+    """The report's breakdown categories, read once for all breakdowns, are those the results
+    table gives each one (its all-countries LoP cells, in order); a cell read again is the
+    table's row."""
+    from mel.engine.results import categories_of
+
+    ctx, _ = contexts
+    asked = [(ind.id, d.column) for ind in ctx.indicators for d in ind.disaggregations]
+    asked += [(ctx.indicators[0].id, "no_such_column"), ("NO-SUCH-1", "sex")]
+    assert any(ctx.categories(*a) for a in asked)
+    for ind, column in asked:
+        assert ctx.categories(ind, column) == categories_of(ctx.table, ind, column)
+    ctx.categories(*asked[0]).append("changed by a caller")  # a copy: the next read is whole
+    assert ctx.categories(*asked[0]) == categories_of(ctx.table, *asked[0])
+    key = next(iter(ctx._index))
+    first, again = ctx.cell(*key), ctx.cell(*key)
+    assert first.equals(ctx.table.iloc[ctx._index[key]]) and again is first
