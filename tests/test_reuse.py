@@ -302,3 +302,10 @@ def test_categories_and_cells_read_once_equal_reading_the_table(contexts):
     key = next(iter(ctx._index))
     first, again = ctx.cell(*key), ctx.cell(*key)
     assert first.equals(ctx.table.iloc[ctx._index[key]]) and again is first
+    # every row as the table's own iloc gives it: values of the same types (they reach the
+    # charts' keys through their repr), the same dtype, labels and name
+    for i in range(len(ctx.table)):
+        row, want = ctx._row(i), ctx.table.iloc[i]
+        assert row.dtype == want.dtype and row.name == want.name
+        assert row.index.equals(want.index)
+        assert [(type(v), repr(v)) for v in row.array] == [(type(v), repr(v)) for v in want.array]

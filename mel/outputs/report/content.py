@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from mel.definitions.models import (
@@ -54,6 +55,7 @@ class ReportContext:
     _index: dict = field(default_factory=dict, repr=False)
     _categories: dict = field(default_factory=dict, repr=False)
     _rows: dict = field(default_factory=dict, repr=False)  # cell(): the rows read, by number
+    _columns: list = field(default_factory=list, repr=False)  # _row(): each column's values
 
     def __post_init__(self) -> None:
         t = self.table
@@ -80,8 +82,24 @@ class ReportContext:
             return None
         row = self._rows.get(i)
         if row is None:  # each row made once (a chart, a page and the sheets read the same)
-            row = self._rows[i] = self.table.iloc[i]
+            row = self._rows[i] = self._row(i)
         return row
+
+    def _row(self, i: int) -> pd.Series:
+        """``self.table.iloc[i]``: the same values, of the same types (numpy scalars where the
+        column is numpy's), made from the columns' values listed once; ``iloc`` took two and a
+        half times as long for each row of this table of mixed types."""
+        if not self._columns:
+            if not len(self.table) or self.table.iloc[0].dtype != object:
+                return self.table.iloc[i]  # (not a table of mixed types)
+            arrays = [self.table[c].array for c in self.table.columns]
+            self._columns = [
+                a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a.tolist()
+                for a in arrays
+            ]
+        values = np.empty(len(self._columns), dtype=object)
+        values[:] = [column[i] for column in self._columns]
+        return pd.Series(values, index=self.table.columns, name=self.table.index[i])
 
     def categories(self, ind: str, column: str) -> list[str]:
         """The categories of an indicator's breakdown by ``column``, in the report's order
