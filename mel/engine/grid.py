@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import Count
-from mel.engine.kernels import KERNELS, coded_groups
+from mel.engine.kernels import KERNELS, coded_groups, key_codes
 from mel.engine.periods import Calendar
 from mel.engine.results import LOP
 
@@ -38,17 +38,21 @@ def _per_period_placed(d, measure, calendar: Calendar, grid, geos, cats) -> pd.D
     if not len(d) or KERNELS[measure.type].binned is None:
         return None
     times = ["_period", "_year"] if calendar.years else ["_period"]
-    keys = {k: _key_codes(d[k]) for k in ("_geo", *times, "_cat")}
-    if any(v is None for v in keys.values()):
-        return None
+    keys = {}
+    for k in ("_geo", *times, "_cat"):
+        found = key_codes(d[k])
+        if found is None:
+            return None
+        keys[k] = found
     labels = _index([p.label for p in calendar.all_periods])
     n_periods, n_cats = len(labels), len(cats)
-    geo, geo_at = _at(keys["_geo"], _index(geos))
-    cat, cat_at = _at(keys["_cat"], _index(cats))
+    (geo, geo_cats), (cat, cat_cats) = keys["_geo"], keys["_cat"]
+    geo_at, cat_at = _at(geo_cats, _index(geos)), _at(cat_cats, _index(cats))
     cells, values, counts = [], [], []
     for time in [*times, ""]:
         if time:
-            period, period_at = _at(keys[time], labels)
+            period, period_cats = keys[time]
+            period_at = _at(period_cats, labels)
             size = len(period_at)
         else:  # the life of project
             period, period_at, size = np.zeros(len(d), dtype=np.int64), labels.get_indexer([LOP]), 1
@@ -91,22 +95,10 @@ def _index(values: list[str]) -> pd.Index:
     return _INDEXES[key]
 
 
-def _key_codes(col: pd.Series):
-    """(codes, categories) of a categorical key without missing values, else None."""
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        return None
-    codes = col.cat.codes.to_numpy()
-    if len(codes) and codes.min() < 0:
-        return None
-    return codes.astype(np.int64), col.cat.categories
-
-
-def _at(key, on: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """A key's codes, and each of its categories' position on the grid's ``on`` (-1 where it
-    has none: off the grid; at least one entry, as a key of no categories has one group)."""
-    codes, categories = key
-    at = on.get_indexer(categories) if len(categories) else np.array([-1])
-    return codes, at.astype(np.int64)
+def _at(categories: pd.Index, on: pd.Index) -> np.ndarray:
+    """Each category's position on the grid's ``on`` (-1 where it has none: off the grid; at
+    least one entry, as a key of no categories has one group)."""
+    return (on.get_indexer(categories) if len(categories) else np.array([-1])).astype(np.int64)
 
 
 def _distinct_placed(d, firsts, measure, calendar: Calendar, grid, geos, cats):

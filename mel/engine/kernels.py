@@ -93,19 +93,27 @@ def coded(records: pd.DataFrame, keys: list[str]):
     total = 1
     cats = []
     for k in keys:
-        col = records[k]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
+        found = key_codes(records[k])
+        if found is None:
             return None
-        codes = col.cat.codes.to_numpy()
-        if len(codes) and codes.min() < 0:
-            return None
-        size = max(len(col.cat.categories), 1)
+        codes, categories = found
+        size = max(len(categories), 1)
         gid = gid * size + codes
         total *= size
-        cats.append(col.cat.categories)
+        cats.append(categories)
     if total > 1 << 24:
         return None
     return gid, total, cats
+
+
+def key_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """(codes, categories) of a categorical key without missing values, else None."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    codes = col.cat.codes.to_numpy()
+    if len(codes) and codes.min() < 0:
+        return None
+    return codes.astype(np.int64), col.cat.categories
 
 
 def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:

@@ -205,21 +205,21 @@ def _chart_workers() -> int:
 _FORKED: dict = {}  # what the chart workers inherit when they are forked: the report's content
 
 
-def _chart_pool(ctx: ReportContext, earlier: dict, book):
+def _chart_pool(ctx: ReportContext, earlier: dict, pdf_name: str):
     """The processes that draw the charts (``_chart_workers``), forked with ``ctx``, the
-    earlier run's charts and its chart book (so that no task sends them); None where processes
-    cannot be forked or there is one core."""
+    earlier run's charts and its chart book named ``pdf_name``, read and checked here once (so
+    that no task sends them); None where processes cannot be forked or there is one core."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from mel.outputs.report import reuse
+    from mel.outputs.report import book, reuse
 
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return None
     reuse.base()  # once, inherited by the workers
     _FORKED["ctx"] = ctx
     _FORKED["earlier"] = earlier
-    _FORKED["book"] = book
+    _FORKED["book"] = book.earlier_book(earlier, pdf_name)
     return ProcessPoolExecutor(
         max_workers=_chart_workers(),
         mp_context=multiprocessing.get_context("fork"),
@@ -244,7 +244,7 @@ def _draw_pngs(png_dir: Path, part: int, parts: int):
     return charts.write_pngs(_FORKED["ctx"], png_dir, part, parts, _FORKED["earlier"])
 
 
-def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path, before):
+def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path):
     """The workbook built here while ``pool`` makes the web page, the tidy files, each
     indicator's PNG files and each page of the chart book, as tasks its processes take in
     turn; then the book put together. The chart files written, the book last."""
@@ -262,7 +262,7 @@ def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path
     web.result()
     drawn = [d for part in parts for d in part.result()]
     done = [p for task in pages for p in task.result()]
-    return [*drawn, book.assemble(done, before, files["pdf"])]
+    return [*drawn, book.assemble(done, _FORKED["book"], files["pdf"])]
 
 
 def _stop(pool) -> None:
@@ -338,7 +338,7 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
     hidden staging folder inside ``out_dir`` first and only then moved into place (renames),
     so a failure anywhere leaves the previous report, or no folder at all if there was none.
     Nothing is written outside ``out_dir``."""
-    from mel.outputs.report import book, charts, reuse, workbook
+    from mel.outputs.report import charts, reuse, workbook
 
     out_dir = Path(out_dir)
     earlier: dict = {}
@@ -373,14 +373,13 @@ def write_report(ctx: ReportContext, out_dir: Path, inputs: list[Path]) -> Repor
         # one builds the workbook (all CPU-bound; the machine has at least two cores): the web
         # page and tidy files, each indicator's PNG files and each page of the chart book, as
         # tasks the two take in turn (_in_parallel); without fork, one after the other
-        before = book.earlier_book(earlier, names["pdf"])
-        pool = _chart_pool(ctx, earlier, before)
+        pool = _chart_pool(ctx, earlier, names["pdf"])
         if pool is None:
             save_workbook(workbook.build(ctx), files["xlsx"])
             _write_web_and_tidy(ctx, files)
             drawn = charts.write_charts(ctx, staging / "charts", files["pdf"], earlier)
         else:
-            drawn = _in_parallel(pool, ctx, files, staging / "charts", before)
+            drawn = _in_parallel(pool, ctx, files, staging / "charts")
             pool.shutdown()
             pool = None
             _FORKED.clear()
