@@ -20,12 +20,22 @@ memory of the process (VmHWM: validation and engine together).
     pip install -e '.[bench]'            # duckdb, for this benchmark only
     python benchmarks/engine.py
     python benchmarks/engine.py --cases 100000
+    python benchmarks/engine.py --cases 5000 --runs 7
+
+With ``--runs N`` (the default is 5 below 100,000 cases, else 1) the whole benchmark runs N times,
+each in a new process (as ``mel compute`` runs once per process: no run reuses another's
+imports, caches or warmed-up DuckDB), and prints each run's times, then the medians and the
+ratio of the medians: at 5,000 cases one run takes about a second on each side, and the
+machine's own speed moves one of them by a third from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -443,7 +453,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--countries", default="SDN,TZA,NGA,ETH,KEN")
+    ap.add_argument(
+        "--runs", type=int, default=None, help="runs, each in a new process (5 below 100,000 cases)"
+    )
+    ap.add_argument("--times-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    runs = args.runs if args.runs is not None else (5 if args.cases < 100_000 else 1)
+    if runs > 1:
+        repeated(args, runs)
+        return
     import duckdb
 
     from mel.data.memory import release_memory
@@ -503,6 +521,9 @@ def main() -> None:
     sql = duckdb_tables(con, project, project.reporting.fiscal_year_start)
     duck_s = time.perf_counter() - t0
     compared = compare(table, sql)
+    if args.times_only:
+        print(json.dumps({"engine": engine_s, "duckdb": duck_s, "cells": sum(compared.values())}))
+        return
 
     print(
         f"input: {args.cases:,} cases in {len(args.countries.split(','))} countries, "
@@ -526,6 +547,45 @@ def main() -> None:
         )
     else:
         print(f"peak memory of the process (validation + engine): {engine_peak:,.0f} MB")
+
+
+def repeated(args, runs: int) -> None:
+    """The benchmark ``runs`` times, each in a new process; each run's times, then the medians."""
+    engine, duck = [], []
+    for k in range(runs):
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--cases",
+                str(args.cases),
+                "--countries",
+                args.countries,
+                "--runs",
+                "1",
+                "--times-only",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            sys.exit(f"run {k + 1} failed:\n{done.stderr[-3000:]}")
+        one = json.loads(done.stdout.strip().splitlines()[-1])
+        engine.append(one["engine"])
+        duck.append(one["duckdb"])
+        print(
+            f"run {k + 1}: engine {one['engine']:.2f} s, DuckDB {one['duckdb']:.2f} s, ratio "
+            f"{one['engine'] / one['duckdb']:.2f}; results equal: {one['cells']:,} cells compared"
+        )
+    e, d = statistics.median(engine), statistics.median(duck)
+    print(f"input: {args.cases:,} cases in {len(args.countries.split(','))} countries, {runs} runs")
+    print(f"engine: median {e:.2f} s (runs {min(engine):.2f}-{max(engine):.2f} s)")
+    print(
+        f"DuckDB (hand-written SQL, incl. registering the frames): median {d:.2f} s "
+        f"(runs {min(duck):.2f}-{max(duck):.2f} s)"
+    )
+    print(f"ratio engine / DuckDB: {e / d:.2f} (of the medians)")
 
 
 if __name__ == "__main__":

@@ -768,3 +768,112 @@ def test_coverage_looked_up_per_pair_equals_a_lookup_per_cell():
         }
         want = [(g, p) in rows for g, p in zip(table["country"], table["period"], strict=True)]
         assert _covered(table, rows).tolist() == want
+
+
+def test_left_out_records_counted_as_a_group_by_counts_them():
+    """The records left out, counted per (dataset, country, reason) with numpy, equal pandas'
+    group-by on 200 random frames: keys as categoricals, text or objects, categories no record
+    has, missing keys (not counted), the text's order (not the categories')."""
+    from mel.engine.compute import _excluded_counts, _excluded_counts_grouped
+
+    rng = np.random.default_rng(7)
+    seen_missing = 0
+    for _ in range(200):
+        n = int(rng.integers(1, 80))
+        geo = rng.choice(["TZA", "SDN", "KEN"], n).astype(object)
+        reason = rng.choice(["outside_period", "failed_validation", "no_country"], n).astype(object)
+        if rng.random() < 0.3:
+            geo[rng.integers(0, n)] = None
+            seen_missing += 1
+        kinds = rng.integers(0, 3, 3)
+
+        def typed(values, kind, categories):
+            if kind == 0:
+                return pd.Categorical(values, categories=categories)  # (not in text order)
+            if kind == 1:
+                return pd.array(values, dtype="str")
+            return pd.Series(values, dtype=object)
+
+        excl = pd.DataFrame(
+            {
+                "dataset": typed(
+                    rng.choice(["cases", "assistance"], n).astype(object),
+                    kinds[0],
+                    ["cases", "assistance", "unused"],
+                ),
+                "_geo": typed(geo, kinds[1], ["TZA", "SDN", "KEN", "NGA"]),
+                "_reason": typed(
+                    reason, kinds[2], ["outside_period", "no_country", "failed_validation"]
+                ),
+                "_row": np.arange(n),
+            }
+        )
+        pd.testing.assert_frame_equal(
+            _excluded_counts(excl), _excluded_counts_grouped(excl), check_exact=True
+        )
+    assert seen_missing > 20
+
+
+def test_a_ratios_sides_joined_row_by_row_equal_their_join():
+    """A numerator's and a denominator's cells laid on one grid are joined row by row; any
+    other pair (rows in another order, a key missing, a key repeated) by pandas' join; either
+    way the result equals the join."""
+    from mel.engine.compute import _joined
+
+    keys = ["country", "period", "period_kind", "disaggregation", "category"]
+    rng = np.random.default_rng(8)
+    ways = set()
+    for _ in range(100):
+        grid = pd.DataFrame(
+            [
+                (g, p, "quarter", "sex", c)
+                for g in ["SDN", "TZA"]
+                for p in ["Q1", "Q2"]
+                for c in ["a", "b", "c"]
+            ],
+            columns=keys,
+        ).astype("str")
+        num = grid.assign(
+            value=rng.random(len(grid)),
+            n=rng.integers(0, 9, len(grid)),
+            covered=rng.random(len(grid)) < 0.8,
+            censored=0.0,
+        )
+        den = grid.assign(
+            value=rng.random(len(grid)),
+            n=rng.integers(0, 9, len(grid)),
+            covered=rng.random(len(grid)) < 0.8,
+            censored=rng.integers(0, 2, len(grid)).astype(float),
+        )
+        change = int(rng.integers(0, 4))
+        if change == 1:
+            den = den.sample(frac=1, random_state=int(rng.integers(0, 99))).reset_index(drop=True)
+        elif change == 2:
+            den = den.iloc[1:].reset_index(drop=True)
+        elif change == 3:
+            num = pd.concat([num, num.iloc[:1]], ignore_index=True)
+            den = pd.concat([den, den.iloc[:1]], ignore_index=True)
+        want = num.merge(den, how="left", on=keys, suffixes=("_num", "_den"))
+        got = _joined(num, den, keys)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        ways.add(change)
+    assert ways == {0, 1, 2, 3}
+
+
+def test_grid_positions_looked_up_once_per_pair_of_indexes():
+    """A key's categories' positions on the grid are each index's own: the same objects give
+    the same (read-only) positions; equal but distinct ones are looked up again."""
+    from mel.engine.grid import _at
+
+    on = pd.Index(["Q1", "Q2", "Q3"])
+    cats = pd.Index(["Q3", "Q9", "Q1"])
+    first = _at(cats, on)
+    assert first.tolist() == [2, -1, 0]
+    assert _at(cats, on) is first
+    assert not first.flags.writeable
+    other = pd.Index(["Q2"])
+    assert _at(other, on).tolist() == [1]
+    assert _at(pd.Index(["Q1", "Q2", "Q9"]), on).tolist() == [0, 1, -1]  # as long, not equal
+    assert _at(pd.Index(["Q3", "Q9", "Q1"]), on) is not first  # equal, not the same object
+    assert _at(pd.Index([], dtype="str"), on).tolist() == [-1]
+    assert _at(cats, pd.Index(["Q1"])).tolist() == [-1, -1, 0]

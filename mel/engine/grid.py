@@ -95,10 +95,24 @@ def _index(values: list[str]) -> pd.Index:
     return _INDEXES[key]
 
 
+_AT: dict[tuple[int, int], tuple[pd.Index, pd.Index, np.ndarray]] = {}
+
+
 def _at(categories: pd.Index, on: pd.Index) -> np.ndarray:
     """Each category's position on the grid's ``on`` (-1 where it has none: off the grid; at
-    least one entry, as a key of no categories has one group)."""
-    return (on.get_indexer(categories) if len(categories) else np.array([-1])).astype(np.int64)
+    least one entry, as a key of no categories has one group). Looked up once per pair of
+    indexes: a key's categories are one object in every frame made from its column (the
+    entry holds both objects, so that their ids are not reused while it is kept)."""
+    key = (id(categories), id(on))
+    found = _AT.get(key)
+    if found is not None and found[0] is categories and found[1] is on:
+        return found[2]
+    if len(_AT) > 4096:
+        _AT.clear()
+    at = (on.get_indexer(categories) if len(categories) else np.array([-1])).astype(np.int64)
+    at.flags.writeable = False  # (shared between calls)
+    _AT[key] = (categories, on, at)
+    return at
 
 
 def _distinct_placed(d, firsts, measure, calendar: Calendar, grid, geos, cats):

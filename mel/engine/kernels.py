@@ -110,10 +110,10 @@ def key_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     """(codes, categories) of a categorical key without missing values, else None."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         return None
-    codes = col.cat.codes.to_numpy()
+    codes = col.array.codes  # (the Categorical's own codes: no Series made of them)
     if len(codes) and codes.min() < 0:
         return None
-    return codes.astype(np.int64), col.cat.categories
+    return codes.astype(np.int64), col.dtype.categories
 
 
 def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
@@ -171,7 +171,7 @@ def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarra
         codes = codes[valid].astype(np.int64)
     else:
         if isinstance(column.dtype, pd.CategoricalDtype):  # its codes are distinct already
-            codes = column.cat.codes.to_numpy()
+            codes = column.array.codes
         else:
             codes, _ = pd.factorize(column)
         valid = codes >= 0
