@@ -877,3 +877,147 @@ def test_grid_positions_looked_up_once_per_pair_of_indexes():
     assert _at(pd.Index(["Q3", "Q9", "Q1"]), on) is not first  # equal, not the same object
     assert _at(pd.Index([], dtype="str"), on).tolist() == [-1]
     assert _at(cats, pd.Index(["Q1"])).tolist() == [-1, -1, 0]
+
+
+@pytest.fixture(scope="module")
+def example_sources():
+    import datetime as dt
+
+    from mel.data.validate import validate_project
+    from mel.definitions.project import load_project
+    from mel.engine.prepare import columns_read, sources_from
+    from tests.conftest import REPO
+
+    bundle = load_project(REPO / "examples" / "counter-trafficking")
+    keep = columns_read(bundle.indicators)
+    validation = validate_project(
+        bundle, as_of=dt.date(2026, 1, 15), keep_raw=False, keep_columns=keep
+    )
+    return bundle, sources_from(validation)
+
+
+def test_indicators_shared_with_a_forked_child_give_the_results_of_one_process(
+    example_sources, monkeypatch
+):
+    """A share of the indicators computed in a forked child: the cells, the exclusions and the
+    checks are those of one process computing them all, in the same order; the child did
+    compute some of them (their cells came back from another process)."""
+    import os
+
+    from mel.engine import compute as engine
+
+    bundle, sources = example_sources
+    parent = os.getpid()
+    where: dict[str, int] = {}
+    real = engine.compute_indicator
+
+    def traced(ind, *args, **kwargs):
+        cells, excl = real(ind, *args, **kwargs)
+        return cells.assign(_pid=os.getpid()), excl
+
+    monkeypatch.setattr(engine, "compute_indicator", traced)
+    seen: list[str] = []
+    forked_run = compute(
+        bundle.indicators,
+        sources,
+        bundle.project,
+        bundle.catalog,
+        fork=True,
+        progress=seen.append,
+    )
+    for ind_id, pid in (
+        forked_run[0][["indicator", "_pid"]].drop_duplicates().itertuples(index=False)
+    ):
+        where[ind_id] = pid
+    assert sorted(seen) == sorted(i.id for i in bundle.indicators)
+    assert parent in where.values() and set(where.values()) - {parent}
+    monkeypatch.setattr(engine, "compute_indicator", real)
+    alone = compute(bundle.indicators, sources, bundle.project, bundle.catalog, fork=False)
+    pd.testing.assert_frame_equal(forked_run[0].drop(columns="_pid"), alone[0], check_exact=True)
+    for x, y in zip(forked_run[1:], alone[1:], strict=True):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_a_childs_failure_is_computed_again_here(example_sources, monkeypatch):
+    """An indicator that fails in the child is computed again here: where it fails only
+    there, the results are whole; where it fails here too, its error is raised here."""
+    import os
+
+    from mel.engine import compute as engine
+
+    bundle, sources = example_sources
+    parent = os.getpid()
+    real = engine.compute_indicator
+    inds = bundle.indicators[:6]
+
+    def in_child_only(ind, *args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("broken in the child")
+        return real(ind, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_indicator", in_child_only)
+    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+    monkeypatch.setattr(engine, "compute_indicator", real)
+    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
+
+    def everywhere(ind, *args, **kwargs):
+        if ind.id == inds[-1].id:
+            raise ValueError(f"{ind.id} cannot be computed")
+        return real(ind, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_indicator", everywhere)
+    with pytest.raises(ValueError, match="cannot be computed"):
+        compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+
+
+def test_a_child_killed_at_work_is_computed_again_here(example_sources, monkeypatch):
+    """A child that ends without an answer (killed) leaves its share to this process."""
+    import os
+    import signal
+
+    from mel.engine import compute as engine
+
+    bundle, sources = example_sources
+    parent = os.getpid()
+    real = engine.compute_indicator
+    inds = bundle.indicators[:4]
+
+    def dies_in_child(ind, *args, **kwargs):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(ind, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_indicator", dies_in_child)
+    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+    monkeypatch.setattr(engine, "compute_indicator", real)
+    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
+
+
+def test_a_large_project_is_computed_in_one_process(example_sources, monkeypatch):
+    """By default a share goes to a child only where the records number at most FORK_ROWS
+    (two shares' working memory adds up); above it, every indicator is computed here."""
+    import os
+
+    from mel.engine import compute as engine
+    from mel.engine import forked
+
+    bundle, sources = example_sources
+    inds = bundle.indicators[:6]
+    real = engine.compute_indicator
+
+    def traced(ind, *args, **kwargs):
+        cells, excl = real(ind, *args, **kwargs)
+        return cells.assign(_pid=os.getpid()), excl
+
+    monkeypatch.setattr(engine, "compute_indicator", traced)
+    monkeypatch.setattr(forked, "can_fork", lambda: True)
+    rows = sum(len(s.frame) for s in sources.values())
+    pids = {}
+    for limit in (rows, rows - 1):
+        monkeypatch.setattr(engine, "FORK_ROWS", limit)
+        table = compute(inds, sources, bundle.project, bundle.catalog)[0]
+        pids[limit] = set(table["_pid"])
+    assert len(pids[rows]) == 2  # at the limit: shared with a child
+    assert pids[rows - 1] == {os.getpid()}  # above it: here alone
