@@ -995,29 +995,37 @@ def test_a_child_killed_at_work_is_computed_again_here(example_sources, monkeypa
     pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
 
 
-def test_a_large_project_is_computed_in_one_process(example_sources, monkeypatch):
-    """By default a share goes to a child only where the records number at most FORK_ROWS
-    (two shares' working memory adds up); above it, every indicator is computed here."""
+def test_only_indicators_of_datasets_up_to_fork_rows_go_to_the_child(example_sources, monkeypatch):
+    """A child computes only indicators of datasets of at most FORK_ROWS records (its working
+    memory adds to this process's); where no dataset is that small, every indicator is computed
+    here. Either way the results are those of one process."""
     import os
 
     from mel.engine import compute as engine
     from mel.engine import forked
 
     bundle, sources = example_sources
-    inds = bundle.indicators[:6]
+    inds = bundle.indicators
     real = engine.compute_indicator
 
     def traced(ind, *args, **kwargs):
         cells, excl = real(ind, *args, **kwargs)
         return cells.assign(_pid=os.getpid()), excl
 
+    rows = {i.id: len(sources[i.dataset].frame) for i in inds}
+    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)[0]
     monkeypatch.setattr(engine, "compute_indicator", traced)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
-    rows = sum(len(s.frame) for s in sources.values())
-    pids = {}
-    for limit in (rows, rows - 1):
+    cases = len(sources["cases"].frame)
+    assert min(rows.values()) < cases < max(rows.values())
+    for limit in (max(rows.values()), cases, min(rows.values()) - 1):
         monkeypatch.setattr(engine, "FORK_ROWS", limit)
         table = compute(inds, sources, bundle.project, bundle.catalog)[0]
-        pids[limit] = set(table["_pid"])
-    assert len(pids[rows]) == 2  # at the limit: shared with a child
-    assert pids[rows - 1] == {os.getpid()}  # above it: here alone
+        pids = dict(table[["indicator", "_pid"]].drop_duplicates().itertuples(index=False))
+        in_child = {i for i, pid in pids.items() if pid != os.getpid()}
+        assert all(rows[i] <= limit for i in in_child), limit
+        if limit < min(rows.values()):
+            assert not in_child
+        else:
+            assert in_child
+        pd.testing.assert_frame_equal(table.drop(columns="_pid"), want, check_exact=True)

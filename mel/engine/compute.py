@@ -240,11 +240,13 @@ def disaggregation_checks(table: pd.DataFrame, indicators: dict[str, Indicator])
     )
 
 
-# records read, in all, up to which a share of the indicators is computed in a forked child:
-# the two shares' working memory adds up (at 1,000,000 cases, 5.6 million records, the two
-# processes together took 250 MB more than one, for 3 to 6 s less), so a large project is
-# computed in one process, and its memory stays that of one share at a time
-FORK_ROWS = 1_000_000
+# the records of a dataset up to which its indicators may be computed in a forked child: the
+# child's working memory adds to this process's, and grows with the records it reads. At
+# 1,000,000 cases (5.6 million records) the two processes together took 250 MB more than one
+# with every indicator shared, and 165 MB more with the child given the datasets of up to
+# 1,000,000 records; so the child takes only datasets of up to 250,000 (a few tens of MB),
+# and a large dataset's indicators are computed here, one at a time
+FORK_ROWS = 250_000
 
 
 def compute(
@@ -262,8 +264,8 @@ def compute(
     """(cells of every indicator, exclusions, disaggregation checks). ``cache``: see
     :func:`prepare` (a new one when not given). ``fork``: whether a share of the indicators
     may be computed in a forked child on a second core (:mod:`mel.engine.forked`; by default
-    where there is one and the records number at most :data:`FORK_ROWS`); the results are the
-    same either way."""
+    where there is one; only indicators of datasets of at most :data:`FORK_ROWS` records go to
+    it); the results are the same either way."""
     cache = {} if cache is None else cache
     calendar = calendar or Calendar.of(project)
 
@@ -274,7 +276,7 @@ def compute(
         return cells, (_excluded_counts(excl).assign(indicator=ind.id) if len(excl) else None)
 
     if fork is None:
-        fork = forked.can_fork() and sum(len(s.frame) for s in sources.values()) <= FORK_ROWS
+        fork = forked.can_fork()
     done = _computed(indicators, sources, one, progress, fork)
     tables = [cells for cells, _ in done]
     exclusions = [counted for _, counted in done if counted is not None]
@@ -299,7 +301,9 @@ def _computed(indicators, sources, one, progress, fork: bool) -> list:
                 progress(ind.id)
             out.append(one(ind))
         return out
-    mine, theirs = split([_cost(ind, sources) for ind in indicators])
+    mine, theirs = _shares(indicators, sources)
+    if not theirs:
+        return _computed(indicators, sources, one, progress, False)
     done: dict[int, Any] = {}
     try:
         child: forked.Forked | None = forked.Forked(lambda: [one(indicators[i]) for i in theirs])
@@ -325,12 +329,28 @@ def _computed(indicators, sources, one, progress, fork: bool) -> list:
     return [done[i] for i in range(len(indicators))]
 
 
+def _shares(indicators, sources) -> tuple[list[int], list[int]]:
+    """(this process's indicators, the child's): about the same cost each, the child's only of
+    datasets of at most :data:`FORK_ROWS` records; each in the given order."""
+    costs = [_cost(ind, sources) for ind in indicators]
+    light = [_rows(ind, sources) <= FORK_ROWS for ind in indicators]
+    mine = [i for i in range(len(indicators)) if not light[i]]
+    rest = [i for i in range(len(indicators)) if light[i]]
+    more_mine, theirs = split([costs[i] for i in rest], start=sum(costs[i] for i in mine))
+    mine += [rest[k] for k in more_mine]
+    return sorted(mine), sorted(rest[k] for k in theirs)
+
+
+def _rows(ind: Indicator, sources: dict[str, SourceData]) -> int:
+    src = sources.get(ind.dataset)
+    return len(src.frame) if src is not None else 0
+
+
 def _cost(ind: Indicator, sources: dict[str, SourceData]) -> float:
     """About what an indicator costs: its records, once per breakdown (the total and each
     disaggregation), twice for a ratio; and a fixed part, as a small project's cost is mostly
     per indicator."""
-    src = sources.get(ind.dataset)
-    rows = len(src.frame) if src is not None else 0
+    rows = _rows(ind, sources)
     sides = 2 if ind.measure.inner.is_ratio else 1
     return (1_000 + rows) * (1 + len(ind.disaggregations)) * sides
 

@@ -38,12 +38,12 @@ def run_all(fn: Callable[[Any], Any], jobs: list) -> list:
     return [fn(job) for job in jobs]
 
 
-def split(costs: Sequence[float]) -> tuple[list[int], list[int]]:
+def split(costs: Sequence[float], start: float = 0.0) -> tuple[list[int], list[int]]:
     """Two shares of about the same cost, greatest jobs first (each to the lighter share); this
-    process takes the first."""
+    process takes the first, with ``start`` of work already its own."""
     mine: list[int] = []
     theirs: list[int] = []
-    load = [0.0, 0.0]
+    load = [start, 0.0]
     for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
         side = 0 if load[0] <= load[1] else 1
         (mine if side == 0 else theirs).append(i)
