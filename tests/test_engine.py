@@ -1012,7 +1012,10 @@ def test_only_indicators_of_datasets_up_to_fork_rows_go_to_the_child(example_sou
         cells, excl = real(ind, *args, **kwargs)
         return cells.assign(_pid=os.getpid()), excl
 
-    rows = {i.id: len(sources[i.dataset].frame) for i in inds}
+    rows = {  # the largest dataset each reads: either side of a ratio may read its own
+        i.id: max(len(sources[m.dataset or i.dataset].frame) for _, m in i.measure.parts())
+        for i in inds
+    }
     want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)[0]
     monkeypatch.setattr(engine, "compute_indicator", traced)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
@@ -1029,3 +1032,29 @@ def test_only_indicators_of_datasets_up_to_fork_rows_go_to_the_child(example_sou
         else:
             assert in_child
         pd.testing.assert_frame_equal(table.drop(columns="_pid"), want, check_exact=True)
+
+
+def test_a_ratio_side_reading_a_large_dataset_keeps_its_indicator_here(example_sources):
+    """An indicator goes to the child only if every dataset it reads is small: a side of its
+    measure reading a dataset of its own (CTX-01's population) counts as much as its main one."""
+    from types import SimpleNamespace
+
+    from mel.engine import compute as engine
+
+    bundle, _ = example_sources
+    ctx01 = next(i for i in bundle.indicators if i.id == "CTX-01")
+    prot01 = next(i for i in bundle.indicators if i.id == "PROT-01")
+    read = {(m.dataset or ctx01.dataset) for _, m in ctx01.measure.parts()}
+    assert read == {"cases", "population"}
+
+    def sized(**rows):
+        return {k: SimpleNamespace(frame=pd.DataFrame(index=range(n))) for k, n in rows.items()}
+
+    small = sized(cases=10, population=20)
+    large = sized(cases=10, population=engine.FORK_ROWS + 1)
+    assert engine._rows(ctx01, small) == 20
+    assert engine._rows(ctx01, large) == engine.FORK_ROWS + 1
+    pair = [prot01, ctx01]
+    assert engine._shares(pair, small)[1]  # both small: one of them to the child
+    mine, theirs = engine._shares(pair, large)
+    assert 1 in mine and 1 not in theirs

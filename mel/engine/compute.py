@@ -293,7 +293,7 @@ def compute(
 
 def _computed(indicators, sources, one, progress, fork: bool) -> list:
     """``one(ind)`` of each indicator, in their order: a share of them in a forked child where
-    ``fork`` (each share about half the records read), the rest here."""
+    ``fork`` (:func:`_shares`: about half the cost each), the rest here."""
     if not fork or len(indicators) < 2:
         out = []
         for ind in indicators:
@@ -341,18 +341,26 @@ def _shares(indicators, sources) -> tuple[list[int], list[int]]:
     return sorted(mine), sorted(rest[k] for k in theirs)
 
 
+def _datasets_rows(ind: Indicator, sources: dict[str, SourceData]) -> list[int]:
+    """The records of the dataset each side of the indicator's measure reads."""
+    out = []
+    for _, m in ind.measure.parts():
+        src = sources.get(m.dataset or ind.dataset)
+        out.append(len(src.frame) if src is not None else 0)
+    return out
+
+
 def _rows(ind: Indicator, sources: dict[str, SourceData]) -> int:
-    src = sources.get(ind.dataset)
-    return len(src.frame) if src is not None else 0
+    """The records of the largest dataset the indicator reads."""
+    return max(_datasets_rows(ind, sources), default=0)
 
 
 def _cost(ind: Indicator, sources: dict[str, SourceData]) -> float:
-    """About what an indicator costs: its records, once per breakdown (the total and each
-    disaggregation), twice for a ratio; and a fixed part, as a small project's cost is mostly
-    per indicator."""
-    rows = _rows(ind, sources)
-    sides = 2 if ind.measure.inner.is_ratio else 1
-    return (1_000 + rows) * (1 + len(ind.disaggregations)) * sides
+    """About what an indicator costs: the records of each side of its measure, once per
+    breakdown (the total and each disaggregation); and a fixed part, as a small project's cost
+    is mostly per indicator."""
+    sides = _datasets_rows(ind, sources)
+    return sum(1_000 + rows for rows in sides) * (1 + len(ind.disaggregations))
 
 
 def _excluded_counts(excl: pd.DataFrame) -> pd.DataFrame:
