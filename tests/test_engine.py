@@ -1058,3 +1058,56 @@ def test_a_ratio_side_reading_a_large_dataset_keeps_its_indicator_here(example_s
     assert engine._shares(pair, small)[1]  # both small: one of them to the child
     mine, theirs = engine._shares(pair, large)
     assert 1 in mine and 1 not in theirs
+
+
+def test_a_child_stuck_at_work_is_stopped_and_its_share_computed_here(example_sources, monkeypatch):
+    """A child that never answers is stopped once it has taken far longer than this process's
+    own share (PATIENCE, here half a second, beyond three times it), and its share is
+    computed here: the results are whole, long before the child would have ended."""
+    import os
+    import time
+
+    from mel.engine import compute as engine
+    from mel.engine import forked
+
+    bundle, sources = example_sources
+    parent = os.getpid()
+    real = engine.compute_indicator
+    inds = bundle.indicators[:4]
+
+    def hangs_in_child(ind, *args, **kwargs):
+        if os.getpid() != parent:
+            time.sleep(120)
+        return real(ind, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_indicator", hangs_in_child)
+    monkeypatch.setattr(forked, "PATIENCE", 0.5)
+    t0 = time.monotonic()
+    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+    assert time.monotonic() - t0 < 60
+    monkeypatch.setattr(engine, "compute_indicator", real)
+    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
+
+
+def test_a_child_writes_nothing_to_the_console(tmp_path):
+    """The forked child's output and warnings go nowhere (a lock of the parent's console may
+    have been held when it forked); its answer still comes back."""
+    import subprocess
+    import sys
+
+    script = (
+        "import warnings, sys\n"
+        "from mel.engine.forked import Forked\n"
+        "def work():\n"
+        "    print('from the child')\n"
+        "    print('to stderr', file=sys.stderr)\n"
+        "    warnings.warn('a warning in the child')\n"
+        "    return 42\n"
+        "print('answer', Forked(work).result(timeout=30))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "answer 42"
+    assert done.stderr == ""

@@ -15,6 +15,7 @@ Cells: a geography x period with no (valid, dated) record of the dataset at all 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -310,13 +311,16 @@ def _computed(indicators, sources, one, progress, fork: bool) -> list:
     except forked.ChildFailed:
         child, mine, theirs = None, list(range(len(indicators))), []
     try:
+        started = time.monotonic()
         for i in mine:
             if progress:
                 progress(indicators[i].id)
             done[i] = one(indicators[i])
         if child is not None:
+            # about as much work as this process's: far longer, and it is stuck
+            patience = forked.PATIENCE + 3 * (time.monotonic() - started)
             try:
-                answers = child.result()
+                answers = child.result(timeout=patience)
             except forked.ChildFailed:  # computed here again: an error is raised here
                 answers = [one(indicators[i]) for i in theirs]
             for i, answer in zip(theirs, answers, strict=True):

@@ -23,6 +23,10 @@ from typing import Any
 
 from mel.engine.helper import _cores, die_with_parent
 
+# seconds a child may take beyond three times the parent's own share before it is taken for
+# stuck, stopped, and its share computed by the parent
+PATIENCE = 60.0
+
 
 def can_fork() -> bool:
     """Whether a share of the work can go to a forked child here: a second core, and fork."""
@@ -48,13 +52,27 @@ class Forked:
         self.pid, self._read = pid, read
         self._done = False
 
-    def result(self) -> Any:
-        """The child's answer, waiting for it."""
-        try:
-            with os.fdopen(self._read, "rb") as answers:
-                data = answers.read()
-        finally:
-            self._reap()
+    def result(self, timeout: float | None = None) -> Any:
+        """The child's answer, waiting for it at most ``timeout`` seconds (then the child is
+        stopped, and :class:`ChildFailed` raised)."""
+        import select
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        chunks = []
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._read], [], [], left)
+            if not ready:  # (stuck: it never takes this long)
+                self.close()
+                raise ChildFailed("no answer in time")
+            chunk = os.read(self._read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(self._read)
+        self._reap()
+        data = b"".join(chunks)
         try:
             status, value = pickle.loads(data)  # noqa: S301  # (from our own child)
         except Exception:  # (the child ended before it wrote its answer)
@@ -89,6 +107,7 @@ def _child(work: Callable[[], Any], parent: int, read: int, write: int) -> None:
         os.close(read)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # (this process's parent handles it)
         die_with_parent(parent)
+        _quiet()
         try:
             answer: tuple = ("ok", work())
         except BaseException as e:  # (the parent computes it again)
@@ -100,6 +119,23 @@ def _child(work: Callable[[], Any], parent: int, read: int, write: int) -> None:
         code = 1
     finally:
         os._exit(code)
+
+
+def _quiet() -> None:
+    """The child writes nothing: its standard output and error go nowhere, through new file
+    objects (a lock of the old ones may have been held by another thread of the parent when
+    it forked, a console's spinner, and would never be released here), and warnings are
+    ignored (the parent gives its own)."""
+    import sys
+    import warnings
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # (for the child's life)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    warnings.simplefilter("ignore")
 
 
 class ChildFailed(Exception):
