@@ -896,6 +896,43 @@ def example_sources():
     return bundle, sources_from(validation)
 
 
+def _traced(engine):
+    """``compute_indicator`` whose cells say which process computed them (``_pid``)."""
+    import os
+
+    real = engine.compute_indicator
+
+    def traced(ind, *args, **kwargs):
+        cells, excl = real(ind, *args, **kwargs)
+        return cells.assign(_pid=os.getpid()), excl
+
+    return traced
+
+
+def _forked_despite(example_sources, monkeypatch, in_child, n: int):
+    """The first ``n`` of the example's indicators computed with a child that runs
+    ``in_child(ind)`` before each of its own, and the same computed in one process."""
+    import os
+
+    from mel.engine import compute as engine
+
+    bundle, sources = example_sources
+    parent = os.getpid()
+    real = engine.compute_indicator
+    inds = bundle.indicators[:n]
+
+    def misbehaving(ind, *args, **kwargs):
+        if os.getpid() != parent:
+            in_child(ind)
+        return real(ind, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_indicator", misbehaving)
+    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+    monkeypatch.setattr(engine, "compute_indicator", real)
+    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    return got, want
+
+
 def test_indicators_shared_with_a_forked_child_give_the_results_of_one_process(
     example_sources, monkeypatch
 ):
@@ -910,12 +947,7 @@ def test_indicators_shared_with_a_forked_child_give_the_results_of_one_process(
     parent = os.getpid()
     where: dict[str, int] = {}
     real = engine.compute_indicator
-
-    def traced(ind, *args, **kwargs):
-        cells, excl = real(ind, *args, **kwargs)
-        return cells.assign(_pid=os.getpid()), excl
-
-    monkeypatch.setattr(engine, "compute_indicator", traced)
+    monkeypatch.setattr(engine, "compute_indicator", _traced(engine))
     seen: list[str] = []
     forked_run = compute(
         bundle.indicators,
@@ -941,25 +973,17 @@ def test_indicators_shared_with_a_forked_child_give_the_results_of_one_process(
 def test_a_childs_failure_is_computed_again_here(example_sources, monkeypatch):
     """An indicator that fails in the child is computed again here: where it fails only
     there, the results are whole; where it fails here too, its error is raised here."""
-    import os
-
     from mel.engine import compute as engine
 
-    bundle, sources = example_sources
-    parent = os.getpid()
-    real = engine.compute_indicator
-    inds = bundle.indicators[:6]
+    def broken(ind):
+        raise RuntimeError("broken in the child")
 
-    def in_child_only(ind, *args, **kwargs):
-        if os.getpid() != parent:
-            raise RuntimeError("broken in the child")
-        return real(ind, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "compute_indicator", in_child_only)
-    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
-    monkeypatch.setattr(engine, "compute_indicator", real)
-    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    got, want = _forked_despite(example_sources, monkeypatch, broken, 6)
     pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
+
+    bundle, sources = example_sources
+    inds = bundle.indicators[:6]
+    real = engine.compute_indicator
 
     def everywhere(ind, *args, **kwargs):
         if ind.id == inds[-1].id:
@@ -976,22 +1000,9 @@ def test_a_child_killed_at_work_is_computed_again_here(example_sources, monkeypa
     import os
     import signal
 
-    from mel.engine import compute as engine
-
-    bundle, sources = example_sources
-    parent = os.getpid()
-    real = engine.compute_indicator
-    inds = bundle.indicators[:4]
-
-    def dies_in_child(ind, *args, **kwargs):
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(ind, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "compute_indicator", dies_in_child)
-    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
-    monkeypatch.setattr(engine, "compute_indicator", real)
-    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
+    got, want = _forked_despite(
+        example_sources, monkeypatch, lambda ind: os.kill(os.getpid(), signal.SIGKILL), 4
+    )
     pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
 
 
@@ -1006,18 +1017,12 @@ def test_only_indicators_of_datasets_up_to_fork_rows_go_to_the_child(example_sou
 
     bundle, sources = example_sources
     inds = bundle.indicators
-    real = engine.compute_indicator
-
-    def traced(ind, *args, **kwargs):
-        cells, excl = real(ind, *args, **kwargs)
-        return cells.assign(_pid=os.getpid()), excl
-
     rows = {  # the largest dataset each reads: either side of a ratio may read its own
         i.id: max(len(sources[m.dataset or i.dataset].frame) for _, m in i.measure.parts())
         for i in inds
     }
     want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)[0]
-    monkeypatch.setattr(engine, "compute_indicator", traced)
+    monkeypatch.setattr(engine, "compute_indicator", _traced(engine))
     monkeypatch.setattr(forked, "can_fork", lambda: True)
     cases = len(sources["cases"].frame)
     assert min(rows.values()) < cases < max(rows.values())
@@ -1064,29 +1069,14 @@ def test_a_child_stuck_at_work_is_stopped_and_its_share_computed_here(example_so
     """A child that never answers is stopped once it has taken far longer than this process's
     own share (PATIENCE, here half a second, beyond three times it), and its share is
     computed here: the results are whole, long before the child would have ended."""
-    import os
     import time
 
-    from mel.engine import compute as engine
     from mel.engine import forked
 
-    bundle, sources = example_sources
-    parent = os.getpid()
-    real = engine.compute_indicator
-    inds = bundle.indicators[:4]
-
-    def hangs_in_child(ind, *args, **kwargs):
-        if os.getpid() != parent:
-            time.sleep(120)
-        return real(ind, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "compute_indicator", hangs_in_child)
     monkeypatch.setattr(forked, "PATIENCE", 0.5)
     t0 = time.monotonic()
-    got = compute(inds, sources, bundle.project, bundle.catalog, fork=True)
+    got, want = _forked_despite(example_sources, monkeypatch, lambda ind: time.sleep(120), 4)
     assert time.monotonic() - t0 < 60
-    monkeypatch.setattr(engine, "compute_indicator", real)
-    want = compute(inds, sources, bundle.project, bundle.catalog, fork=False)
     pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
 
 

@@ -295,21 +295,17 @@ def compute(
 def _computed(indicators, sources, one, progress, fork: bool) -> list:
     """``one(ind)`` of each indicator, in their order: a share of them in a forked child where
     ``fork`` (:func:`_shares`: about half the cost each), the rest here."""
-    if not fork or len(indicators) < 2:
-        out = []
-        for ind in indicators:
-            if progress:
-                progress(ind.id)
-            out.append(one(ind))
-        return out
-    mine, theirs = _shares(indicators, sources)
-    if not theirs:
-        return _computed(indicators, sources, one, progress, False)
+    everything = list(range(len(indicators)))
+    mine, theirs = (
+        _shares(indicators, sources) if fork and len(indicators) > 1 else (everything, [])
+    )
+    child: forked.Forked | None = None
+    if theirs:
+        try:
+            child = forked.Forked(lambda: [one(indicators[i]) for i in theirs])
+        except forked.ChildFailed:
+            mine, theirs = everything, []
     done: dict[int, Any] = {}
-    try:
-        child: forked.Forked | None = forked.Forked(lambda: [one(indicators[i]) for i in theirs])
-    except forked.ChildFailed:
-        child, mine, theirs = None, list(range(len(indicators))), []
     try:
         started = time.monotonic()
         for i in mine:
@@ -330,7 +326,7 @@ def _computed(indicators, sources, one, progress, fork: bool) -> list:
     finally:
         if child is not None:
             child.close()
-    return [done[i] for i in range(len(indicators))]
+    return [done[i] for i in everything]
 
 
 def _shares(indicators, sources) -> tuple[list[int], list[int]]:
