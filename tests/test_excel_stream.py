@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from mel.outputs.excel import save_workbook, set_text, stream_rows
+from mel.outputs.excel import rows_xml, save_workbook, set_text, stream_rows, stream_xml
 
 EDGE = [
     "plain",
@@ -54,7 +54,7 @@ EDGE = [
 ]
 
 
-def _book(rows: list[list], streamed: bool):
+def _book(rows: list[list], streamed: bool | str):
     wb = Workbook()
     ws = wb.active
     ws.title = "Data"
@@ -63,7 +63,10 @@ def _book(rows: list[list], streamed: bool):
         set_text(ws.cell(row=3, column=j), f"head {j}")
     ws.freeze_panes = "B4"
     ws.auto_filter.ref = f"A3:C{3 + len(rows)}"
-    if streamed:
+    if streamed == "xml":  # made ahead, as by another process, fetched when saved
+        made = rows_xml(4, rows)
+        stream_xml(ws, 4, lambda: made)
+    elif streamed:
         stream_rows(ws, 4, rows)
     else:
         for i, row in enumerate(rows, start=4):
@@ -75,10 +78,10 @@ def _book(rows: list[list], streamed: bool):
     return wb
 
 
-def _same_file(tmp_path, rows: list[list]) -> None:
+def _same_file(tmp_path, rows: list[list], streamed: bool | str = True) -> None:
     a, b = tmp_path / "cells.xlsx", tmp_path / "streamed.xlsx"
     save_workbook(_book(rows, streamed=False), a)
-    save_workbook(_book(rows, streamed=True), b)
+    save_workbook(_book(rows, streamed=streamed), b)
     if a.read_bytes() != b.read_bytes():  # say which part differs, and where
         za, zb = zipfile.ZipFile(a), zipfile.ZipFile(b)
         for name in za.namelist():
@@ -95,6 +98,33 @@ def test_every_kind_of_value_is_written_as_openpyxl_writes_it(tmp_path):
     rows.append([None, None, None])  # a row with no value: not written at all
     rows.append([None, None, "only the last column"])
     _same_file(tmp_path, rows)
+
+
+def test_rows_made_ahead_as_xml_give_the_same_file(tmp_path):
+    rows = [[v, "mid", EDGE[-1 - k]] for k, v in enumerate(EDGE)]
+    rows += [[None, None, None], [None, None, "only the last column"]]
+    _same_file(tmp_path, rows, streamed="xml")
+    _same_file(tmp_path, [], streamed="xml")
+    _same_file(tmp_path, [["one"], [None, 2.0]], streamed="xml")
+
+
+def test_rows_made_ahead_are_fetched_when_the_workbook_is_saved(tmp_path):
+    wb = Workbook()
+    fetched = []
+    made = rows_xml(2, [["a", 1]])
+    stream_xml(wb.active, 2, lambda: fetched.append(1) or made)
+    assert fetched == []
+    save_workbook(wb, tmp_path / "w.xlsx")
+    assert fetched == [1]
+    assert [c.value for c in load_workbook(tmp_path / "w.xlsx").active[2]] == ["a", 1]
+
+
+def test_rows_made_as_xml_are_refused_where_openpyxl_writes_with_lxml(monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "LXML", True)
+    with pytest.raises(ValueError, match="lxml"):
+        stream_xml(Workbook().active, 1, lambda: rows_xml(1, []))
 
 
 def test_no_rows_and_rows_narrower_than_the_header(tmp_path):
@@ -121,6 +151,7 @@ def test_no_rows_and_rows_narrower_than_the_header(tmp_path):
 )
 def test_random_tables(tmp_path_factory, rows):
     _same_file(tmp_path_factory.mktemp("t"), rows)
+    _same_file(tmp_path_factory.mktemp("t"), rows, streamed="xml")
 
 
 def test_streamed_values_read_back(tmp_path):

@@ -18,7 +18,7 @@ import pytest
 
 from mel.definitions.project import load_project
 from mel.engine.pipeline import run
-from mel.outputs.report import context
+from mel.outputs.report import context, labelled, labelled_columns
 from mel.outputs.report.charts import charts_for
 from mel.outputs.report.content import kind
 from mel.outputs.report.labels import label
@@ -325,6 +325,38 @@ def small(tmp_path_factory) -> Path:
     return example_with(dest, "[PROT-01, PROT-02, PART-01, PREV-11]")
 
 
+def test_the_same_files_with_chart_workers_or_in_one_process(tmp_path, cli, small, monkeypatch):
+    """With chart workers (the Data sheet's rows made by one of them while this process builds
+    the workbook's other sheets), the files are those written in one process; and the process
+    that builds the workbook never imports pyplot (0.4 s) when the workers draw."""
+    import sys
+
+    import mel.outputs.report as report
+
+    args = ["report", str(small), "--period", SMALL, "--as-of", AS_OF, "-o"]
+    script = (
+        "import sys\n"
+        "from mel.cli.app import app\n"
+        "try:\n"
+        f"    app({[*args, str(tmp_path / 'workers')]!r})\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "no pyplot"
+    monkeypatch.setattr(report, "_chart_pool", lambda *args: None)
+    _report(cli, tmp_path / "one", period=SMALL, project=small)
+    workers = sorted(p.relative_to(tmp_path / "workers") for p in (tmp_path / "workers").rglob("*"))
+    assert workers == sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*"))
+    for rel in workers:
+        if (tmp_path / "one" / rel).is_file():
+            assert (tmp_path / "workers" / rel).read_bytes() == (
+                tmp_path / "one" / rel
+            ).read_bytes(), rel
+
+
 def test_internal_edition_says_so_everywhere(tmp_path, cli, small):
     _report(cli, tmp_path, "--internal", period=SMALL, project=small)
     wb = openpyxl.load_workbook(tmp_path / f"report-{SMALL}.xlsx")
@@ -346,6 +378,8 @@ def test_internal_edition_says_so_everywhere(tmp_path, cli, small):
         lang="en",
         as_of=dt.date.fromisoformat(AS_OF),
     )
+    # (and the Data sheet's header, made without the labelled table, names its columns)
+    assert labelled_columns(ctx) == list(labelled(ctx).columns)
     import matplotlib.pyplot as plt
 
     for ind in ctx.indicators[:4]:

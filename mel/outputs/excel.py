@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -107,6 +107,36 @@ def stream_rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence]) -> None
     setattr(ws, _STREAMED, (first_row, list(rows)))
 
 
+Extent = tuple[int, int, int, int]  # (min row, min col, max row, max col) of the cells written
+
+
+def rows_xml(first_row: int, rows: Iterable[Sequence]) -> tuple[str, Extent | None]:
+    """What ``stream_rows`` writes for ``rows`` from ``first_row`` on, made ahead: the rows'
+    XML and their extent, for ``stream_xml`` (so another process can make them)."""
+    out, extent = _rows_xml(first_row, list(rows))
+    return "".join(out), extent
+
+
+def can_stream_xml() -> bool:
+    """Whether ``stream_xml`` can be used: openpyxl writes with the standard library's XML
+    writer (lxml's takes no raw XML)."""
+    from openpyxl import LXML
+
+    return not LXML
+
+
+def stream_xml(
+    ws: Worksheet, first_row: int, fetch: Callable[[], tuple[str, Extent | None]]
+) -> None:
+    """Give ``ws`` rows made by ``rows_xml(first_row, ...)``, fetched when the workbook is saved
+    with ``save_workbook`` (``fetch`` may wait for another process): the same file as
+    ``stream_rows(ws, first_row, rows)``."""
+    if not can_stream_xml():
+        raise ValueError("rows made as XML cannot be written with lxml: use stream_rows")
+    stream_rows(ws, first_row, [])
+    setattr(ws, _STREAMED, (first_row, fetch))
+
+
 def _plain(v: object) -> object:
     """A streamed value as ``set_text`` would store it: None for an empty cell."""
     if v is None or v is _NA:
@@ -137,7 +167,7 @@ def _cell_xml(ref: str, v: object) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text.translate(_ESCAPE)}</t></is></c>'
 
 
-def _rows_xml(first_row: int, rows: list[Sequence]) -> tuple[list[str], tuple | None]:
+def _rows_xml(first_row: int, rows: list[Sequence]) -> tuple[list[str], Extent | None]:
     """The rows' XML, and the (min row, min col, max row, max col) of the cells written."""
     letters = [get_column_letter(j) for j in range(1, 1 + max((len(r) for r in rows), default=0))]
     out: list[str] = []
@@ -162,7 +192,11 @@ class _StreamingSheetWriter(WorksheetWriter):
 
     def __init__(self, ws):
         first, rows = getattr(ws, _STREAMED)
-        self._streamed, self._extent = _rows_xml(first, rows)
+        if callable(rows):  # made ahead (stream_xml)
+            xml, self._extent = rows()
+            self._streamed = [xml]
+        else:
+            self._streamed, self._extent = _rows_xml(first, rows)
         super().__init__(ws)
 
     def write_dimensions(self):

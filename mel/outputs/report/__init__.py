@@ -22,7 +22,7 @@ from mel import __version__
 from mel.definitions.yamlio import display_path
 from mel.engine.helper import die_with_parent
 from mel.engine.periods import Calendar
-from mel.outputs.excel import save_workbook
+from mel.outputs.excel import can_stream_xml, save_workbook
 from mel.outputs.report.content import (
     ReportContext,
     definition_hash,
@@ -170,6 +170,14 @@ def _words(bundle) -> dict:
     return out
 
 
+LABEL_COLUMNS = ("indicator_name", "country_name", "disaggregation_label", "category_label")
+
+
+def labelled_columns(ctx: ReportContext) -> list[str]:
+    """The columns of ``labelled(ctx)``, without making it."""
+    return [*ctx.table.columns, *LABEL_COLUMNS]
+
+
 def labelled(ctx: ReportContext):
     """The result table with words beside its codes, in the report's language: the
     indicator's name, the country's name, the breakdown's title and the category's label."""
@@ -228,6 +236,12 @@ def _chart_pool(ctx: ReportContext, earlier: dict, pdf_name: str):
     )
 
 
+def _data_xml():
+    from mel.outputs.report import workbook
+
+    return workbook.data_rows_xml(_FORKED["ctx"])
+
+
 def _web_and_tidy(files: dict[str, Path]) -> None:
     _write_web_and_tidy(_FORKED["ctx"], files)
 
@@ -245,11 +259,14 @@ def _draw_pngs(png_dir: Path, part: int, parts: int):
 
 
 def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path):
-    """The workbook built here while ``pool`` makes the web page, the tidy files, each
-    indicator's PNG files and each page of the chart book, as tasks its processes take in
-    turn; then the book put together. The chart files written, the book last."""
+    """The workbook built here while ``pool`` makes its Data sheet's rows, the web page, the
+    tidy files, each indicator's PNG files and each page of the chart book, as tasks its
+    processes take in turn; then the book put together. The chart files written, the book
+    last."""
     from mel.outputs.report import book, workbook
 
+    # the Data sheet's rows first: the workbook waits for them when it is saved
+    data = pool.submit(_data_xml) if can_stream_xml() else None
     web = pool.submit(_web_and_tidy, files)
     pages = [pool.submit(_draw_pages, [book.CONTENTS])]
     parts = []
@@ -258,7 +275,7 @@ def _in_parallel(pool, ctx: ReportContext, files: dict[str, Path], png_dir: Path
         parts.append(pool.submit(_draw_pngs, png_dir, k, len(ctx.indicators)))
         if ind.id in with_page:
             pages.append(pool.submit(_draw_pages, [ind.id]))
-    save_workbook(workbook.build(ctx), files["xlsx"])
+    save_workbook(workbook.build(ctx, data.result if data else None), files["xlsx"])
     web.result()
     drawn = [d for part in parts for d in part.result()]
     done = [p for task in pages for p in task.result()]

@@ -26,10 +26,15 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
-
-from mel.outputs.report.charts import DPI, PDF_META, Content, _drawers, page_for
+from mel.outputs.report.charts import (
+    DPI,
+    PDF_META,
+    Content,
+    _drawers,
+    close_all,
+    page_for,
+    pyplot,
+)
 from mel.outputs.report.content import ReportContext, definition_hash, sha256
 from mel.outputs.report.labels import label
 from mel.outputs.report.reuse import Drawn, Earlier, Reads, asked_again, key
@@ -131,15 +136,17 @@ def draw_pages(ctx: ReportContext, ids: list[str], before: EarlierBook | None) -
                 fig = page_for(reads, next(i for i in ctx.indicators if i.id == page))
             out.append(Page(page, key(*fixed, reads.digest()), reads.questions, _one_page(fig)))
     finally:
-        plt.close("all")
+        close_all()
     return out
 
 
 def _one_page(fig) -> bytes:
+    from matplotlib.backends.backend_pdf import PdfPages
+
     buf = io.BytesIO()
     with PdfPages(buf, metadata=PDF_META) as pdf:
         pdf.savefig(fig)
-    plt.close(fig)
+    pyplot().close(fig)
     return buf.getvalue()
 
 
@@ -178,7 +185,7 @@ def write_book(
 
 def _contents(ctx: Content, listed: list[tuple[str, str, int, int]]):
     """The chart book's first page: what it is, and each indicator's pages."""
-    fig = plt.figure(figsize=(8.27, 11.69), dpi=DPI)
+    fig = pyplot().figure(figsize=(8.27, 11.69), dpi=DPI)
     p = ctx.project
     y = 0.95
     for line in textwrap.wrap(f"{label('chart.book', ctx.lang)}: {p.name}", 70):

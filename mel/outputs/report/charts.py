@@ -15,9 +15,7 @@ from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
+matplotlib.use("Agg")  # before pyplot is imported, wherever that is
 
 from mel.engine.results import ALL, LOP
 from mel.outputs.report.content import (
@@ -49,7 +47,26 @@ class Chart:
     figure: Any  # a matplotlib Figure
 
 
+def pyplot():
+    """matplotlib's pyplot, imported where a figure is first made (about 0.4 s a process): a
+    rerun whose charts are all kept never needs it, nor does the process building the workbook
+    while the chart workers draw."""
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def close_all() -> None:
+    """Close every figure of this process, if it made any."""
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 def _formatter(ind):
+    from matplotlib.ticker import FuncFormatter
+
     if kind(ind) in ("percentage", "change"):
         return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
     return FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}")
@@ -259,7 +276,7 @@ def _drawers(ctx: Content, ind) -> list[tuple[str, Callable[..., str], str, floa
 
 def _figure(ctx: Content, ind, draw, axis: str, height: float):
     """One chart of an indicator as its own figure, built but not yet laid out."""
-    fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
+    fig, ax = pyplot().subplots(figsize=(SIZE[0], SIZE[1] * height), dpi=DPI)
     title = draw(ctx, ind, ax)
     _decorate(ctx, fig, ax, f"{title}\n{ctx.name(ind)}", ind, value_axis=axis)
     return title, fig
@@ -287,7 +304,7 @@ def page_for(ctx: Content, ind):
     drawers = _drawers(ctx, ind)
     if not drawers:
         return None
-    fig = plt.figure(figsize=PAGE, dpi=DPI)
+    fig = pyplot().figure(figsize=PAGE, dpi=DPI)
     heights = [h for *_, h in drawers]
     grid = fig.add_gridspec(
         len(drawers),
@@ -377,11 +394,11 @@ def write_pngs(
                 atomic_write(
                     path, lambda q, fig=fig: fig.savefig(q, format="png", metadata=PNG_META)
                 )
-                plt.close(fig)
+                pyplot().close(fig)
                 k = key(*parts_of_key, reads.digest())
                 written.append(Drawn(path, k, reads.questions, sha256(path)))
     finally:
-        plt.close("all")
+        close_all()
     return written
 
 

@@ -8,6 +8,7 @@ edition says so at the top of every sheet."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -21,11 +22,14 @@ from mel.outputs.excel import (
     BORDER,
     TITLE_FONT,
     WRAP,
+    Extent,
     fit_row_height,
     new_workbook,
     print_setup,
+    rows_xml,
     set_text,
     stream_rows,
+    stream_xml,
     write_header,
 )
 from mel.outputs.report.content import (
@@ -59,7 +63,12 @@ from mel.outputs.report.tracking import (
 )
 
 
-def build(ctx: ReportContext) -> Workbook:
+def build(
+    ctx: ReportContext, data: Callable[[], tuple[str, Extent | None]] | None = None
+) -> Workbook:
+    """The report's workbook. ``data``: where given, gives the Data sheet's rows as XML
+    (``data_rows_xml``, made by another process while this one builds the other sheets) when
+    the workbook is saved; else they are made here."""
     wb = new_workbook()
     summary = wb.active
     summary.title = label("sheet.summary", ctx.lang)
@@ -83,7 +92,7 @@ def build(ctx: ReportContext) -> Workbook:
     disaggregations_sheet(ctx, sheets["disagg"])
     _reference(ctx, sheets["reference"])
     _quality(ctx, sheets["quality"])
-    _data(ctx, sheets["data"])
+    _data(ctx, sheets["data"], data)
     _cover(ctx, cover, [summary, *sheets.values()])
     summary_sheet(ctx, summary, sheets["period"], rows_of)
     return wb
@@ -210,17 +219,28 @@ def _quality(ctx: ReportContext, ws: Worksheet) -> None:
     print_setup(ws, FIRST_ROW + 1)
 
 
-def _data(ctx: ReportContext, ws: Worksheet) -> None:
+def data_rows_xml(ctx: ReportContext) -> tuple[str, Extent | None]:
+    """The Data sheet's rows as the XML ``build`` writes for them (``excel.rows_xml``)."""
     from mel.outputs.report import labelled
+
+    return rows_xml(FIRST_ROW + 1, labelled(ctx).itertuples(index=False, name=None))
+
+
+def _data(
+    ctx: ReportContext, ws: Worksheet, xml: Callable[[], tuple[str, Extent | None]] | None
+) -> None:
+    from mel.outputs.report import labelled, labelled_columns
 
     banner(ctx, ws, label("sheet.data", ctx.lang))
     set_text(ws.cell(row=3, column=1), label("data.note", ctx.lang)).font = Font(italic=True)
-    t = labelled(ctx)
-    cols = list(t.columns)
+    cols = labelled_columns(ctx)
     table_header(ws, FIRST_ROW, cols, [14 if c in ("indicator", "country") else 13 for c in cols])
     # thousands of plain rows: written straight into the sheet's XML when saved (no cell objects)
-    stream_rows(ws, FIRST_ROW + 1, t.itertuples(index=False, name=None))
-    finish(ws, FIRST_ROW, FIRST_ROW + len(t), len(cols), f"B{FIRST_ROW + 1}")
+    if xml is None:
+        stream_rows(ws, FIRST_ROW + 1, labelled(ctx).itertuples(index=False, name=None))
+    else:
+        stream_xml(ws, FIRST_ROW + 1, xml)
+    finish(ws, FIRST_ROW, FIRST_ROW + len(ctx.table), len(cols), f"B{FIRST_ROW + 1}")
     # thousands of rows for machines: printing the workbook prints this sheet's note only
     ws.print_area = "A1:H3"
     ws.print_title_rows = None
