@@ -231,3 +231,31 @@ def test_a_report_workbook_with_fast_styles_is_the_same_file(tmp_path):
                     cell.font = bold
         paths.append(save_workbook(wb, tmp_path / f"{name}.xlsx"))
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_styles_made_once_per_arguments_give_the_same_file(tmp_path):
+    """Cells styled with ``font``/``alignment`` (one object per set of arguments) and with a new
+    Font/Alignment each: the same bytes; and the factories give one object per arguments."""
+    from openpyxl.styles import Alignment
+
+    from mel.outputs.excel import alignment, font, new_workbook
+
+    assert font(bold=True, italic=False) is font(bold=True, italic=False)
+    assert font(bold=True, italic=False) is not font(bold=True, italic=True)
+    assert alignment(horizontal="right") == Alignment(horizontal="right")
+    paths = []
+    for name, make_font, make_alignment in (
+        ("new", Font, Alignment),
+        ("cached", font, alignment),
+    ):
+        wb = new_workbook()
+        ws = wb.active
+        for r in range(1, 120):
+            for c in range(1, 5):
+                cell = set_text(ws.cell(row=r, column=c), f"{r}-{c}")
+                cell.font = make_font(bold=(r + c) % 2 == 0, italic=r % 3 == 0)
+                cell.alignment = make_alignment(
+                    horizontal="right" if c % 2 else None, vertical="top", wrap_text=r % 5 == 0
+                )
+        paths.append(save_workbook(wb, tmp_path / f"{name}.xlsx"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()

@@ -34,7 +34,9 @@ def _by_other_code() -> dict[str, str]:
     return out
 
 
+@cache
 def country_name(code: str) -> str:
+    """A country's English name (pycountry's common name where it has one), or the code."""
     import pycountry
 
     c = pycountry.countries.get(alpha_3=code)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +41,20 @@ WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@functools.cache
+def font(**kw: object) -> Font:
+    """One Font per set of arguments, for styles set cell by cell in a loop: the workbook finds
+    the same object again by identity (``_StyleIndex``), where a new equal one is hashed field
+    by field. (openpyxl's styles are not changed once made.)"""
+    return Font(**kw)
+
+
+@functools.cache
+def alignment(**kw: object) -> Alignment:
+    """One Alignment per set of arguments (see ``font``)."""
+    return Alignment(**kw)
 
 
 def set_text(cell: Cell, value: object) -> Cell:

@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from mel.outputs.excel import (
     BORDER,
     TITLE_FONT,
+    font,
     print_setup,
     set_text,
     write_header,
@@ -118,7 +119,7 @@ def legend(ctx: ReportContext, ws: Worksheet, r: int) -> int:
     r += 1
     for k, text in enumerate(lines):
         c = set_text(ws.cell(row=r, column=2), text)
-        c.font = Font(bold=k == 0, italic=k > 0, size=9)
+        c.font = font(bold=k == 0, italic=k > 0, size=9)
         r += 1
     return r
 

@@ -3,11 +3,13 @@ by period and the disaggregations."""
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mel.outputs.excel import (
+    alignment,
     fit_row_height,
+    font,
     set_text,
 )
 from mel.outputs.report.content import (
@@ -94,11 +96,11 @@ def _tracking_values(ctx: ReportContext, ws, r: int, first: int, ind, country: s
         c = put(ws, r, first + k, v, fmt)
         row = lop if k == 1 else p if k == 2 else None
         if row is not None and bool(row.get("target_derived", False)):
-            c.font = Font(italic=True)
+            c.font = font(italic=True)
     for k in range(13):
         c = ws.cell(row=r, column=first + k)
         text = isinstance(c.value, str)
-        c.alignment = Alignment(
+        c.alignment = alignment(
             wrap_text=text and k in (7, 11, 12),
             vertical="top",
             horizontal="right" if k not in (7, 11, 12) else None,
@@ -119,14 +121,14 @@ def tracking_sheet(ctx: ReportContext, ws: Worksheet) -> None:
     for ind in ctx.indicators:
         if last[0] != ind.pillar:
             c = put(ws, r, 1, label(f"pillar.{ind.pillar}", L))
-            c.font = Font(bold=True)
+            c.font = font(bold=True)
             for j in range(1, len(headers) + 1):
                 ws.cell(row=r, column=j).fill = PILLAR_FILL
             r += 1
             last = (ind.pillar, None)
         if last[1] != ind.level:
             c = put(ws, r, 2, label(f"level.{ind.level}", L))
-            c.font = Font(italic=True)
+            c.font = font(italic=True)
             for j in range(1, len(headers) + 1):
                 ws.cell(row=r, column=j).fill = LEVEL_FILL
             r += 1
@@ -180,8 +182,8 @@ def iptt_sheet(ctx: ReportContext, ws: Worksheet) -> None:
             else per
         )
         c = set_text(ws.cell(row=top, column=col), name)
-        c.font = Font(bold=True)
-        c.alignment = Alignment(horizontal="center")
+        c.font = font(bold=True)
+        c.alignment = alignment(horizontal="center")
         ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + 2)
         if per == ctx.period:
             for j in range(col, col + 3):
@@ -208,7 +210,7 @@ def iptt_sheet(ctx: ReportContext, ws: Worksheet) -> None:
                 )
                 for j in range(col, col + 3):
                     cell = ws.cell(row=r, column=j)
-                    cell.alignment = Alignment(horizontal="right", vertical="top")
+                    cell.alignment = alignment(horizontal="right", vertical="top")
                     if per == ctx.period:
                         cell.fill = HIGHLIGHT
             text = ctx.narratives.get((ind.id, country, ctx.period))
@@ -216,7 +218,7 @@ def iptt_sheet(ctx: ReportContext, ws: Worksheet) -> None:
             if country == ALL:
                 for j in range(1, len(headers) + 1):
                     cell = ws.cell(row=r, column=j)
-                    cell.font = Font(bold=True, italic=cell.font.italic)
+                    cell.font = font(bold=True, italic=cell.font.italic)
             else:
                 ws.row_dimensions[r].outlineLevel = 1
             fit_row_height(ws, r)
@@ -247,7 +249,7 @@ def by_country_sheet(ctx: ReportContext, ws: Worksheet) -> None:
             if country == ALL:
                 for j in range(1, len(headers) + 1):
                     cell = ws.cell(row=r, column=j)
-                    cell.font = Font(bold=True, italic=cell.font.italic)
+                    cell.font = font(bold=True, italic=cell.font.italic)
             fit_row_height(ws, r)
             r += 1
     last_row = max(r - 1, FIRST_ROW + 1)
@@ -275,7 +277,7 @@ def by_period_sheet(ctx: ReportContext, ws: Worksheet) -> dict[str, int]:
             row = ctx.cell(ind.id, period=per)
             mark = marker(row, L, ctx.threshold)
             if mark is not None:
-                put(ws, r, j, mark).alignment = Alignment(horizontal="right")
+                put(ws, r, j, mark).alignment = alignment(horizontal="right")
             else:
                 put(ws, r, j, plain(ind, row), plain_format(ind))
         r += 1
@@ -304,9 +306,9 @@ def disaggregations_sheet(ctx: ReportContext, ws: Worksheet) -> None:
     for ind in ctx.indicators:
         if not ind.disaggregations:
             continue
-        put(ws, r, 1, ind.id).font = Font(bold=True)
-        put(ws, r, 2, ctx.name(ind)).font = Font(bold=True)
-        put(ws, r, 3, label("h.total", L)).font = Font(bold=True)
+        put(ws, r, 1, ind.id).font = font(bold=True)
+        put(ws, r, 2, ctx.name(ind)).font = font(bold=True)
+        put(ws, r, 3, label("h.total", L)).font = font(bold=True)
         for j, (country, per) in enumerate(
             [(ALL, ctx.period), (ALL, LOP), *[(c, ctx.period) for c in countries]], start=4
         ):
@@ -318,7 +320,7 @@ def disaggregations_sheet(ctx: ReportContext, ws: Worksheet) -> None:
             title = ctx.breakdown(ind, d)
             if d.multi_response:
                 title += " " + label("multi", L)
-            put(ws, r, 2, title).font = Font(italic=True)
+            put(ws, r, 2, title).font = font(italic=True)
             ws.row_dimensions[r].outlineLevel = 1
             r += 1
             cats = ctx.categories(ind.id, d.column)
