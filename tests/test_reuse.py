@@ -247,7 +247,7 @@ def test_chart_code_reads_the_report_only_through_what_is_noted(contexts):
     ind = before.indicators[0]
     assert reads.name(ind) == before.name(ind)
     row = reads.cell(ind.id, "SDN", PERIOD)
-    assert row is not None and row.equals(before.cell(ind.id, "SDN", PERIOD))
+    assert row is not None and row is before.cell(ind.id, "SDN", PERIOD)  # (the same row read)
     reads.lang  # noqa: B018
     assert reads.questions == [["name", ind.id], ["cell", ind.id, "SDN", PERIOD, "", ""], ["lang"]]
     assert reuse.asked_again(before, reads.questions) == reads.digest()
@@ -301,11 +301,13 @@ def test_categories_and_cells_read_once_equal_reading_the_table(contexts):
     assert ctx.categories(*asked[0]) == categories_of(ctx.table, *asked[0])
     key = next(iter(ctx._index))
     first, again = ctx.cell(*key), ctx.cell(*key)
-    assert first.equals(ctx.table.iloc[ctx._index[key]]) and again is first
+    assert first.name == ctx.table.index[ctx._index[key]] and again is first
     # every row as the table's own iloc gives it: values of the same types (they reach the
-    # charts' keys through their repr), the same dtype, labels and name
+    # charts' keys through their repr), by the same column labels, in order, and its name
     for i in range(len(ctx.table)):
         row, want = ctx._row(i), ctx.table.iloc[i]
-        assert row.dtype == want.dtype and row.name == want.name
-        assert row.index.equals(want.index)
-        assert [(type(v), repr(v)) for v in row.array] == [(type(v), repr(v)) for v in want.array]
+        assert row.name == want.name and list(row) == list(want.index)
+        assert [(type(v), repr(v)) for v in row.values()] == [
+            (type(v), repr(v)) for v in want.array
+        ]
+        assert row.get("no such column", "default") == "default"

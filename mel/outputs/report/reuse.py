@@ -64,7 +64,9 @@ def _canon(value) -> str:
     """A value as exact, deterministic text (a results row whole: repr would shorten it)."""
     import pandas as pd
 
-    if isinstance(value, pd.Series):
+    from mel.outputs.report.content import Row
+
+    if isinstance(value, pd.Series | Row):
         return repr([(str(k), repr(v)) for k, v in value.items()])
     return repr(value)
 
