@@ -100,6 +100,15 @@ def test_every_kind_of_value_is_written_as_openpyxl_writes_it(tmp_path):
     _same_file(tmp_path, rows)
 
 
+def test_values_repeated_down_and_across_columns(tmp_path):
+    """A text's XML is made once per column and reused: every repeat as openpyxl writes it,
+    whatever was in that column before (a text, a number equal to it, a bool)."""
+    rows = [[e, e, str(e)] for e in EDGE] * 3
+    rows += [[1, True, "1"], [True, 1.0, "True"], [-0.0, 0.0, "-0.0"], ["1", "1", 1]]
+    _same_file(tmp_path, rows)
+    _same_file(tmp_path, rows, streamed="xml")
+
+
 def test_rows_made_ahead_as_xml_give_the_same_file(tmp_path):
     rows = [[v, "mid", EDGE[-1 - k]] for k, v in enumerate(EDGE)]
     rows += [[None, None, None], [None, None, "only the last column"]]

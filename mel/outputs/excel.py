@@ -165,35 +165,46 @@ def _plain(v: object) -> object:
     return v
 
 
-def _cell_xml(ref: str, v: object) -> str:
-    """One cell's XML exactly as openpyxl (with its standard-library XML writer) writes a
-    cell holding ``v`` after ``set_text`` (tests/test_excel_stream.py compares the two)."""
+def _cell_tail(v: object) -> str:
+    """A cell's XML after its reference (``<c r="A1"``), exactly as openpyxl (with its
+    standard-library XML writer) writes a cell holding ``v`` after ``set_text``
+    (tests/test_excel_stream.py compares the two)."""
     if isinstance(v, bool):
-        return f'<c r="{ref}" t="b"><v>{int(v)}</v></c>'
+        return f' t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
         if math.isinf(v):
-            return f'<c r="{ref}" t="n"><v /></c>'
-        return f'<c r="{ref}" t="n"><v>{v:.16g}</v></c>'
+            return ' t="n"><v /></c>'
+        return f' t="n"><v>{v:.16g}</v></c>'
     text = ILLEGAL_CHARACTERS_RE.sub("", str(v))[:32767]
     if not text:
-        return f'<c r="{ref}" t="inlineStr" />'
+        return ' t="inlineStr" />'
     stripped = text.strip()
     space = ' xml:space="preserve"' if stripped and stripped != text else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text.translate(_ESCAPE)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{text.translate(_ESCAPE)}</t></is></c>'
 
 
 def _rows_xml(first_row: int, rows: list[Sequence]) -> tuple[list[str], Extent | None]:
-    """The rows' XML, and the (min row, min col, max row, max col) of the cells written."""
-    letters = [get_column_letter(j) for j in range(1, 1 + max((len(r) for r in rows), default=0))]
+    """The rows' XML, and the (min row, min col, max row, max col) of the cells written. A
+    text's XML is made once per column and text (a tidy table repeats its labels and codes
+    on every row); other values each time."""
+    width = max((len(r) for r in rows), default=0)
+    letters = [get_column_letter(j) for j in range(1, 1 + width)]
+    texts: list[dict[str, str]] = [{} for _ in range(width)]
     out: list[str] = []
     lo_col, hi_col, lo_row, hi_row = 1 << 30, 0, 0, 0
     for i, values in enumerate(rows, start=first_row):
         cells = []
         for j, raw in enumerate(values):
-            v = _plain(raw)
-            if v is None:
-                continue
-            cells.append(_cell_xml(f"{letters[j]}{i}", v))
+            if type(raw) is str:  # (as _plain gives it back)
+                tail = texts[j].get(raw)
+                if tail is None:
+                    tail = texts[j][raw] = _cell_tail(raw)
+            else:
+                v = _plain(raw)
+                if v is None:
+                    continue
+                tail = _cell_tail(v)
+            cells.append(f'<c r="{letters[j]}{i}"{tail}')
             lo_col, hi_col = min(lo_col, j + 1), max(hi_col, j + 1)
         if cells:  # a row without a value is not written (as openpyxl does)
             lo_row = lo_row or i
