@@ -245,8 +245,11 @@ def build(
     years: dict[str, str],
     threshold: int,
     hide: np.ndarray,
+    current_groups: tuple[list[np.ndarray], list[str]] | None = None,
 ):
-    """The system of every publication; ``hide``: the current table's hidden rows so far."""
+    """The system of every publication; ``hide``: the current table's hidden rows so far;
+    ``current_groups``: its groups that add up and their kinds, where the caller has them
+    (``suppress._groups(table, years, with_kinds=True)``)."""
     from mel.engine.suppress import _groups
 
     system = System(threshold=threshold)
@@ -258,7 +261,7 @@ def build(
     }
     shared = _shared_denominators(t, indicators)
     keys = _row_keys(t, indicators, calendar, current.as_of, shared)
-    groups, kinds = _groups(t, years, with_kinds=True)
+    groups, kinds = current_groups or _groups(t, years, with_kinds=True)
     additive = _additive(groups, kinds, t, keys, columns)
     row_vars: list[list[int]] = [[] for _ in range(len(t))]
     # a total, all countries, a year and the life of project are what a donor reads first:

@@ -165,13 +165,14 @@ def suppress(
     first = hide = primary(t, indicators, threshold)
     marked = None
     if secondary_suppression and threshold > 1:
-        hide = secondary(t, hide, _groups(t, years), additive_basis(t, indicators))
+        groups = _groups(t, years, with_kinds=True)
+        hide = secondary(t, hide, groups[0], additive_basis(t, indicators))
         if calendar is not None:
             from mel.engine.disclosure import protect
             from mel.engine.quantities import Publication, build
 
             pubs = [Publication(t, as_of, True), *(earlier or [])]
-            system, row_vars = build(pubs, indicators, calendar, years, threshold, hide)
+            system, row_vars = build(pubs, indicators, calendar, years, threshold, hide, groups)
             hide = protect(system, row_vars, hide, threshold, first)
             from mel.engine.bounds import marked_small
 
