@@ -268,3 +268,34 @@ def test_styles_made_once_per_arguments_give_the_same_file(tmp_path):
                 )
         paths.append(save_workbook(wb, tmp_path / f"{name}.xlsx"))
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_row_heights_from_the_first_columns_equal_those_from_the_whole_row():
+    """``fit_row_height(..., columns=k)`` reads the row's first k cells only (the sheet's
+    widest row is not looked for): the same height wherever the row's texts are in them, and
+    no empty cell made."""
+    import random
+
+    from mel.outputs.excel import fit_row_height
+
+    rng = random.Random(7)  # noqa: S311 - test data
+    words = ["a", "word", "a longer phrase of words", "line\nbreak", "x" * 150, ""]
+    for _ in range(40):
+        width = rng.randint(1, 6)
+        sheets = [Workbook().active for _ in range(2)]
+        for ws in sheets:
+            for j, w in enumerate([9, 26, 40, 12, 100, 8][:width], start=1):
+                ws.column_dimensions[chr(64 + j)].width = w
+        rows = [[rng.choice([None, *words]) for _ in range(width)] for _ in range(8)]
+        for ws, columns in zip(sheets, (None, width), strict=True):
+            for i, row in enumerate(rows, start=1):
+                for j, v in enumerate(row, start=1):
+                    if v is not None:
+                        set_text(ws.cell(row=i, column=j), v)
+            cells = set(ws._cells)
+            for i in range(1, len(rows) + 1):
+                fit_row_height(ws, i, columns=columns)
+            if columns is not None:
+                assert set(ws._cells) == cells  # nothing made
+        heights = [[ws.row_dimensions[i].height for i in range(1, 9)] for ws in sheets]
+        assert heights[0] == heights[1]

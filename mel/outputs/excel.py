@@ -342,13 +342,18 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def fit_row_height(ws: Worksheet, row: int, line_height: float = 15.0) -> None:
-    """Set a row's height for its wrapped text (spreadsheet programs do not do it on opening)."""
+def fit_row_height(
+    ws: Worksheet, row: int, line_height: float = 15.0, columns: int | None = None
+) -> None:
+    """Set a row's height for its wrapped text (spreadsheet programs do not do it on opening).
+    ``columns``: the row's cells are in its first ``columns`` columns; without, the sheet's
+    widest row is found first, over all its cells (in a loop over rows, most of the time)."""
     import math
 
     lines = 1
-    for cell in ws[row]:
-        if cell.value is None:
+    cells = ws[row] if columns is None else (ws._cells.get((row, j)) for j in range(1, columns + 1))
+    for cell in cells:
+        if cell is None or cell.value is None:
             continue
         width = ws.column_dimensions[cell.column_letter].width or 10
         chars = max(1, int(width * 1.1))

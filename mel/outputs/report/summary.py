@@ -187,7 +187,7 @@ def _headline_table(ctx: ReportContext, ws: Worksheet, r: int):
         put(ws, r, 6, status_word(lop, "status", L)).alignment = TOP_WRAP
         for j in range(2, 6):
             ws.cell(row=r, column=j).alignment = Alignment(horizontal="right", vertical="top")
-        fit_row_height(ws, r)
+        fit_row_height(ws, r, columns=6)
     status_rules(ctx, ws, f"F{r - len(heads) + 1}:F{max(r, r - len(heads) + 1)}")
     r += 2
     marks = legend_lines(ctx)[1:-2]  # the markers; the basis is said above

@@ -137,7 +137,7 @@ def tracking_sheet(ctx: ReportContext, ws: Worksheet) -> None:
         put(ws, r, 2, ctx.name(ind)).alignment = TOP_WRAP
         put(ws, r, 3, unit(ind, L)).alignment = TOP_WRAP
         _tracking_values(ctx, ws, r, 4, ind, ALL)
-        fit_row_height(ws, r)
+        fit_row_height(ws, r, columns=len(headers))
         r += 1
     last_row = max(r - 1, FIRST_ROW + 1)
     for col in ("K", "O"):
@@ -221,7 +221,7 @@ def iptt_sheet(ctx: ReportContext, ws: Worksheet) -> None:
                     cell.font = font(bold=True, italic=cell.font.italic)
             else:
                 ws.row_dimensions[r].outlineLevel = 1
-            fit_row_height(ws, r)
+            fit_row_height(ws, r, columns=len(headers))
             r += 1
     ws.sheet_properties.outlinePr.summaryBelow = False
     finish(ws, sub, r - 1, len(headers), f"E{sub + 1}")
@@ -250,7 +250,7 @@ def by_country_sheet(ctx: ReportContext, ws: Worksheet) -> None:
                 for j in range(1, len(headers) + 1):
                     cell = ws.cell(row=r, column=j)
                     cell.font = font(bold=True, italic=cell.font.italic)
-            fit_row_height(ws, r)
+            fit_row_height(ws, r, columns=len(headers))
             r += 1
     last_row = max(r - 1, FIRST_ROW + 1)
     for col in ("K", "O"):

@@ -116,7 +116,7 @@ def _reference(ctx: ReportContext, ws: Worksheet) -> None:
                 v.font = Font(bold=True)
                 for j in (1, 2, 3):
                     ws.cell(row=r, column=j).fill = PILLAR_FILL
-            fit_row_height(ws, r)
+            fit_row_height(ws, r, columns=3)
             r += 1
     finish(ws, FIRST_ROW, r - 1, 3, f"B{FIRST_ROW + 1}")
 
