@@ -60,8 +60,14 @@ def root(
 
 
 def main() -> None:
+    import gc
     import signal
 
+    # one run allocates millions of objects and frees few of them in cycles: with the
+    # collector's defaults (a young collection every 700 allocations, then older ones over all
+    # the objects pandas, the report and the modules hold) collecting took about 1 s of a
+    # small project's 6 s report (docs/performance.md); the same objects are freed, less often
+    gc.set_threshold(10_000, 10, 10)
     STATE.debug = debug_requested()
     # SIGTERM (timeout, CI cancels, containers) ends a run like Ctrl-C: its half-written
     # output is removed, its chart worker stopped
