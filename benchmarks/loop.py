@@ -225,7 +225,7 @@ def main() -> None:
         shutil.copytree(REPO / "examples" / "counter-trafficking", example)  # to be fixed
         tiny = Path(tmp) / "tiny"
         cut_example(tiny)
-        for name, project in [("example", example), ("small", small), ("155 rows", tiny)]:
+        for name, project in [("example", example), ("small", small), ("example cut down", tiny)]:
             out = Path(tmp) / f"{name.replace(' ', '-')}-out"
             out.mkdir()
             print(f"\n{name}: {rows_of(project):,} rows")
