@@ -249,7 +249,7 @@ def build(
 ):
     """The system of every publication; ``hide``: the current table's hidden rows so far;
     ``current_groups``: its groups that add up and their kinds, where the caller has them
-    (``suppress._groups(table, years, with_kinds=True)``)."""
+    (``suppress._groups(table, years)``)."""
     from mel.engine.suppress import _groups
 
     system = System(threshold=threshold)
@@ -261,7 +261,7 @@ def build(
     }
     shared = _shared_denominators(t, indicators)
     keys = _row_keys(t, indicators, calendar, current.as_of, shared)
-    groups, kinds = current_groups or _groups(t, years, with_kinds=True)
+    groups, kinds = _groups(t, years) if current_groups is None else current_groups
     additive = _additive(groups, kinds, t, keys, columns)
     row_vars: list[list[int]] = [[] for _ in range(len(t))]
     # a total, all countries, a year and the life of project are what a donor reads first:
@@ -354,5 +354,5 @@ def _join_earlier(system, pub: Publication, indicators, calendar, years, additiv
         system.forced[i] = True
         if k in marks:
             system.small_mark[i] = marks[k]
-    groups, kinds = _groups(t, years, with_kinds=True)
+    groups, kinds = _groups(t, years)
     _equations(system, groups, kinds, keys, t, additive, rename)

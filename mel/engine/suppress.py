@@ -59,9 +59,9 @@ def primary(table: pd.DataFrame, indicators: dict[str, Indicator], threshold: in
     return hide
 
 
-def _groups(table: pd.DataFrame, years: dict[str, str], *, with_kinds: bool = False):
-    """Index arrays of cells that add up: (parts..., total); with ``with_kinds`` also the kind
-    of each group (category, country, period, year)."""
+def _groups(table: pd.DataFrame, years: dict[str, str]) -> tuple[list[np.ndarray], list[str]]:
+    """Index arrays of cells that add up: (parts..., total); and the kind of each group
+    (category, country, period, year)."""
     groups: list[np.ndarray] = []
     kinds: list[str] = []
     t = table.reset_index(drop=True)
@@ -110,7 +110,7 @@ def _groups(table: pd.DataFrame, years: dict[str, str], *, with_kinds: bool = Fa
         if is_lop.sum() == 1 and len(idx) > 2:
             groups.append(idx[np.argsort(is_lop, kind="stable")])
             kinds.append("year")
-    return (groups, kinds) if with_kinds else groups
+    return groups, kinds
 
 
 def additive_basis(table: pd.DataFrame, indicators: dict[str, Indicator]) -> np.ndarray:
@@ -165,7 +165,7 @@ def suppress(
     first = hide = primary(t, indicators, threshold)
     marked = None
     if secondary_suppression and threshold > 1:
-        groups = _groups(t, years, with_kinds=True)
+        groups = _groups(t, years)
         hide = secondary(t, hide, groups[0], additive_basis(t, indicators))
         if calendar is not None:
             from mel.engine.disclosure import protect

@@ -117,9 +117,13 @@ def stream_rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence]) -> None
     workbook is saved with ``save_workbook``: the same file as writing each value with
     ``set_text`` into a cell (a date is written as its ISO text), at a fraction of the time
     and memory (no cell objects)."""
+    _below_cells(ws, first_row)
+    setattr(ws, _STREAMED, (first_row, list(rows)))
+
+
+def _below_cells(ws: Worksheet, first_row: int) -> None:
     if ws._cells and first_row <= max(r for r, _ in ws._cells):
         raise ValueError(f"streamed rows from row {first_row} would overlap the sheet's cells")
-    setattr(ws, _STREAMED, (first_row, list(rows)))
 
 
 Extent = tuple[int, int, int, int]  # (min row, min col, max row, max col) of the cells written
@@ -148,7 +152,7 @@ def stream_xml(
     ``stream_rows(ws, first_row, rows)``."""
     if not can_stream_xml():
         raise ValueError("rows made as XML cannot be written with lxml: use stream_rows")
-    stream_rows(ws, first_row, [])
+    _below_cells(ws, first_row)
     setattr(ws, _STREAMED, (first_row, fetch))
 
 

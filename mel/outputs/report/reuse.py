@@ -62,11 +62,9 @@ class Earlier(NamedTuple):
 
 def _canon(value) -> str:
     """A value as exact, deterministic text (a results row whole: repr would shorten it)."""
-    import pandas as pd
-
     from mel.outputs.report.content import Row
 
-    if isinstance(value, pd.Series | Row):
+    if isinstance(value, Row):
         return repr([(str(k), repr(v)) for k, v in value.items()])
     return repr(value)
 
