@@ -577,6 +577,60 @@ def test_distinct_values_per_group_as_pandas_counts_them():
             assert _distinct_coded(given, gid, total).tolist() == want.tolist()
 
 
+def test_first_of_each_value_as_pandas_finds_it():
+    """The first of each run of equals found by sorting is pandas' ``~duplicated()``: values
+    repeated or not, negative and huge, one, none."""
+    from mel.engine.kernels import first_of_each
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(rng.integers(0, 400))
+        spread = int(rng.choice([1, 5, 50, 10**6]))
+        values = rng.integers(-spread, spread + 1, n).astype(np.int64)
+        if n and rng.random() < 0.2:
+            values[rng.integers(0, n)] = np.iinfo(np.int64).max
+        want = ~pd.Series(values).duplicated().to_numpy()
+        assert first_of_each(values).tolist() == want.tolist()
+
+
+def test_group_numbers_of_narrow_codes_do_not_overflow():
+    """Keys whose categoricals keep their codes in 8 or 16 bits: each record's group number
+    (and its first record per value) as Python's integers give them, with products far past
+    those types."""
+    from mel.engine.kernels import coded, first_in_finest, group_numbers
+
+    rng = np.random.default_rng(12)
+    n = 3000
+    sizes = {"_geo": 120, "_period": 300, "_year": 4, "_cat": 90}
+    data = pd.DataFrame(
+        {
+            k: pd.Categorical.from_codes(
+                rng.integers(0, m, n), categories=[f"{k}{i}" for i in range(m)]
+            )
+            for k, m in sizes.items()
+        }
+    )
+    assert data["_geo"].array.codes.dtype == np.int8
+    assert data["_period"].array.codes.dtype == np.int16
+    data["x"] = np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 40, n)).astype(float)
+    gid, total, _ = coded(data, list(sizes))
+    want = []
+    for row in zip(*(data[k].array.codes.tolist() for k in sizes), strict=True):
+        g = 0
+        for code, m in zip(row, sizes.values(), strict=True):
+            g = g * m + code
+        want.append(g)
+    assert gid.tolist() == want
+    assert total == 120 * 300 * 4 * 90
+    parts = [(data[k].array.codes, m) for k, m in sizes.items()]
+    assert group_numbers(parts, n).tolist() == want  # as the grid's placing makes them
+    seen, firsts = set(), []
+    for g, x in zip(want, data["x"].tolist(), strict=True):
+        firsts.append(x == x and (g, x) not in seen)
+        seen.add((g, x))
+    assert first_in_finest(data, "x").tolist() == firsts
+
+
 def test_per_period_cells_as_plain_python_counts_them():
     """A measure's cells per reporting period, year and life of project (the engine's arrays,
     put together once) equal sums, means, counts and distinct counts worked out record by

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mel.definitions.models import Count
-from mel.engine.kernels import KERNELS, coded_groups, key_codes
+from mel.engine.kernels import KERNELS, coded_groups, group_numbers, key_codes
 from mel.engine.periods import Calendar
 from mel.engine.results import LOP
 
@@ -40,7 +40,7 @@ def _per_period_placed(d, measure, calendar: Calendar, grid, geos, cats) -> pd.D
     times = ["_period", "_year"] if calendar.years else ["_period"]
     keys = {}
     for k in ("_geo", *times, "_cat"):
-        found = key_codes(d[k])
+        found = key_codes(d[k], widen=False)  # the group numbers are made in 64 bits below
         if found is None:
             return None
         keys[k] = found
@@ -54,12 +54,14 @@ def _per_period_placed(d, measure, calendar: Calendar, grid, geos, cats) -> pd.D
             period, period_cats = keys[time]
             period_at = _at(period_cats, labels)
             size = len(period_at)
+            parts = [(geo, len(geo_at)), (period, size), (cat, len(cat_at))]
         else:  # the life of project
-            period, period_at, size = np.zeros(len(d), dtype=np.int64), labels.get_indexer([LOP]), 1
+            period_at, size = labels.get_indexer([LOP]), 1
+            parts = [(geo, len(geo_at)), (cat, len(cat_at))]
         total = len(geo_at) * size * len(cat_at)
         if total > 1 << 24:
             return None
-        gid = (geo * size + period) * len(cat_at) + cat
+        gid = group_numbers(parts, len(d))  # (geo * size + period) * len(cat_at) + cat
         present, value, n = coded_groups(d, measure, gid, total)
         rest = present // len(cat_at)
         on_geo, on_period = geo_at[rest // size], period_at[rest % size]

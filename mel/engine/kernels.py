@@ -89,31 +89,44 @@ def coded(records: pd.DataFrame, keys: list[str]):
     """(group number of each record, number of possible groups, the keys' categories) when
     every key is a categorical without missing values, else None. The group number is the
     keys' category codes combined arithmetically: no hashing of labels."""
-    gid = np.zeros(len(records), dtype=np.int64)
+    parts = []
     total = 1
     cats = []
     for k in keys:
-        found = key_codes(records[k])
+        found = key_codes(records[k], widen=False)
         if found is None:
             return None
         codes, categories = found
         size = max(len(categories), 1)
-        gid = gid * size + codes
+        parts.append((codes, size))
         total *= size
         cats.append(categories)
     if total > 1 << 24:
         return None
-    return gid, total, cats
+    return group_numbers(parts, len(records)), total, cats
 
 
-def key_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
-    """(codes, categories) of a categorical key without missing values, else None."""
+def group_numbers(parts: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """Each of ``n`` records' group number from its keys' codes and their numbers of
+    categories, (((c1 * s2) + c2) * s3 + c3)..., in one 64-bit array changed in place (codes
+    of any integer type: a million records' keys take no more than that one array)."""
+    gid = np.zeros(n, dtype=np.int64)
+    for codes, size in parts:
+        gid *= size
+        gid += codes
+    return gid
+
+
+def key_codes(col: pd.Series, widen: bool = True) -> tuple[np.ndarray, pd.Index] | None:
+    """(codes, categories) of a categorical key without missing values, else None. The codes
+    as 64-bit integers, or with ``widen=False`` the Categorical's own (read-only, of its
+    smallest integer type: for arithmetic into a 64-bit array, not on their own)."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         return None
     codes = col.array.codes  # (the Categorical's own codes: no Series made of them)
     if len(codes) and codes.min() < 0:
         return None
-    return codes.astype(np.int64), col.dtype.categories
+    return (codes.astype(np.int64) if widen else codes), col.dtype.categories
 
 
 def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:
@@ -179,7 +192,9 @@ def _distinct_coded(column: pd.Series, gid: np.ndarray, total: int) -> np.ndarra
     if not len(codes):
         return np.zeros(total)
     k = np.int64(codes.max()) + 1
-    pairs = gid[valid] * k + codes
+    pairs = gid[valid]  # (a copy) times k plus the codes, in place
+    pairs *= k
+    pairs += codes
     # each distinct (group, value) pair once: sorted in place and its runs' first taken (a
     # hash table of millions of pairs took five times the memory)
     pairs.sort()
@@ -253,11 +268,30 @@ def first_in_finest(data: pd.DataFrame, column: str) -> np.ndarray | None:
     found = coded(data, ["_geo", "_period", "_year", "_cat"])
     if found is None:
         return None
-    gid, _, _ = found
+    pairs, _, _ = found
     codes = data[column].to_numpy(dtype="float64")
-    k = np.int64(np.nanmax(codes)) + 1 if np.isfinite(codes).any() else np.int64(1)
-    pairs = gid * k + np.where(np.isnan(codes), 0, codes).astype(np.int64)
-    return ~pd.Series(pairs).duplicated().to_numpy() & ~np.isnan(codes)
+    missing = np.isnan(codes)
+    k = np.int64(np.nanmax(codes)) + 1 if not missing.all() else np.int64(1)
+    pairs *= k  # (the group numbers, made here: changed in place)
+    pairs += np.where(missing, 0, codes).astype(np.int64)
+    return first_of_each(pairs) & ~missing
+
+
+def first_of_each(values: np.ndarray) -> np.ndarray:
+    """Bool per value: the first of its equals (``~pd.Series(values).duplicated()``), found by
+    sorting (the lowest position in each run of equals) rather than by a hash table of every
+    value, which took more time and memory on millions of records."""
+    out = np.zeros(len(values), dtype=bool)
+    if not len(values):
+        return out
+    order = np.argsort(values)
+    ordered = values[order]
+    start = np.empty(len(ordered), dtype=bool)
+    start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    del ordered
+    out[np.minimum.reduceat(order, np.flatnonzero(start))] = True
+    return out
 
 
 def in_category(
