@@ -593,6 +593,24 @@ def test_first_of_each_value_as_pandas_finds_it():
         assert first_of_each(values).tolist() == want.tolist()
 
 
+def test_present_values_as_numpy_unique_finds_them():
+    """The distinct integers counted by ``bincount`` are ``np.unique``'s, of the same type, in
+    order: codes of 8 to 64 bits, negative or past the counting range (``np.unique`` then)."""
+    from mel.engine.kernels import present_values
+
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        n = int(rng.integers(0, 200))
+        dtype = rng.choice([np.int8, np.int16, np.int32, np.int64])
+        high = int(rng.choice([2, 100, 127])) if dtype == np.int8 else int(rng.choice([3, 5000]))
+        low = -1 if rng.random() < 0.2 else 0
+        values = rng.integers(low, high, n).astype(dtype)
+        if n and dtype == np.int64 and rng.random() < 0.2:
+            values[0] = 1 << 40
+        got, want = present_values(values), np.unique(values)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
 def test_group_numbers_of_narrow_codes_do_not_overflow():
     """Keys whose categoricals keep their codes in 8 or 16 bits: each record's group number
     (and its first record per value) as Python's integers give them, with products far past

@@ -106,6 +106,17 @@ def coded(records: pd.DataFrame, keys: list[str]):
     return group_numbers(parts, len(records)), total, cats
 
 
+def present_values(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of integers: where they are all small and not negative (codes,
+    group numbers), the values whose count is not zero, without sorting millions of them."""
+    if not len(values):
+        return np.unique(values)
+    low, high = values.min(), values.max()
+    if low < 0 or high >= 1 << 24:
+        return np.unique(values)
+    return np.flatnonzero(np.bincount(values)).astype(values.dtype)
+
+
 def group_numbers(parts: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
     """Each of ``n`` records' group number from its keys' codes and their numbers of
     categories, (((c1 * s2) + c2) * s3 + c3)..., in one 64-bit array changed in place (codes
@@ -248,7 +259,7 @@ def place_categories(records: pd.DataFrame, column: str, multi: bool, codes: lis
         cat_codes = table[u, 0]
         out = records
     out = out.assign(_cat=pd.Categorical.from_codes(cat_codes, categories=names))
-    present = np.unique(cat_codes)
+    present = present_values(cat_codes)
     if cats is None:
         cats = sorted(names[i] for i in present if names[i] != UNKNOWN)
     seen = [names[i] for i in present if names[i] not in cats and names[i] != UNKNOWN]

@@ -15,6 +15,7 @@ from mel.definitions.models import (
     Indicator,
     Template,
 )
+from mel.engine.kernels import group_numbers, present_values
 from mel.engine.periods import Calendar, assign_categorical
 from mel.engine.results import NO_GEOGRAPHY
 
@@ -166,9 +167,9 @@ def _geography(values: pd.Series, countries: list[str]) -> tuple[pd.Categorical,
 
 def _coverage_of(geo, period, year, usable: np.ndarray) -> pd.DataFrame:
     """The distinct (geography, period, year) of the usable records."""
-    g, p, y = (c.codes[usable].astype(np.int64) for c in (geo, period, year))
     ny, np_ = len(year.categories) or 1, len(period.categories) or 1
-    combined = np.unique((g * np_ + p) * ny + y)
+    parts = [(c.codes[usable], size) for c, size in ((geo, 1), (period, np_), (year, ny))]
+    combined = present_values(group_numbers(parts, int(usable.sum())))
     return pd.DataFrame(
         {
             "_geo": np.asarray(geo.categories.take(combined // (np_ * ny)), dtype=object),
