@@ -100,3 +100,39 @@ def test_workbooks_are_not_read_without_xml_bomb_protection(tmp_path, monkeypatc
     with pytest.raises(DataError, match="XML-bomb protection, which is switched off") as err:
         read_table(path)
     assert "OPENPYXL_DEFUSEDXML" in err.value.findings[0].hint
+
+
+def test_tidy_files_of_columns_without_formula_text_as_every_cell_mapped(tmp_path, monkeypatch):
+    """A text column where no cell starts as a formula is written as it is: the CSV and
+    Parquet files have the bytes of the same table with every text cell passed through
+    ``safe_text`` (as before the shortcut), on random columns of text, objects and numbers,
+    with and without formula-like cells."""
+    import numpy as np
+
+    from mel.outputs import tidy
+
+    rng = np.random.default_rng(21)
+    plain = ["a", "b c", "é", "", "2024-01-01"]
+    formulas = ["-1.5", "=SUM(A1)", "+x", "@y", "\tz"]
+    shortcut = tidy._no_formula
+    for trial in range(30):
+        n = int(rng.integers(1, 30))
+        words = plain + formulas if trial % 2 else plain
+        table = pd.DataFrame(
+            {
+                "text": pd.Series(rng.choice(words, n), dtype="str").where(rng.random(n) > 0.2),
+                "plain": pd.Series(rng.choice(["x", "y"], n), dtype="str"),
+                "objects": pd.Series(list(rng.choice(["=z", None, "w", "v"], n)), dtype=object),
+                "value": rng.random(n),
+            }
+        )
+        for fmt in ("csv", "parquet"):
+            got, want = tmp_path / f"got.{fmt}", tmp_path / f"want.{fmt}"
+            monkeypatch.setattr(tidy, "_no_formula", shortcut)
+            tidy.write_table(table, got)
+            monkeypatch.setattr(tidy, "_no_formula", lambda column: False)  # every cell mapped
+            tidy.write_table(table, want)
+            assert got.read_bytes() == want.read_bytes(), (trial, fmt)
+    assert shortcut(pd.Series(["a", None], dtype="str"))
+    assert not shortcut(pd.Series(["a", "=b"], dtype="str"))
+    assert not shortcut(pd.Series(["a"], dtype=object))

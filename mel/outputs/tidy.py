@@ -28,6 +28,15 @@ def safe_text(value: object) -> object:
     return value
 
 
+def _no_formula(column: pd.Series) -> bool:
+    """A column of pandas' own text type where no cell starts as a formula does: what
+    :func:`safe_text` leaves as it is, found by one Arrow kernel rather than a Python call per
+    cell (object columns are mapped: the map may also change their type)."""
+    if column.dtype != "str":
+        return False
+    return not column.str.startswith(_FORMULA_START, na=False).any()
+
+
 def refuse_inputs(output: Path, inputs: list[Path]) -> None:
     """An output must never overwrite one of the files it was made from."""
     from mel.errors import UsageError
@@ -81,6 +90,8 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str | None = None) -> Path
     out = table.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            if _no_formula(out[c]):
+                continue  # (the map would give the same texts, of the same type)
             out[c] = out[c].map(safe_text, na_action="ignore")
     if fmt == "csv":
         return atomic_write(path, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
