@@ -64,6 +64,7 @@ class _Placed:
     coverage: pd.DataFrame
     stock: bool
     converted: dict = field(default_factory=dict)  # geography value -> project country code
+    usable: np.ndarray | None = None  # reason == "" (where made by _place)
 
 
 def _place(
@@ -100,14 +101,16 @@ def _place(
         converted: dict = {}
     else:
         geo, converted = _geography(frame[geography], countries)
-    reason = np.full(n, "", dtype=object)
-    reason[source.invalid] = "invalid"
+    # why each record is left out, as a small code (0: kept) until the end: comparing
+    # millions of texts in an object array took most of this function's time
+    why = np.zeros(n, dtype=np.int8)
+    why[source.invalid] = _WHY.index("invalid")
     if source.duplicate is not None:
-        reason[source.duplicate] = "duplicate"
+        why[source.duplicate] = _WHY.index("duplicate")
     if not (source.has(date_column) and (national or source.has(geography))):
-        reason[reason == ""] = "no_column"
+        why[why == 0] = _WHY.index("no_column")
     no_date = dates.isna().to_numpy()
-    reason[(reason == "") & no_date] = "no_date"
+    why[(why == 0) & no_date] = _WHY.index("no_date")
     if stock:  # a year overlapping the project counts
         years = dates.dt.year
         outside = ~no_date & ((years < calendar.start.year) | (years > calendar.end.year)).to_numpy(
@@ -117,27 +120,31 @@ def _place(
         outside = ~no_date & (
             (dates < pd.Timestamp(calendar.start)) | (dates > pd.Timestamp(calendar.end))
         ).to_numpy(dtype=bool)
-    reason[(reason == "") & outside] = "outside"
+    why[(why == 0) & outside] = _WHY.index("outside")
     if not national:
         foreign = ~np.isin(geo.codes, geo.categories.get_indexer(countries)) | (geo.codes < 0)
-        reason[(reason == "") & foreign] = "country"
+        why[(why == 0) & foreign] = _WHY.index("country")
     year = assign_categorical(dates, "year", calendar.fy_start)
     period = (
         year
         if calendar.kind == "year"
         else assign_categorical(dates, calendar.kind, calendar.fy_start)
     )
-    usable = reason == ""
+    usable = why == 0
     return _Placed(
         dates.to_numpy(),
         geo,
         period,
         year,
-        reason,
+        np.array(_WHY, dtype=object)[why],
         _coverage_of(geo, period, year, usable),
         stock,
         converted,
+        usable,
     )
+
+
+_WHY = ("", "invalid", "duplicate", "no_column", "no_date", "outside", "country")
 
 
 def _geography(values: pd.Series, countries: list[str]) -> tuple[pd.Categorical, dict]:
@@ -195,13 +202,16 @@ def prepare(
     kept for one computation) shares the placing in time and geography between measures."""
     frame = source.frame
     placed = placement(source, date_column, geography, calendar, list(countries), cache, level)
-    usable = placed.reason == ""
+    usable = placed.reason == "" if placed.usable is None else placed.usable
     keep = usable.copy()
     for expr in where:
         if expr is not None:
             keep &= flt.mask(expr, frame)
-    reason = placed.reason.copy()
-    reason[usable & ~keep] = "filter"
+    filtered = usable & ~keep
+    reason = placed.reason  # (shared by the measures: copied before it is changed)
+    if filtered.any():
+        reason = reason.copy()
+        reason[filtered] = "filter"
     base = pd.DataFrame(
         {
             "_geo": placed.geo[keep],
@@ -219,7 +229,7 @@ def prepare(
             base[c + LOW] = low[keep]
             base[c + HIGH] = high[keep]
             base[c + CENSORED] = np.where(np.isnan(low[keep]), np.nan, 1.0)
-    out = reason != ""
+    out = ~keep  # (reason != "": left out before the filters, or by them)
     excluded = pd.DataFrame(
         {  # as categoricals: millions of records left out hold a few distinct values
             "_geo": placed.geo[out],
