@@ -314,6 +314,43 @@ def test_long_columns_parsed_per_distinct_value_as_cell_by_cell(catalog):
             _same_parse(once, each, column)
 
 
+def test_long_number_and_date_columns_of_repeated_values_parsed_per_value(catalog, monkeypatch):
+    """A long number or date column whose first cells repeat only a little (thousands of
+    distinct amounts) is parsed per distinct value, with the values, unparsable cells and
+    issues of parsing it cell by cell; a text column as repeated is parsed in parts."""
+    from mel.data import parse
+
+    spread = []
+    real = parse.spread
+    monkeypatch.setattr(parse, "spread", lambda once, codes: spread.append(1) or real(once, codes))
+    rng = np.random.default_rng(17)
+    n = parse._PER_VALUE_FROM + 1_000
+    tpl = catalog.templates["cases"].obj
+    amounts = rng.integers(0, 8_000, size=n).astype(str).astype(object)
+    days = pd.date_range("2000-01-01", periods=8_000, freq="D").strftime("%Y-%m-%d")
+    dates = rng.choice(days.to_numpy(dtype=object), size=n)
+    for values in (amounts, dates):
+        odd = rng.choice(n, 30, replace=False)
+        values[odd] = rng.choice(["4O", " 7", "1,200", "2024-13-01", "", "x"], size=30)
+    for column, values, per_value in (
+        ("age", amounts, True),
+        ("registration_date", dates, True),
+        ("case_id", amounts, False),  # text: its identifiers are parsed in parts
+    ):
+        spec = tpl.column(column)
+        raw = pd.Series(values, dtype="str")
+        sample = raw.iloc[: parse._SAMPLE].nunique()
+        assert parse._SAMPLE // 4 < sample <= parse._SAMPLE * 49 // 50, column
+        spread.clear()
+        got = parse.parse_column(raw, spec, tpl.missing_values, None)
+        assert bool(spread) == per_value, column
+        want = parse._parse_column(raw, spec, tpl.missing_values, None, "iso")
+        if per_value:
+            _same_parse(got, want, column)
+        else:
+            assert _cells(got.values) == _cells(want.values), column
+
+
 def test_long_columns_of_many_values_parsed_in_parts_as_whole(catalog, monkeypatch):
     """A long column of many distinct values is parsed a part at a time: values, unparsable
     cells, issues (kinds, positions in the whole column, suggestions) and censored bounds equal
