@@ -40,7 +40,7 @@ def _per_period_placed(d, measure, calendar: Calendar, grid, geos, cats) -> pd.D
     times = ["_period", "_year"] if calendar.years else ["_period"]
     keys = {}
     for k in ("_geo", *times, "_cat"):
-        found = key_codes(d[k], widen=False)  # the group numbers are made in 64 bits below
+        found = key_codes(d[k])  # (narrow codes: the group numbers are made in 64 bits below)
         if found is None:
             return None
         keys[k] = found

@@ -93,7 +93,7 @@ def coded(records: pd.DataFrame, keys: list[str]):
     total = 1
     cats = []
     for k in keys:
-        found = key_codes(records[k], widen=False)
+        found = key_codes(records[k])
         if found is None:
             return None
         codes, categories = found
@@ -128,16 +128,16 @@ def group_numbers(parts: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
     return gid
 
 
-def key_codes(col: pd.Series, widen: bool = True) -> tuple[np.ndarray, pd.Index] | None:
+def key_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     """(codes, categories) of a categorical key without missing values, else None. The codes
-    as 64-bit integers, or with ``widen=False`` the Categorical's own (read-only, of its
-    smallest integer type: for arithmetic into a 64-bit array, not on their own)."""
+    are the Categorical's own (read-only, of its smallest integer type): for arithmetic into a
+    64-bit array (:func:`group_numbers`), not on their own."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         return None
     codes = col.array.codes  # (the Categorical's own codes: no Series made of them)
     if len(codes) and codes.min() < 0:
         return None
-    return (codes.astype(np.int64) if widen else codes), col.dtype.categories
+    return codes, col.dtype.categories
 
 
 def _aggregate_coded(records, measure, keys, gid, total, cats) -> pd.DataFrame:

@@ -63,8 +63,8 @@ class _Placed:
     reason: np.ndarray  # "" or why the record is left out (before any filter)
     coverage: pd.DataFrame
     stock: bool
+    usable: np.ndarray  # reason == "", kept: comparing the texts again costs as much as _place
     converted: dict = field(default_factory=dict)  # geography value -> project country code
-    usable: np.ndarray | None = None  # reason == "" (where made by _place)
 
 
 def _place(
@@ -139,8 +139,8 @@ def _place(
         np.array(_WHY, dtype=object)[why],
         _coverage_of(geo, period, year, usable),
         stock,
-        converted,
         usable,
+        converted,
     )
 
 
@@ -175,7 +175,8 @@ def _geography(values: pd.Series, countries: list[str]) -> tuple[pd.Categorical,
 def _coverage_of(geo, period, year, usable: np.ndarray) -> pd.DataFrame:
     """The distinct (geography, period, year) of the usable records."""
     ny, np_ = len(year.categories) or 1, len(period.categories) or 1
-    parts = [(c.codes[usable], size) for c, size in ((geo, 1), (period, np_), (year, ny))]
+    ng = len(geo.categories) or 1
+    parts = [(c.codes[usable], size) for c, size in ((geo, ng), (period, np_), (year, ny))]
     combined = present_values(group_numbers(parts, int(usable.sum())))
     return pd.DataFrame(
         {
@@ -202,7 +203,7 @@ def prepare(
     kept for one computation) shares the placing in time and geography between measures."""
     frame = source.frame
     placed = placement(source, date_column, geography, calendar, list(countries), cache, level)
-    usable = placed.reason == "" if placed.usable is None else placed.usable
+    usable = placed.usable
     keep = usable.copy()
     for expr in where:
         if expr is not None:
